@@ -1,0 +1,71 @@
+import Foundation
+import TOMLKit
+
+/// Turns TOML text into a `SettingsTable`, with line numbers for parse errors and for keys.
+enum TOMLSettingsReader {
+    /// - Parameter firstLine: the file line of the text's first line (front matter starts after a fence).
+    static func read(_ text: String, file: String, step: LecternError.Step, firstLine: Int = 1) throws -> SettingsTable {
+        let toml: TOMLTable
+        do {
+            toml = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw LecternError(step, file: file, line: error.source.begin.line + firstLine - 1,
+                               "invalid TOML: \(error.description)")
+        } catch {
+            throw LecternError(step, file: file, line: firstLine, "invalid TOML: \(error)")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return convert(toml, lines: lines, firstLine: firstLine, file: file, step: step, section: nil)
+    }
+
+    private static func convert(_ toml: TOMLTable, lines: [String], firstLine: Int, file: String,
+                                step: LecternError.Step, section: String?) -> SettingsTable {
+        var table = SettingsTable(file: file, step: step)
+        for key in toml.keys {
+            guard let value = toml[key] else { continue }
+            let converted: SettingsTable.Value
+            if let sub = value.table {
+                converted = .table(convert(sub, lines: lines, firstLine: firstLine, file: file, step: step,
+                                           section: section.map { "\($0).\(key)" } ?? key))
+            } else {
+                converted = convert(value)
+            }
+            let line = keyLine(key, section: section, isTable: value.table != nil, lines: lines)
+            table.entries[key] = .init(value: converted, line: line.map { $0 + firstLine - 1 })
+        }
+        return table
+    }
+
+    private static func convert(_ value: TOMLValueConvertible) -> SettingsTable.Value {
+        if let s = value.string { return .string(s) }
+        if let b = value.bool { return .bool(b) }
+        if let i = value.int { return .integer(i) }
+        if let d = value.double { return .number(d) }
+        if let a = value.array { return .list(a.map { convert($0) }) }
+        if let t = value.table {
+            return .table(convert(t, lines: [], firstLine: 1, file: "", step: .config, section: nil))
+        }
+        return .string(value.debugDescription)
+    }
+
+    /// TOMLKit keeps no key positions, so find the line by looking for `key =` (or `[section.key]`)
+    /// inside the right section. Good enough to point a creator at the right place.
+    private static func keyLine(_ key: String, section: String?, isTable: Bool, lines: [String]) -> Int? {
+        let fullName = section.map { "\($0).\(key)" } ?? key
+        var current: String?
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                if isTable && name == fullName { return index + 1 }
+                current = name
+                continue
+            }
+            if current == section, line.hasPrefix(key) {
+                let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+                if rest.hasPrefix("=") { return index + 1 }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,34 @@
+/// `[tokens]` in `lectern.toml`: where signing keys live and how long a signed link lasts.
+public struct TokenSettings: Sendable {
+    /// Folder of Ed25519 key files, relative to the site root.
+    public var keysDir = "keys"
+    /// Lifetime of a signed link, in seconds.
+    public var lifetime: Int = 30 * 86_400
+
+    public init() {}
+
+    init(_ table: SettingsTable) throws {
+        try table.rejectUnknownKeys(allowed: ["keys_dir", "ttl"], section: "tokens")
+        keysDir = try table.string("keys_dir") ?? keysDir
+        if let ttl = try table.string("ttl") {
+            guard let seconds = Duration.parseSeconds(ttl) else {
+                throw table.error("ttl", "`tokens.ttl` must be a duration such as \"30d\", \"12h\" or \"90m\"")
+            }
+            lifetime = seconds
+        }
+    }
+}
+
+extension Duration {
+    /// Parses "30d", "12h", "90m", "45s" or a bare number of seconds.
+    public static func parseSeconds(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = trimmed.last else { return nil }
+        let factors: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
+        if let factor = factors[unit], let value = Int(trimmed.dropLast()), value > 0 { return value * factor }
+        if let value = Int(trimmed), value > 0 { return value }
+        return nil
+    }
+}
+
+import Foundation

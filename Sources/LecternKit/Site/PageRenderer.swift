@@ -1,0 +1,87 @@
+import Foundation
+
+/// Renders one course landing page or one lesson: Markdown through cmark-gfm with link checking,
+/// then the layout. Pure: reads nothing but its inputs, so many run in parallel.
+struct PageRenderer: @unchecked Sendable {
+    // @unchecked: TemplateSet and the other members are immutable after construction.
+    let config: SiteConfig
+    let templates: TemplateSet
+    let markdown: MarkdownRenderer
+    let links: LinkResolver
+    let contexts: PageContexts
+    /// Unique per build, so no creator text can collide with them.
+    let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
+    let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"
+
+    enum Job {
+        case landing(Course)
+        case lesson(Lesson, Course)
+    }
+
+    enum Output {
+        case publicPage(path: String, html: String)
+        case paidPage(PaidPage)
+    }
+
+    struct Result {
+        var url: String
+        var source: String
+        var output: Output
+        var assets: Set<LinkResolver.Asset>
+        var isPublic: Bool
+        var feedSummary: String
+        var date: Date
+        var title: String
+    }
+
+    func render(_ job: Job) throws -> Result {
+        switch job {
+        case .landing(let course):
+            var assets = Set<LinkResolver.Asset>()
+            let origin = LinkResolver.Origin(file: course.directory.appendingPathComponent("_index.md"),
+                                             displayPath: course.sourcePath, course: course, isPublic: true)
+            let body = try markdown.render(course.body, firstLine: course.bodyFirstLine) { url, _, line in
+                try links.resolve(url, from: origin, line: line, assets: &assets)
+            }
+            let html = templates.render(.course, contexts.course(course, bodyHTML: body.html))
+            return Result(url: course.landingPath, source: course.sourcePath,
+                          output: .publicPage(path: "courses/\(course.slug)/index.html", html: html),
+                          assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title)
+
+        case .lesson(let lesson, let course):
+            var assets = Set<LinkResolver.Asset>()
+            let origin = LinkResolver.Origin(file: lesson.fileURL, displayPath: lesson.sourcePath,
+                                             course: course, isPublic: lesson.isFree)
+            let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine) { url, _, line in
+                try links.resolve(url, from: origin, line: line, assets: &assets)
+            }
+            if lesson.isFree {
+                let description = Self.excerpt(body.firstParagraph)
+                let html = templates.render(.lesson, contexts.lesson(lesson, in: course, content: body.html, description: description))
+                return Result(url: lesson.path, source: lesson.sourcePath,
+                              output: .publicPage(path: "courses/\(course.slug)/\(lesson.slug)/index.html", html: html),
+                              assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title)
+            }
+            var context = contexts.lesson(lesson, in: course, content: bodyPlaceholder, description: course.summary)
+            context["watermark"] = stampPlaceholder
+            let layout = templates.render(.paidLesson, context)
+            guard let page = PaidPage.assemble(renderedLayout: layout, stampPlaceholder: stampPlaceholder,
+                                               bodyPlaceholder: bodyPlaceholder, body: body.html,
+                                               course: course.slug, lesson: lesson) else {
+                throw LecternError(.template, file: templates.path(of: .paidLesson),
+                                   "the paid-lesson layout must contain `{{{watermark}}}` and `{{{content}}}` exactly once each",
+                                   hint: "the watermark slot shows each buyer's licence stamp; restyle it with CSS but keep the tag")
+            }
+            return Result(url: lesson.path, source: lesson.sourcePath, output: .paidPage(page), assets: assets,
+                          isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title)
+        }
+    }
+
+    /// First paragraph, cut at a word boundary: a meta description for a free page.
+    static func excerpt(_ text: String, limit: Int = 180) -> String {
+        let flat = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard flat.count > limit else { return flat }
+        let cut = flat.prefix(limit)
+        return (cut.lastIndex(of: " ").map { String(cut[..<$0]) } ?? String(cut)) + "…"
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// The build pipeline: config → content → templates → render (in parallel) → write to staging →
+/// swap in. Public pages go to `public/`, paid lessons only to the paid bundle.
+public struct SiteBuilder {
+    public struct Options: Sendable {
+        public var root: URL
+        /// Folder that `public_dir` and `paid_dir` are resolved against (default: the site root).
+        public var outputBase: URL?
+        public var includeDrafts = false
+
+        public init(root: URL, outputBase: URL? = nil, includeDrafts: Bool = false) {
+            self.root = root
+            self.outputBase = outputBase
+            self.includeDrafts = includeDrafts
+        }
+    }
+
+    public struct Report: Sendable {
+        public var courses: Int
+        public var publicPages: Int
+        public var paidPages: Int
+        public var publicDir: URL
+        public var paidDir: URL
+        public var seconds: Double
+    }
+
+    public var options: Options
+    /// Called with (done, total) while rendering; the CLI draws a progress line from it.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(options: Options, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.options = options
+        self.progress = progress
+    }
+
+    public func build() throws -> Report {
+        let started = Date()
+        let config = try SiteConfig.load(root: options.root)
+        let catalog = try ContentLoader(config: config, includeDrafts: options.includeDrafts).load()
+        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        let renderer = PageRenderer(config: config, templates: templates,
+                                    markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
+                                    links: LinkResolver(catalog: catalog), contexts: PageContexts(config: config))
+
+        var jobs: [PageRenderer.Job] = []
+        for course in catalog.courses {
+            jobs.append(.landing(course))
+            jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
+        }
+        let results = try ParallelRender.run(jobs, progress: progress, renderer.render)
+
+        let base = options.outputBase ?? config.root
+        func outputURL(_ dir: String) -> URL { dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir) }
+        let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
+        var manifest = BuildManifest(builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry))
+
+        func record(_ url: String, _ kind: String, _ source: String, _ output: String, _ data: Data) throws {
+            try staging.write(data, to: output, in: kind == "public" ? .publicSite : .paidBundle)
+            manifest.pages.append(.init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
+        }
+
+        let contexts = renderer.contexts
+        try record("/", "public", config.contentDir, "index.html", Data(templates.render(.home, contexts.home(catalog)).utf8))
+        try record("/404.html", "public", "\(config.templateDir)/layouts/404.mustache", "404.html",
+                   Data(templates.render(.notFound, contexts.notFound()).utf8))
+
+        var publicAssets = Set<String>(), paidAssets = Set<String>()
+        var feedEntries: [FeedWriter.Entry] = []
+        for (job, result) in zip(jobs, results) {
+            let course: Course
+            switch job { case .landing(let c), .lesson(_, let c): course = c }
+            switch result.output {
+            case .publicPage(let path, let html):
+                try record(result.url, "public", result.source, path, Data(html.utf8))
+                feedEntries.append(.init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
+            case .paidPage(let page):
+                let data = try JSONEncoder().encode(page)
+                try record(result.url, "paid", result.source, "\(course.slug)/\(page.lesson).json", data)
+            }
+            for asset in result.assets {
+                let key = "\(course.slug)/\(asset.relativePath)"
+                if result.isPublic, publicAssets.insert(key).inserted {
+                    try staging.copy(asset.source, to: "courses/\(key)", in: .publicSite)
+                } else if !result.isPublic, paidAssets.insert(key).inserted {
+                    try staging.copy(asset.source, to: "\(course.slug)/files/\(asset.relativePath)", in: .paidBundle)
+                }
+            }
+        }
+
+        let static_ = config.url(config.templateDir).appendingPathComponent("static")
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: static_.path)) ?? []).sorted() where !name.hasPrefix(".") {
+            try staging.copy(static_.appendingPathComponent(name), to: name, in: .publicSite)
+        }
+
+        let feeds = FeedWriter(config: config)
+        let listed = [FeedWriter.Entry(title: config.title, path: "/", summary: config.description, date: started)] + feedEntries
+        try staging.write(feeds.sitemap(listed), to: "sitemap.xml", in: .publicSite)
+        try staging.write(feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
+        try staging.write(try manifest.encoded(), to: BuildManifest.fileName, in: .paidBundle)
+
+        try staging.commit()
+        return Report(courses: catalog.courses.count,
+                      publicPages: manifest.pages.filter { $0.kind == "public" }.count,
+                      paidPages: manifest.pages.filter { $0.kind == "paid" }.count,
+                      publicDir: staging.publicFinal, paidDir: staging.paidFinal,
+                      seconds: Date().timeIntervalSince(started))
+    }
+}

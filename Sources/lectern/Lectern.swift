@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LecternKit
+
+/// `lectern`: the creator's command. Each subcommand parses its arguments and calls LecternKit.
+@main
+struct Lectern: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lectern",
+        abstract: "Build and sell courses written in Markdown.",
+        subcommands: [InitCommand.self, BuildCommand.self, NewCommand.self]
+    )
+
+    /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as LecternError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code == .failure {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Options every site command shares.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: "The site folder (holding lectern.toml).")
+    var root: String = "."
+
+    var rootURL: URL { URL(fileURLWithPath: root).standardizedFileURL }
+}
