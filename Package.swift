@@ -43,8 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LecternKitTests",
-            dependencies: ["LecternKit"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["LecternKit"]
         ),
     ]
 )

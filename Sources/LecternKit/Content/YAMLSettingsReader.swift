@@ -52,8 +52,9 @@ enum YAMLSettingsReader {
 
     private static func yamlLine(_ error: YamlError) -> Int? {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
+        case .scanner(let context, _, let mark, _), .parser(let context, _, let mark, _), .composer(let context, _, let mark, _):
+            // The context is where the broken construct started (an unclosed `[`): the line to fix.
+            return context?.mark.line ?? mark.line
         case .duplicatedKeysInMapping(_, let context):
             return context.mark.line
         default:

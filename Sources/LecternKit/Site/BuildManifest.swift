@@ -20,7 +20,7 @@ public struct BuildManifest: Codable, Sendable {
         public var title: String
         public var priceMinorUnits: Int
         public var currency: String
-        public var buyURL: String
+        public var buyLink: String
         public var products: [String]
         public var lessons: [LessonEntry]
     }
@@ -45,7 +45,7 @@ public struct BuildManifest: Codable, Sendable {
 
     static func entry(for course: Course) -> CourseEntry {
         CourseEntry(slug: course.slug, title: course.title, priceMinorUnits: course.price.minorUnits,
-                    currency: course.price.currency, buyURL: course.buyURL, products: course.productIDs,
+                    currency: course.price.currency, buyLink: course.buyURL, products: course.productIDs,
                     lessons: course.lessons.map {
                         LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
                     })

@@ -61,7 +61,7 @@ public struct SiteBuilder {
         }
 
         let contexts = renderer.contexts
-        try record("/", "public", config.contentDir, "index.html", Data(templates.render(.home, contexts.home(catalog)).utf8))
+        try record("/", "public", "\(config.contentDir)/", "index.html", Data(templates.render(.home, contexts.home(catalog)).utf8))
         try record("/404.html", "public", "\(config.templateDir)/layouts/404.mustache", "404.html",
                    Data(templates.render(.notFound, contexts.notFound()).utf8))
 

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The `lectern` executable end to end: exit codes 0 / 1 (content error naming file:line) / 2 (usage),
+/// and the scaffolding commands a new creator types first.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built `lectern` binary: next to the test bundle (SwiftPM puts products in one folder).
+    static let binary: URL? = {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("lectern"),
+            Bundle.main.bundleURL.appendingPathComponent("lectern"),
+            repoRoot.appendingPathComponent(".build/debug/lectern"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    func lectern(_ arguments: [String], in directory: URL) throws -> Run {
+        let process = Process()
+        process.executableURL = try #require(Self.binary, "build the package first: swift build")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["LECTERN_STARTER"] = repoRoot.path
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func initNewCourseNewLessonBuild() throws {
+        let site = try TempSite()
+        let dir = site.root.appendingPathComponent("school")
+        let created = try lectern(["init", dir.path], in: site.root)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("content/practical-sqlite/_index.md").path))
+
+        #expect(try lectern(["new", "course", "git-basics"], in: dir).status == 0)
+        #expect(try lectern(["new", "lesson", "git-basics", "first-commit", "--free"], in: dir).status == 0)
+        #expect(try lectern(["new", "lesson", "git-basics", "branches"], in: dir).status == 0)
+        let second = try String(contentsOf: dir.appendingPathComponent("content/git-basics/02-branches.md"), encoding: .utf8)
+        #expect(second.contains("title: Branches") && second.contains("free: false"))
+
+        // New courses start as drafts: not published until the creator says so.
+        let build = try lectern(["build", "--root", dir.path], in: site.root)
+        #expect(build.status == 0, "\(build.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("public/courses/git-basics").path))
+        let drafts = try lectern(["build", "--drafts"], in: dir)
+        #expect(drafts.status == 0 && drafts.stdout.hasPrefix("Built 2 course(s)"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("public/courses/git-basics/first-commit/index.html").path))
+
+        let again = try lectern(["init", dir.path], in: site.root)
+        #expect(again.status == 1 && again.stderr.contains("a site already exists here"))
+    }
+
+    @Test func contentErrorExitsOneAndNamesFileAndLine() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.write("content/practical-sqlite/01-foundations/01-why-sqlite.md", "---\ntitle: x\nfree: maybe\n---\nBody\n")
+        let run = try lectern(["build"], in: site.root)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("content/practical-sqlite/01-foundations/01-why-sqlite.md:3: error: front matter: `free` must be true or false"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let site = try TempSite()
+        #expect(try lectern(["build", "--no-such-flag"], in: site.root).status == 2)
+        #expect(try lectern(["new", "lesson", "only-one-arg"], in: site.root).status == 2)
+        #expect(try lectern(["--help"], in: site.root).status == 0)
+    }
+
+    @Test func invalidSlugIsRefused() throws {
+        let site = try TempSite(withExampleContent: true)
+        let run = try lectern(["new", "course", "Bad Slug"], in: site.root)
+        #expect(run.status == 1 && run.stderr.contains("is not a valid course slug"))
+    }
+}
