@@ -61,7 +61,7 @@ def main():
         for i in range(per_course):
             free = "true" if i < 2 else "false"
             with open(os.path.join(course, f"{i + 1:03d}-lesson-{i + 1}.md"), "w") as f:
-                f.write(f"---\ntitle: Lesson {i + 1}: {sentence(rng, 4)[:-1]}\nfree: {free}\n---\n")
+                f.write(f"---\ntitle: \"Lesson {i + 1}: {sentence(rng, 4)[:-1]}\"\nfree: {free}\n---\n")
                 f.write(lesson_body(rng, i, per_course))
 
 

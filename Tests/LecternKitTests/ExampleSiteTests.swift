@@ -59,8 +59,8 @@ import Testing
     @Test func paidPageIsPreparedForSplicing() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
-        let data = try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.json"))
-        let page = try JSONDecoder().decode(PaidPage.self, from: data)
+        let data = try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.page"))
+        let page = try PaidPage.decode(data, file: "transactions.page")
         #expect(page.title == "Transactions and durability")
         #expect(page.markOffsets.count > 40)
         let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{200B}" })
@@ -68,5 +68,25 @@ import Testing
         // Code samples stay byte-for-byte identical: no mark lands inside <pre>.
         #expect(spliced.contains("BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
         #expect(spliced.replacingOccurrences(of: "\u{200B}", with: "") == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
+    }
+}
+
+@Suite struct PaidPageFormatTests {
+    @Test func encodeDecodeRoundTripAndCorruptionIsRefused() throws {
+        let page = PaidPage(course: "c", lesson: "l", title: "T", availableAfterDays: 3,
+                            html: "<p>héllo wörld and more</p>\n", stampOffset: 0, markOffsets: [10, 17, 21])
+        let data = try page.encoded()
+        #expect(try PaidPage.decode(data, file: "x") == page)
+        var broken = data
+        broken.removeLast(20)  // offsets now point past the end of the HTML
+        #expect(lecternError { _ = try PaidPage.decode(broken, file: "x.page") }?.message == "paid page offsets do not fit its HTML")
+        #expect(lecternError { _ = try PaidPage.decode(Data("nonsense".utf8), file: "x.page") } != nil)
+    }
+
+    @Test func stampAndMarksSplicedInOrder() {
+        let page = PaidPage(course: "c", lesson: "l", title: "T", availableAfterDays: nil,
+                            html: "AB CD EF", stampOffset: 3, markOffsets: [3, 6])
+        #expect(page.splice(stamp: "[S]", mark: { "<\($0)>" }) == "AB [S]<0>CD <1>EF")
+        #expect(page.splice(stamp: "", mark: { _ in nil }) == "AB CD EF")
     }
 }

@@ -37,7 +37,7 @@ import Testing
         #expect(course.lessons.map(\.module?.title) == [nil, "Basics", "Basics"])
         #expect(course.lessons[1].availableAfterDays == 3)
         #expect(site.exists("public/courses/alpha/start/index.html"))
-        #expect(site.exists("paid/alpha/deeper.json") && site.exists("paid/alpha/first-by-weight.json"))
+        #expect(site.exists("paid/alpha/deeper.page") && site.exists("paid/alpha/first-by-weight.page"))
         #expect(!site.exists("public/courses/alpha/draft/index.html"))
         // The TOML-front-matter lesson links to a paid lesson: rewritten to the gate's URL, anchor kept.
         #expect(try site.read("public/courses/alpha/start/index.html").contains("href=\"/learn/alpha/deeper/#details\""))

@@ -36,7 +36,7 @@ import Testing
         }
         // The canary must be in the paid bundle, or this test could not fail.
         let paid = site.files(under: "paid").filter { $0.1.range(of: Data(canary.utf8)) != nil }.map(\.0)
-        #expect(paid.contains("practical-sqlite/secret.json"))
+        #expect(paid.contains("practical-sqlite/secret.page"))
         // The title of a paid lesson is public on purpose (the syllabus sells the course).
         #expect(try site.read("public/courses/practical-sqlite/index.html").contains("Secret techniques"))
     }

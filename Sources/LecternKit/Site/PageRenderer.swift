@@ -9,6 +9,8 @@ struct PageRenderer: @unchecked Sendable {
     let markdown: MarkdownRenderer
     let links: LinkResolver
     let contexts: PageContexts
+    /// Pre-rendered syllabus per course slug (see `PageContexts.syllabusHTML`).
+    let syllabi: [String: String]
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
     let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"
@@ -18,15 +20,13 @@ struct PageRenderer: @unchecked Sendable {
         case lesson(Lesson, Course)
     }
 
-    enum Output {
-        case publicPage(path: String, html: String)
-        case paidPage(PaidPage)
-    }
-
     struct Result {
         var url: String
         var source: String
-        var output: Output
+        /// Path of the file inside the public folder or the paid bundle.
+        var outputPath: String
+        var data: Data
+        var sha256: String
         var assets: Set<LinkResolver.Asset>
         var isPublic: Bool
         var feedSummary: String
@@ -44,8 +44,9 @@ struct PageRenderer: @unchecked Sendable {
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
             let html = templates.render(.course, contexts.course(course, bodyHTML: body.html))
-            return Result(url: course.landingPath, source: course.sourcePath,
-                          output: .publicPage(path: "courses/\(course.slug)/index.html", html: html),
+            let data = Data(html.utf8)
+            return Result(url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
+                          data: data, sha256: BuildManifest.hash(data),
                           assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title)
 
         case .lesson(let lesson, let course):
@@ -57,12 +58,15 @@ struct PageRenderer: @unchecked Sendable {
             }
             if lesson.isFree {
                 let description = Self.excerpt(body.firstParagraph)
-                let html = templates.render(.lesson, contexts.lesson(lesson, in: course, content: body.html, description: description))
-                return Result(url: lesson.path, source: lesson.sourcePath,
-                              output: .publicPage(path: "courses/\(course.slug)/\(lesson.slug)/index.html", html: html),
+                let html = templates.render(.lesson, contexts.lesson(lesson, in: course, content: body.html, description: description,
+                                                                  syllabusHTML: syllabi[course.slug] ?? ""))
+                let data = Data(html.utf8)
+                return Result(url: lesson.path, source: lesson.sourcePath, outputPath: "courses/\(course.slug)/\(lesson.slug)/index.html",
+                              data: data, sha256: BuildManifest.hash(data),
                               assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title)
             }
-            var context = contexts.lesson(lesson, in: course, content: bodyPlaceholder, description: course.summary)
+            var context = contexts.lesson(lesson, in: course, content: bodyPlaceholder, description: course.summary,
+                                          syllabusHTML: syllabi[course.slug] ?? "")
             context["watermark"] = stampPlaceholder
             let layout = templates.render(.paidLesson, context)
             guard let page = PaidPage.assemble(renderedLayout: layout, stampPlaceholder: stampPlaceholder,
@@ -72,7 +76,9 @@ struct PageRenderer: @unchecked Sendable {
                                    "the paid-lesson layout must contain `{{{watermark}}}` and `{{{content}}}` exactly once each",
                                    hint: "the watermark slot shows each buyer's licence stamp; restyle it with CSS but keep the tag")
             }
-            return Result(url: lesson.path, source: lesson.sourcePath, output: .paidPage(page), assets: assets,
+            let data = try page.encoded()
+            return Result(url: lesson.path, source: lesson.sourcePath, outputPath: "\(course.slug)/\(lesson.slug).page",
+                          data: data, sha256: BuildManifest.hash(data), assets: assets,
                           isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title)
         }
     }

@@ -39,9 +39,12 @@ public struct SiteBuilder {
         let config = try SiteConfig.load(root: options.root)
         let catalog = try ContentLoader(config: config, includeDrafts: options.includeDrafts).load()
         let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        let contexts = PageContexts(config: config)
+        var syllabi: [String: String] = [:]
+        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
         let renderer = PageRenderer(config: config, templates: templates,
                                     markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
-                                    links: LinkResolver(catalog: catalog), contexts: PageContexts(config: config))
+                                    links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
 
         var jobs: [PageRenderer.Job] = []
         for course in catalog.courses {
@@ -60,7 +63,6 @@ public struct SiteBuilder {
             manifest.pages.append(.init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
         }
 
-        let contexts = renderer.contexts
         try record("/", "public", "\(config.contentDir)/", "index.html", Data(templates.render(.home, contexts.home(catalog)).utf8))
         try record("/404.html", "public", "\(config.templateDir)/layouts/404.mustache", "404.html",
                    Data(templates.render(.notFound, contexts.notFound()).utf8))
@@ -70,13 +72,11 @@ public struct SiteBuilder {
         for (job, result) in zip(jobs, results) {
             let course: Course
             switch job { case .landing(let c), .lesson(_, let c): course = c }
-            switch result.output {
-            case .publicPage(let path, let html):
-                try record(result.url, "public", result.source, path, Data(html.utf8))
+            let kind = result.isPublic ? "public" : "paid"
+            try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
+            manifest.pages.append(.init(url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256))
+            if result.isPublic {
                 feedEntries.append(.init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
-            case .paidPage(let page):
-                let data = try JSONEncoder().encode(page)
-                try record(result.url, "paid", result.source, "\(course.slug)/\(page.lesson).json", data)
             }
             for asset in result.assets {
                 let key = "\(course.slug)/\(asset.relativePath)"

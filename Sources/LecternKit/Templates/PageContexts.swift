@@ -33,7 +33,7 @@ struct PageContexts {
     }
 
     /// Lessons grouped by module, in reading order; lessons outside modules form an untitled group.
-    func syllabus(_ course: Course, current: Lesson? = nil) -> [[String: Any]] {
+    func syllabus(_ course: Course) -> [[String: Any]] {
         var groups: [[String: Any]] = []
         var currentModule: Module?? = .none
         var items: [[String: Any]] = []
@@ -50,7 +50,7 @@ struct PageContexts {
             }
             var item: [String: Any] = [
                 "number": index + 1, "title": lesson.title, "url": lesson.path, "free": lesson.isFree,
-                "locked": !lesson.isFree, "current": current?.slug == lesson.slug,
+                "locked": !lesson.isFree,
             ]
             if let days = lesson.availableAfterDays, days > 0 { item["available_after_days"] = days }
             items.append(item)
@@ -77,8 +77,20 @@ struct PageContexts {
         ]
     }
 
+    /// The `syllabus` partial rendered once per course. Lesson pages get it as `syllabus_html` with the
+    /// current lesson's link marked `aria-current="page"`: rendering a 100-lesson syllabus into each
+    /// of 100 lesson pages was most of a build's time.
+    func syllabusHTML(_ course: Course, templates: TemplateSet) -> String {
+        templates.renderPartial("syllabus", ["site": site(), "course": courseSummary(course), "syllabus": syllabus(course)]) ?? ""
+    }
+
+    static func markCurrent(_ lesson: Lesson, in syllabusHTML: String) -> String {
+        let link = "href=\"\(lesson.path)\""
+        return ByteSearch.replacingFirst(link, with: link + " aria-current=\"page\"", in: syllabusHTML)
+    }
+
     /// Context for a lesson page; `content` is the lesson HTML (or a placeholder for paid pages).
-    func lesson(_ lesson: Lesson, in course: Course, content: String, description: String) -> [String: Any] {
+    func lesson(_ lesson: Lesson, in course: Course, content: String, description: String, syllabusHTML: String) -> [String: Any] {
         let index = course.lessons.firstIndex { $0.slug == lesson.slug } ?? 0
         func neighbour(_ i: Int) -> [String: Any]? {
             guard course.lessons.indices.contains(i) else { return nil }
@@ -87,7 +99,7 @@ struct PageContexts {
         }
         var context: [String: Any] = [
             "site": site(), "page": page(title: "\(lesson.title) · \(course.title)", description: description, path: lesson.path),
-            "course": courseSummary(course), "syllabus": syllabus(course, current: lesson),
+            "course": courseSummary(course), "syllabus_html": Self.markCurrent(lesson, in: syllabusHTML),
             "lesson": ["title": lesson.title, "number": index + 1, "free": lesson.isFree,
                        "module": lesson.module?.title ?? "", "url": lesson.path],
             "content": content,

@@ -47,6 +47,11 @@ public struct TemplateSet: Sendable {
         library.render(context, withTemplate: "layout:\(layout.rawValue)") ?? ""
     }
 
+    /// Renders a partial on its own (nil when the site has no such partial).
+    public func renderPartial(_ name: String, _ context: [String: Any]) -> String? {
+        library.render(context, withTemplate: name)
+    }
+
     func path(of layout: Layout) -> String { "\(folder)/layouts/\(layout.rawValue).mustache" }
 
     private static func explain(_ error: Error) -> String {
