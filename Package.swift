@@ -22,12 +22,12 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
-        .target(name: "CAtomicRename"),
+        .target(name: "CFileSystem"),
         .target(
             name: "LecternKit",
             dependencies: [
                 "CCmarkGFM",
-                "CAtomicRename",
+                "CFileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),

@@ -80,7 +80,8 @@ public struct ContentLoader {
     // MARK: Lessons
 
     private func loadLessons(of course: Course, display: String, drafts: inout Set<String>) throws -> [Lesson] {
-        var lessons: [Lesson] = []
+        // Collect the files first, then parse them on all cores.
+        var files: [(url: URL, module: Module?, display: String)] = []
         for entry in try listing(course.directory, display: display) {
             let name = entry.lastPathComponent
             if isDirectory(entry) {
@@ -97,11 +98,14 @@ public struct ContentLoader {
                 }
                 let module = try loadModule(index: moduleIndex, folder: name, display: "\(moduleDisplay)/_index.md")
                 for file in markdown {
-                    lessons.append(try loadLesson(file, course: course, module: module, display: "\(moduleDisplay)/\(file.lastPathComponent)"))
+                    files.append((file, module, "\(moduleDisplay)/\(file.lastPathComponent)"))
                 }
             } else if entry.pathExtension == "md" && name != "_index.md" {
-                lessons.append(try loadLesson(entry, course: course, module: nil, display: "\(display)/\(name)"))
+                files.append((entry, nil, "\(display)/\(name)"))
             }
+        }
+        var lessons = try ParallelMap.run(files, progress: nil) { file in
+            try loadLesson(file.url, course: course, module: file.module, display: file.display)
         }
         for lesson in lessons where lesson.isDraft && !includeDrafts {
             drafts.insert(lesson.fileURL.standardizedFileURL.path)

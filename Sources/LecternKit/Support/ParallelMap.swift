@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs independent render jobs on all cores and returns results in job order. The first error (in
-/// job order, so messages are stable from run to run) is rethrown after all workers stop.
-enum ParallelRender {
+/// Runs independent jobs (parsing files, rendering pages) on all cores and returns results in job
+/// order. The first error (in job order, so messages are stable from run to run) is rethrown after
+/// all workers stop.
+enum ParallelMap {
     static func run<Job, Result>(_ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?,
                                  _ work: (Job) throws -> Result) throws -> [Result] {
         let box = ResultBox<Result>(count: jobs.count)
