@@ -8,7 +8,8 @@ struct Lectern: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
-        subcommands: [InitCommand.self, BuildCommand.self, NewCommand.self]
+        subcommands: [InitCommand.self, BuildCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
+                      TraceCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.

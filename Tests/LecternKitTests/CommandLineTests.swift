@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import LecternKit
 
 /// The `lectern` executable end to end: exit codes 0 / 1 (content error naming file:line) / 2 (usage),
 /// and the scaffolding commands a new creator types first.
@@ -83,5 +84,32 @@ import Testing
         let site = try TempSite(withExampleContent: true)
         let run = try lectern(["new", "course", "Bad Slug"], in: site.root)
         #expect(run.status == 1 && run.stderr.contains("is not a valid course slug"))
+    }
+
+    @Test func keysTokenAndTraceEndToEnd() throws {
+        let site = try TempSite(withExampleContent: true)
+        #expect(try lectern(["keys", "generate"], in: site.root).status == 0)
+        let issued = try lectern(["token", "issue", "--buyer", "g_5", "--course", "practical-sqlite", "--ttl", "7d"], in: site.root)
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let link = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(link.hasPrefix("http://127.0.0.1:8080/learn/practical-sqlite/?token=ey"))
+        let verified = try lectern(["token", "verify", link], in: site.root)
+        #expect(verified.status == 0 && verified.stdout.contains("\"sub\" : \"g_5\""))
+        let tampered = try lectern(["token", "verify", String(link.dropLast(2)) + "AA"], in: site.root)
+        #expect(tampered.status == 1 && tampered.stderr.contains("bad signature"))
+        #expect(try lectern(["token", "issue", "--buyer", "g", "--course", "nope"], in: site.root).status == 1)
+        #expect(try lectern(["token", "issue", "--course", "practical-sqlite"], in: site.root).status == 2)
+
+        // A buyer's copy, rendered with the site's own watermark secret, traces back from a text file.
+        try site.build()
+        let store = KeyStore(directory: site.root.appendingPathComponent("keys"))
+        let page = try PaidPage.decode(try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/wal-mode.page")), file: "w")
+        let copy = Watermarker(fingerprint: Fingerprint(secret: try store.watermarkSecret())).render(page, grant: 77, email: "b@example.com", order: "o")
+        try site.write("leak.txt", TraceExperiment.articleText(copy))
+        let traced = try lectern(["trace", "leak.txt"], in: site.root)
+        #expect(traced.status == 0 && traced.stdout.hasPrefix("Traced: grant 77"))
+        try site.write("clean.txt", "Nothing to see here, just words someone typed.")
+        let clean = try lectern(["trace", "clean.txt"], in: site.root)
+        #expect(clean.status == 1 && clean.stdout.hasPrefix("No fingerprint found"))
     }
 }

@@ -1,0 +1,85 @@
+/// Writes a 64-bit mark into text as runs of zero-width characters, and reads it back from any
+/// excerpt long enough to hold each part at least once.
+///
+/// The mark is cut into 16 nibbles. Word gap number i carries chunk (i mod 16): four invisible
+/// characters, two for the chunk's index and two for its nibble, from a 4-letter alphabet of
+/// default-ignorable, non-joining code points (they change neither layout nor the shaping of
+/// joined scripts). The visible text between gaps frames each chunk, so a run that lost or gained a
+/// character has the wrong length and is ignored instead of misread. Repetition across the page is
+/// the error correction: each index is decided by a majority vote over every copy in the excerpt.
+public enum InvisibleMarkCodec {
+    /// ZERO WIDTH SPACE, WORD JOINER, INVISIBLE TIMES, INVISIBLE SEPARATOR.
+    static let alphabet: [Unicode.Scalar] = ["\u{200B}", "\u{2060}", "\u{2062}", "\u{2063}"]
+    public static let chunkCount = 16
+    static let symbolsPerChunk = 4
+
+    /// The 16 chunk strings for a mark; chunk i goes into word gaps i, i+16, i+32, …
+    public static func chunks(for mark: UInt64) -> [String] {
+        (0..<chunkCount).map { index in
+            let nibble = Int(mark >> (60 - 4 * UInt64(index)) & 0xF)
+            let symbols = [index >> 2, index & 3, nibble >> 2, nibble & 3].map { alphabet[$0] }
+            var chunk = ""
+            chunk.unicodeScalars.append(contentsOf: symbols)
+            return chunk
+        }
+    }
+
+    /// Votes found in a text: for each chunk index, how often each nibble value was seen.
+    public struct Reading: Sendable {
+        public var votes: [[Int]] = Array(repeating: Array(repeating: 0, count: 16), count: chunkCount)
+        /// Runs of invisible characters of the wrong length (damage).
+        public var damagedRuns = 0
+
+        public var chunksSeen: Int { votes.reduce(0) { $0 + $1.reduce(0, +) } }
+        public var indicesCovered: Int { votes.filter { $0.contains { $0 > 0 } }.count }
+
+        /// The majority mark, when every index has at least one vote.
+        public var mark: UInt64? {
+            guard indicesCovered == chunkCount else { return nil }
+            return votes.reduce(UInt64(0)) { mark, counts in
+                let best = counts.indices.max { counts[$0] < counts[$1] } ?? 0
+                return mark << 4 | UInt64(best)
+            }
+        }
+
+        /// Share of votes that agree with the majority, over all indices (1.0 = no disagreement).
+        public var agreement: Double {
+            let total = chunksSeen
+            guard total > 0 else { return 0 }
+            return Double(votes.reduce(0) { $0 + ($1.max() ?? 0) }) / Double(total)
+        }
+    }
+
+    public static func read(_ text: String) -> Reading {
+        var reading = Reading()
+        var run: [Int] = []
+        func close() {
+            if run.count == symbolsPerChunk {
+                let index = run[0] << 2 | run[1], nibble = run[2] << 2 | run[3]
+                reading.votes[index][nibble] += 1
+            } else if !run.isEmpty {
+                reading.damagedRuns += 1
+            }
+            run.removeAll(keepingCapacity: true)
+        }
+        for scalar in text.unicodeScalars {
+            if let symbol = symbol(scalar) {
+                run.append(symbol)
+            } else {
+                close()
+            }
+        }
+        close()
+        return reading
+    }
+
+    private static func symbol(_ scalar: Unicode.Scalar) -> Int? {
+        switch scalar.value {
+        case 0x200B: return 0
+        case 0x2060: return 1
+        case 0x2062: return 2
+        case 0x2063: return 3
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import LecternKit
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measurements behind BENCHMARKS.md.",
+        subcommands: [Tokens.self, Trace.self])
+
+    struct Tokens: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Token sign and verify operations per second (one core).")
+        @Option(help: "Seconds per measurement.") var seconds: Double = 2
+
+        func run() throws {
+            let result = try TokenBenchmark.run(seconds: seconds)
+            print(String(format: "EdDSA JWT sign: %.0f/s, verify: %.0f/s", result.signPerSecond, result.verifyPerSecond))
+        }
+    }
+
+    struct Trace: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Leak-tracing experiment on a built site's paid pages.")
+        @OptionGroup var site: SiteOptions
+        @Option(help: "Number of buyers.") var buyers = 1_000
+        @Option(help: "Excerpts per length.") var excerpts = 200
+        @Option(help: "Excerpt lengths in words, comma-separated.") var words = "150,50,30,25,20,16"
+
+        func run() throws {
+            let config = try SiteConfig.load(root: site.rootURL)
+            let paid = config.url(config.paidDir)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: paid.path)) ?? []
+            var pages: [PaidPage] = []
+            for course in names.sorted() {
+                let dir = paid.appendingPathComponent(course)
+                for file in ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted() where file.hasSuffix(".page") {
+                    pages.append(try PaidPage.decode(try Data(contentsOf: dir.appendingPathComponent(file)), file: file))
+                }
+            }
+            guard !pages.isEmpty else {
+                throw LecternError(.trace, file: paid.path, "no paid pages", hint: "run `lectern build` first")
+            }
+            let experiment = TraceExperiment(pages: pages, buyers: buyers)
+            print("| excerpt words | excerpts | traced right | wrong names | no name |")
+            print("|---|---|---|---|---|")
+            for length in words.split(separator: ",").compactMap({ Int($0) }) {
+                let o = experiment.run(words: length, excerpts: excerpts)
+                print(String(format: "| %d | %d | %d (%.1f%%) | %d | %d |", o.words, o.excerpts, o.right,
+                             Double(o.right) * 100 / Double(o.excerpts), o.wrong, o.unnamed))
+            }
+        }
+    }
+}

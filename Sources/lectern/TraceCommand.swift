@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LecternKit
+
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Find whose copy a leaked text or page is (exit 0 when traced, 1 otherwise).")
+
+    @OptionGroup var site: SiteOptions
+    @Argument(help: "A file with the leaked text or HTML, or - for standard input.") var file: String
+
+    func run() throws {
+        let config = try SiteConfig.load(root: site.rootURL)
+        let secret = try KeyStore(config: config).watermarkSecret()
+        let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(file)
+        let text = String(decoding: data, as: UTF8.self)
+        switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text) {
+        case .traced(let grant, let chunks, let agreement):
+            print("Traced: grant \(grant)")
+            print(String(format: "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10); %d chunks read, %.0f%% agreeing", chunks, agreement * 100))
+        case .noFingerprint:
+            print("No fingerprint found: this text carries no Lectern watermark (or it was stripped).")
+            throw ExitCode.failure
+        case .incomplete(let chunks, let covered):
+            print("No buyer named: only \(covered) of 16 parts of a fingerprint were found (\(chunks) chunks); the excerpt is too short or damaged.")
+            throw ExitCode.failure
+        case .unverified(let chunks):
+            print("No buyer named: a fingerprint is present (\(chunks) chunks) but does not verify — damaged, mixed from several copies, or made with another secret.")
+            throw ExitCode.failure
+        }
+    }
+
+    private func readFile(_ path: String) throws -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LecternError(.trace, file: path, "cannot read (\(error.localizedDescription))")
+        }
+    }
+}
