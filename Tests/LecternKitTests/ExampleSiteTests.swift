@@ -63,11 +63,11 @@ import Testing
         let page = try PaidPage.decode(data, file: "transactions.page")
         #expect(page.title == "Transactions and durability")
         #expect(page.markOffsets.count > 40)
-        let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{200B}" })
+        let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{2064}" })
         #expect(spliced.contains("<p class=\"watermark\" role=\"note\">Licensed to ada@example.com</p>"))
         // Code samples stay byte-for-byte identical: no mark lands inside <pre>.
         #expect(spliced.contains("BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
-        #expect(spliced.replacingOccurrences(of: "\u{200B}", with: "") == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
+        #expect(spliced.replacingOccurrences(of: "\u{2064}", with: "") == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
     }
 }
 

@@ -3,13 +3,15 @@
 ///
 /// The mark is cut into 16 nibbles. Word gap number i carries chunk (i mod 16): four invisible
 /// characters, two for the chunk's index and two for its nibble, from a 4-letter alphabet of
-/// default-ignorable, non-joining code points (they change neither layout nor the shaping of
-/// joined scripts). The visible text between gaps frames each chunk, so a run that lost or gained a
+/// default-ignorable, non-joining, non-breaking code points: they change neither line breaking nor
+/// the shaping of joined scripts. (ZERO WIDTH SPACE was tried first: it adds break opportunities,
+/// and headless Chromium laid a table out differently with it; ZWJ/ZWNJ would alter Arabic or Indic
+/// shaping.) Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text between gaps frames each chunk, so a run that lost or gained a
 /// character has the wrong length and is ignored instead of misread. Repetition across the page is
 /// the error correction: each index is decided by a majority vote over every copy in the excerpt.
 public enum InvisibleMarkCodec {
-    /// ZERO WIDTH SPACE, WORD JOINER, INVISIBLE TIMES, INVISIBLE SEPARATOR.
-    static let alphabet: [Unicode.Scalar] = ["\u{200B}", "\u{2060}", "\u{2062}", "\u{2063}"]
+    /// INVISIBLE PLUS, WORD JOINER, INVISIBLE TIMES, INVISIBLE SEPARATOR.
+    static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2060}", "\u{2062}", "\u{2063}"]
     public static let chunkCount = 16
     static let symbolsPerChunk = 4
 
@@ -75,7 +77,7 @@ public enum InvisibleMarkCodec {
 
     private static func symbol(_ scalar: Unicode.Scalar) -> Int? {
         switch scalar.value {
-        case 0x200B: return 0
+        case 0x2064: return 0
         case 0x2060: return 1
         case 0x2062: return 2
         case 0x2063: return 3
