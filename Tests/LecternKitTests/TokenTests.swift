@@ -92,3 +92,20 @@ import Testing
         #expect(keys.allSatisfy { $0["kty"] == "OKP" && $0["crv"] == "Ed25519" && $0["alg"] == "EdDSA" && $0["d"] == nil })
     }
 }
+
+@Suite struct Base64URLTests {
+    @Test func matchesFoundationAndIsStrict() {
+        var rng = SplitMix64(seed: 9)
+        for length in 0..<70 {
+            let bytes = Data((0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            let reference = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == reference)
+            #expect(Base64URL.decode(reference) == bytes)
+        }
+        #expect(Base64URL.decode("YQ==") == nil, "padding is not base64url")
+        #expect(Base64URL.decode("Y+E") == nil && Base64URL.decode("Y E") == nil && Base64URL.decode("A") == nil)
+        #expect(Base64URL.decode("YR") == nil, "non-zero trailing bits")
+        #expect(Base64URL.decode("YQ") == Data("a".utf8))
+    }
+}
