@@ -23,7 +23,11 @@ import Testing
 
     func lectern(_ arguments: [String], in directory: URL) throws -> Run {
         let process = Process()
-        process.executableURL = try #require(Self.binary, "build the package first: swift build")
+        guard let binary = Self.binary else {
+            Issue.record("no lectern binary next to the tests: run `swift build` first")
+            throw CancellationError()
+        }
+        process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment

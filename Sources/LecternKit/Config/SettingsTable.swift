@@ -60,8 +60,8 @@ struct SettingsTable: Sendable, Equatable {
 
     func requiredString(_ key: String, hint: String) throws -> String {
         guard let value = try string(key), !value.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw LecternError(step, file: file, line: entries.isEmpty ? nil : 1,
-                               "missing `\(key)`", hint: hint)
+            // A missing key has no line of its own: point at the start of the document.
+            throw LecternError(step, file: file, line: 1, "missing `\(key)`", hint: hint)
         }
         return value
     }

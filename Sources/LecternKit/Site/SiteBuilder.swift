@@ -91,9 +91,9 @@ public struct SiteBuilder {
             }
         }
 
-        let static_ = config.url(config.templateDir).appendingPathComponent("static")
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: static_.path)) ?? []).sorted() where !name.hasPrefix(".") {
-            try staging.copy(static_.appendingPathComponent(name), to: name, in: .publicSite)
+        let staticFolder = config.url(config.templateDir).appendingPathComponent("static")
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: staticFolder.path)) ?? []).sorted() where !name.hasPrefix(".") {
+            try staging.copy(staticFolder.appendingPathComponent(name), to: name, in: .publicSite)
         }
 
         let feeds = FeedWriter(config: config)

@@ -34,29 +34,20 @@ struct PageContexts {
 
     /// Lessons grouped by module, in reading order; lessons outside modules form an untitled group.
     func syllabus(_ course: Course) -> [[String: Any]] {
-        var groups: [[String: Any]] = []
-        var currentModule: Module?? = .none
-        var items: [[String: Any]] = []
-        func flush() {
-            if case .some(let module) = currentModule, !items.isEmpty {
-                groups.append(["title": module?.title ?? "", "has_title": module != nil, "lessons": items])
-            }
-            items = []
-        }
+        var groups: [(module: Module?, lessons: [[String: Any]])] = []
         for (index, lesson) in course.lessons.enumerated() {
-            if currentModule == nil || currentModule! != lesson.module {
-                flush()
-                currentModule = .some(lesson.module)
-            }
             var item: [String: Any] = [
                 "number": index + 1, "title": lesson.title, "url": lesson.path, "free": lesson.isFree,
                 "locked": !lesson.isFree,
             ]
             if let days = lesson.availableAfterDays, days > 0 { item["available_after_days"] = days }
-            items.append(item)
+            if let last = groups.last, last.module == lesson.module {
+                groups[groups.count - 1].lessons.append(item)
+            } else {
+                groups.append((lesson.module, [item]))
+            }
         }
-        flush()
-        return groups
+        return groups.map { ["title": $0.module?.title ?? "", "has_title": $0.module != nil, "lessons": $0.lessons] }
     }
 
     func home(_ catalog: Catalog) -> [String: Any] {
