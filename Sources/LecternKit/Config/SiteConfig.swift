@@ -26,6 +26,8 @@ public struct SiteConfig: Sendable {
     public var buyURLTemplate: String?
 
     public var tokens: TokenSettings
+    public var daemon: DaemonSettings
+    public var mail: MailSettings
 
     /// Defaults of a new site; `load` overrides them from the file.
     public init(root: URL) {
@@ -43,6 +45,8 @@ public struct SiteConfig: Sendable {
         allowRawHTML = false
         buyURLTemplate = nil
         tokens = TokenSettings()
+        daemon = DaemonSettings()
+        mail = MailSettings()
     }
 
     public func url(_ relative: String) -> URL {
@@ -63,7 +67,7 @@ public struct SiteConfig: Sendable {
     static func parse(_ text: String, root: URL) throws -> SiteConfig {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
         try table.rejectUnknownKeys(allowed: ["title", "base_url", "language", "description", "author",
-                                              "currency", "build", "tokens"])
+                                              "currency", "build", "tokens", "daemon", "mail"])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
         if let base = try table.string("base_url") {
@@ -86,6 +90,12 @@ public struct SiteConfig: Sendable {
         }
         if let tokens = try table.table("tokens") {
             config.tokens = try TokenSettings(tokens)
+        }
+        if let daemon = try table.table("daemon") {
+            config.daemon = try DaemonSettings(daemon)
+        }
+        if let mail = try table.table("mail") {
+            config.mail = try MailSettings(mail)
         }
         return config
     }

@@ -1,0 +1,60 @@
+/// `[daemon]` in `lectern.toml`: where lecternd listens and keeps its database.
+public struct DaemonSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// SQLite file, relative to the site root.
+    public var database = "lectern.sqlite"
+    /// Largest webhook body accepted (bytes); larger ones get 413.
+    public var maxBodyBytes = 1_048_576
+    /// How long `/access/claim` waits for a checkout's webhook before showing "check your e-mail".
+    public var claimWaitSeconds = 5
+
+    public init() {}
+
+    init(_ table: SettingsTable) throws {
+        try table.rejectUnknownKeys(allowed: ["host", "port", "database", "max_body_bytes", "claim_wait_seconds"], section: "daemon")
+        host = try table.string("host") ?? host
+        if let port = try table.integer("port") {
+            guard (1...65_535).contains(port) else { throw table.error("port", "`daemon.port` must be 1–65535") }
+            self.port = port
+        }
+        database = try table.string("database") ?? database
+        if let limit = try table.integer("max_body_bytes") {
+            guard limit >= 1_024 else { throw table.error("max_body_bytes", "`daemon.max_body_bytes` must be at least 1024") }
+            maxBodyBytes = limit
+        }
+        claimWaitSeconds = try table.integer("claim_wait_seconds") ?? claimWaitSeconds
+    }
+}
+
+/// `[mail]` in `lectern.toml`: how signed links reach buyers. Credentials come from the environment
+/// (`LECTERN_SMTP_USER`, `LECTERN_SMTP_PASSWORD`), never from the file.
+public struct MailSettings: Sendable {
+    public enum Transport: String, Sendable { case file, smtp }
+
+    /// `file` (default, local use) writes each message as an .eml file into `folder`; `smtp` sends.
+    public var transport = Transport.file
+    public var from = "Lectern <courses@localhost>"
+    public var folder = "mail"
+    public var smtpHost = "127.0.0.1"
+    public var smtpPort = 25
+    /// Require STARTTLS (refuse to send in the clear).
+    public var startTLS = false
+
+    public init() {}
+
+    init(_ table: SettingsTable) throws {
+        try table.rejectUnknownKeys(allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls"], section: "mail")
+        if let name = try table.string("transport") {
+            guard let transport = Transport(rawValue: name) else {
+                throw table.error("transport", "`mail.transport` must be \"file\" or \"smtp\"")
+            }
+            self.transport = transport
+        }
+        from = try table.string("from") ?? from
+        folder = try table.string("folder") ?? folder
+        smtpHost = try table.string("smtp_host") ?? smtpHost
+        smtpPort = try table.integer("smtp_port") ?? smtpPort
+        startTLS = try table.bool("starttls") ?? startTLS
+    }
+}

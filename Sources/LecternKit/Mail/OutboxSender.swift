@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+
+/// Sends due outbox rows through a transport, marking each sent or scheduling a retry with backoff.
+public struct OutboxSender: Sendable {
+    public let store: Store
+    public let transport: any MailTransport
+    public let logger: Logger
+
+    public init(store: Store, transport: any MailTransport, logger: Logger) {
+        self.store = store
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// One pass over the due messages; returns how many were sent.
+    @discardableResult
+    public func sendDue(now: Date = Date()) async throws -> Int {
+        var sent = 0
+        for message in try Outbox.due(in: store, now: now) {
+            do {
+                try await transport.send(to: message.recipient, subject: message.subject, body: message.body)
+                try Outbox.markSent(message.id, in: store)
+                sent += 1
+                logger.info("e-mail sent", metadata: ["outbox_id": "\(message.id)"])
+            } catch {
+                try Outbox.markFailed(message, error: "\(error)", in: store)
+                logger.warning("e-mail failed, will retry", metadata: ["outbox_id": "\(message.id)", "attempt": "\(message.attempts + 1)"])
+            }
+        }
+        return sent
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+
+/// The daemon's SQLite database: buyers, orders, grants, webhook events and the e-mail outbox.
+///
+/// One file (default `lectern.sqlite` beside `lectern.toml`), WAL mode so readers (CLI, gate) never
+/// block the writer, foreign keys on, and `synchronous = FULL`: a webhook is acknowledged only after
+/// its transaction is on disk, so a power cut cannot lose an event the provider will not resend.
+public final class Store: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Store.migrator.migrate(queue)
+        } catch {
+            throw LecternError(.store, file: path, "cannot open the database (\(error))",
+                               hint: "check the path and its permissions; `--db PATH` picks another file")
+        }
+    }
+
+    /// The default database of a site: `lectern.sqlite` beside `lectern.toml`.
+    public static func defaultPath(for config: SiteConfig) -> String {
+        config.url(config.daemon.database).path
+    }
+
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write(body)
+    }
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+
+    /// Versioned schema. Never edit a shipped migration: add the next one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE buyers (
+              id INTEGER PRIMARY KEY,
+              email TEXT NOT NULL UNIQUE,
+              created_at TEXT NOT NULL
+            );
+            CREATE TABLE orders (
+              id INTEGER PRIMARY KEY,
+              provider TEXT NOT NULL,
+              provider_order_id TEXT NOT NULL,
+              payment_ref TEXT,
+              buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+              product TEXT NOT NULL,
+              amount INTEGER NOT NULL,
+              currency TEXT NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('paid', 'refunded', 'disputed', 'flagged')),
+              flag TEXT,
+              created_at TEXT NOT NULL,
+              updated_at TEXT NOT NULL,
+              UNIQUE (provider, provider_order_id)
+            );
+            CREATE INDEX orders_by_payment ON orders (provider, payment_ref);
+            CREATE TABLE grants (
+              id INTEGER PRIMARY KEY,
+              buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+              order_id INTEGER REFERENCES orders(id),
+              product TEXT NOT NULL,
+              starts_at TEXT NOT NULL,
+              ends_at TEXT,
+              revoked_at TEXT,
+              reason TEXT,
+              subscription_ref TEXT,
+              state_at TEXT
+            );
+            CREATE INDEX grants_by_buyer ON grants (buyer_id);
+            CREATE INDEX grants_by_subscription ON grants (subscription_ref);
+            CREATE TABLE webhook_events (
+              id INTEGER PRIMARY KEY,
+              provider TEXT NOT NULL,
+              event_id TEXT NOT NULL,
+              type TEXT NOT NULL,
+              received_at TEXT NOT NULL,
+              raw_body BLOB NOT NULL,
+              result TEXT NOT NULL,
+              UNIQUE (provider, event_id)
+            );
+            CREATE TABLE pending_reversals (
+              id INTEGER PRIMARY KEY,
+              provider TEXT NOT NULL,
+              payment_ref TEXT NOT NULL,
+              kind TEXT NOT NULL CHECK (kind IN ('refunded', 'disputed')),
+              event_id TEXT NOT NULL,
+              received_at TEXT NOT NULL
+            );
+            CREATE INDEX pending_by_payment ON pending_reversals (provider, payment_ref);
+            CREATE TABLE outbox (
+              id INTEGER PRIMARY KEY,
+              recipient TEXT NOT NULL,
+              subject TEXT NOT NULL,
+              body TEXT NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              next_attempt_at TEXT NOT NULL,
+              sent_at TEXT,
+              last_error TEXT,
+              created_at TEXT NOT NULL
+            );
+            CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
+            """)
+        }
+        return migrator
+    }
+
+    /// Timestamps are stored as ISO 8601 UTC text: sortable, readable in `sqlite3`.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// "  Ada@Example.COM " → "ada@example.com".
+    public static func normalizeEmail(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+}

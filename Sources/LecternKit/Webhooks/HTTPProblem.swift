@@ -1,0 +1,47 @@
+import Foundation
+
+/// An HTTP error answer as RFC 9457 problem details. Library code throws it where it knows the status;
+/// the server renders it as `application/problem+json`.
+public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var statusCode: Int
+    /// Short, stable summary for the status ("Bad signature").
+    public var title: String
+    /// What exactly was wrong with this request. Never contains secrets, tokens or the request body.
+    public var detail: String
+    /// A stable machine-readable name, used as the `type` URI's last segment.
+    public var code: String
+
+    public init(status: Int, code: String, title: String, detail: String) {
+        self.statusCode = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+    }
+
+    public var description: String { "\(statusCode) \(title): \(detail)" }
+
+    public func json() -> Data {
+        let object: [String: Any] = ["type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+
+    public static func malformed(_ detail: String) -> HTTPProblem {
+        HTTPProblem(status: 400, code: "malformed", title: "Malformed request", detail: detail)
+    }
+    public static func badSignature(_ detail: String) -> HTTPProblem {
+        HTTPProblem(status: 401, code: "bad-signature", title: "Bad or missing signature", detail: detail)
+    }
+    public static func staleTimestamp(_ detail: String) -> HTTPProblem {
+        HTTPProblem(status: 400, code: "stale-timestamp", title: "Timestamp outside the tolerance", detail: detail)
+    }
+    public static func tooLarge(_ limit: Int) -> HTTPProblem {
+        HTTPProblem(status: 413, code: "too-large", title: "Payload too large", detail: "bodies over \(limit) bytes are refused")
+    }
+    public static func unknownProduct(_ product: String) -> HTTPProblem {
+        HTTPProblem(status: 422, code: "unknown-product", title: "Unknown course or product",
+                    detail: "no course or product `\(product)` in the built catalog")
+    }
+    public static func storeUnavailable() -> HTTPProblem {
+        HTTPProblem(status: 503, code: "store-unavailable", title: "Not recorded", detail: "the event could not be stored; retry later")
+    }
+}

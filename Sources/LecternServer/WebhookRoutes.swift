@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import LecternKit
+import Logging
+
+/// `POST /webhooks/{stripe,standard,lemonsqueezy}`: verify the signature over the raw bytes, parse,
+/// record exactly once, and answer 2xx only after the transaction committed.
+struct WebhookRoutes: Sendable {
+    let processor: WebhookProcessor
+    let secrets: WebhookSecrets
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/webhooks/stripe") { request, _ in
+            let body = try await self.body(of: request)
+            guard let secret = secrets.stripe else { throw Self.notConfigured("LECTERN_STRIPE_WEBHOOK_SECRET") }
+            try WebhookSignatures.verifyStripe(body: body, header: request.headers[.init("Stripe-Signature")!], secret: secret)
+            return try self.record(try ProviderParsers.stripe(body), body: body)
+        }
+        router.post("/webhooks/standard") { request, _ in
+            let body = try await self.body(of: request)
+            guard let secret = secrets.standard else { throw Self.notConfigured("LECTERN_STANDARD_WEBHOOK_SECRET") }
+            let id = request.headers[.init("webhook-id")!]
+            try WebhookSignatures.verifyStandard(body: body, id: id, timestamp: request.headers[.init("webhook-timestamp")!],
+                                                 signature: request.headers[.init("webhook-signature")!], secret: secret)
+            return try self.record(try ProviderParsers.standard(body, id: id ?? ""), body: body)
+        }
+        router.post("/webhooks/lemonsqueezy") { request, _ in
+            let body = try await self.body(of: request)
+            guard let secret = secrets.lemonSqueezy else { throw Self.notConfigured("LECTERN_LEMONSQUEEZY_SECRET") }
+            try WebhookSignatures.verifyLemonSqueezy(body: body, signature: request.headers[.init("X-Signature")!], secret: secret)
+            return try self.record(try ProviderParsers.lemonSqueezy(body), body: body)
+        }
+    }
+
+    private func body(of request: Request) async throws -> Data {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw HTTPProblem.tooLarge(maxBodyBytes)
+        }
+        do {
+            var buffer = try await request.body.collect(upTo: maxBodyBytes)
+            return buffer.readData(length: buffer.readableBytes) ?? Data()
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw HTTPProblem.tooLarge(maxBodyBytes)
+        }
+    }
+
+    private func record(_ event: PaymentEvent, body: Data) throws -> Response {
+        let outcome = try processor.process(event, rawBody: body)
+        let result: String
+        switch outcome {
+        case .duplicate: result = "duplicate"
+        case .recorded(let what): result = what
+        }
+        // Event ids and types only: bodies hold personal data, signatures and tokens never get logged.
+        logger.info("webhook", metadata: ["provider": "\(event.provider.rawValue)", "event_id": "\(event.eventID)",
+                                          "type": "\(event.type)", "result": "\(result)"])
+        return .json(["received": true, "result": result])
+    }
+
+    /// Providers retry on 5xx, so an unconfigured secret loses nothing once it is set.
+    static func notConfigured(_ variable: String) -> HTTPProblem {
+        HTTPProblem(status: 503, code: "not-configured", title: "Provider not configured",
+                    detail: "set \(variable) in lecternd's environment")
+    }
+}
+
+/// Webhook signing secrets, from the environment only (never from lectern.toml, never logged).
+public struct WebhookSecrets: Sendable {
+    public var stripe: String?
+    public var standard: String?
+    public var lemonSqueezy: String?
+
+    public init(stripe: String? = nil, standard: String? = nil, lemonSqueezy: String? = nil) {
+        self.stripe = stripe
+        self.standard = standard
+        self.lemonSqueezy = lemonSqueezy
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WebhookSecrets {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return WebhookSecrets(stripe: value("LECTERN_STRIPE_WEBHOOK_SECRET"), standard: value("LECTERN_STANDARD_WEBHOOK_SECRET"),
+                              lemonSqueezy: value("LECTERN_LEMONSQUEEZY_SECRET"))
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import Testing
+@testable import LecternKit
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real lecternd on a loopback port with a temporary site, database and SMTP server (Python's
+/// aiosmtpd), plus the providers' own libraries to sign webhooks (Tests/peers/webhook_peer.py).
+final class DaemonHarness: @unchecked Sendable {
+    static let stripeSecret = "whsec_test_\(UUID().uuidString)"
+    static let standardSecret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
+    static let lemonSecret = "lemon-\(UUID().uuidString)"
+
+    let site: TempSite
+    let daemon = Process()
+    let smtp = Process()
+    let mailbox: URL
+    var port = 0
+
+    init(extraConfig: String = "") async throws {
+        site = try TempSite(withExampleContent: true)
+        mailbox = site.root.appendingPathComponent("smtp-mailbox")
+        let smtpPort = Int.random(in: 20_000...40_000)
+        var toml = try site.read("lectern.toml")
+        toml += "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
+        try site.write("lectern.toml", toml)
+        try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
+        try site.build()
+
+        smtp.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        smtp.arguments = ["python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path]
+        smtp.standardOutput = FileHandle.nullDevice
+        smtp.standardError = FileHandle.nullDevice
+        try smtp.run()
+
+        daemon.executableURL = CommandLineTests.binary?.deletingLastPathComponent().appendingPathComponent("lecternd")
+        daemon.arguments = ["--config", site.root.appendingPathComponent("lectern.toml").path, "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["LECTERN_STRIPE_WEBHOOK_SECRET"] = Self.stripeSecret
+        environment["LECTERN_STANDARD_WEBHOOK_SECRET"] = Self.standardSecret
+        environment["LECTERN_LEMONSQUEEZY_SECRET"] = Self.lemonSecret
+        daemon.environment = environment
+        let out = Pipe()
+        daemon.standardOutput = out
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try daemon.run()
+        // Wait for "lecternd listening on port N".
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while port == 0 && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if let line = String(data: seen, encoding: .utf8), let range = line.range(of: "listening on port ") {
+                port = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+        }
+        try #require(port > 0, "lecternd did not start")
+    }
+
+    /// SIGTERM (graceful shutdown), then the daemon's exit status. Polls instead of `waitUntilExit`,
+    /// which can hang when called from a Swift concurrency thread on Linux.
+    func stop() -> Int32 {
+        if smtp.isRunning { kill(smtp.processIdentifier, SIGKILL) }  // a test peer: no need to be gentle
+        for process in [daemon] where process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        return daemon.isRunning ? -1 : daemon.terminationStatus
+    }
+
+    deinit { _ = stop() }
+
+    // MARK: HTTP
+
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
+    }
+
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        let (data, response) = try await session.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { fields["\(key)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, body: data, headers: fields)
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    // MARK: Signing with the providers' libraries
+
+    func peer(_ arguments: [String], payload: Data) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repoRoot.appendingPathComponent("Tests/peers/webhook_peer.py").path] + arguments
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(payload)
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "webhook_peer.py \(arguments.first ?? "") failed")
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func postStripe(_ payload: Data, timestamp: Int = Int(Date().timeIntervalSince1970), secret: String = stripeSecret) async throws -> Reply {
+        let signature = try peer(["stripe", secret, String(timestamp)], payload: payload)
+        return try await request("POST", "/webhooks/stripe", body: payload, headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
+    }
+
+    func postStandard(_ payload: Data, id: String, timestamp: Int = Int(Date().timeIntervalSince1970)) async throws -> Reply {
+        let signature = try peer(["standard", Self.standardSecret, id, String(timestamp)], payload: payload)
+        return try await request("POST", "/webhooks/standard", body: payload,
+                                 headers: ["webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature])
+    }
+
+    func postLemon(_ payload: Data) async throws -> Reply {
+        let signature = try peer(["lemonsqueezy", Self.lemonSecret], payload: payload)
+        return try await request("POST", "/webhooks/lemonsqueezy", body: payload, headers: ["X-Signature": signature])
+    }
+
+    // MARK: Database
+
+    func count(_ table: String, where condition: String = "1") throws -> Int {
+        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+        return try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1 }
+    }
+
+    /// Messages the SMTP server received (maildir), waiting up to `timeout` for `count` of them.
+    func receivedMail(count: Int, timeout: TimeInterval = 15) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let new = mailbox.appendingPathComponent("new")
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: new.path)) ?? []).sorted()
+            if files.count >= count || Date() > deadline {
+                return try files.map { try String(contentsOf: new.appendingPathComponent($0), encoding: .utf8) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    // MARK: Payloads
+
+    static func stripeCheckout(event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
+                               course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
+                               type: String = "checkout.session.completed") -> Data {
+        let object: [String: Any] = [
+            "id": session, "object": "checkout.session", "payment_status": "paid", "amount_total": amount, "currency": currency,
+            "payment_intent": paymentIntent, "metadata": ["course": course], "customer_details": ["email": email],
+        ]
+        return json(["id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+                     "data": ["object": object]])
+    }
+
+    static func stripeRefund(event: String, paymentIntent: String, type: String = "charge.refunded") -> Data {
+        json(["id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+              "data": ["object": ["id": "ch_\(paymentIntent)", "payment_intent": paymentIntent]]])
+    }
+
+    static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+}
