@@ -9,7 +9,8 @@ struct Lectern: ParsableCommand {
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
         subcommands: [InitCommand.self, BuildCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
-                      TraceCommand.self, BenchCommand.self]
+                      TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
+                      RevokeCommand.self, ResendCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.

@@ -10,7 +10,7 @@ struct TokenCommand: ParsableCommand {
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a signed link to a course.")
-        @OptionGroup var site: SiteOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "Opaque buyer or grant id (goes into the token's `sub`).") var buyer: String?
         @Option(help: "Buyer e-mail, looked up in the daemon's store.") var email: String?
         @Option(help: "Course slug or product id.") var course: String
@@ -22,10 +22,15 @@ struct TokenCommand: ParsableCommand {
         }
 
         func run() throws {
-            let config = try SiteConfig.load(root: site.rootURL)
-            guard let subject = buyer else {
-                throw LecternError(.token, "looking buyers up by e-mail needs the lecternd store, which this site does not have yet",
-                                   hint: "pass the buyer's opaque id with --buyer")
+            let config = try SiteConfig.load(root: store.site.rootURL)
+            var subject = buyer ?? ""
+            if let email {
+                let (_, db) = try store.open()
+                guard let grant = try CreatorQueries(store: db).liveGrant(email: email, product: course) else {
+                    throw LecternError(.token, "\(email) has no live grant of \(course)",
+                                       hint: "give one with `lectern grant --email \(email) --course \(course)`")
+                }
+                subject = AccessLinks.subject(grant: grant)
             }
             let catalog = try ContentLoader(config: config).load()
             guard catalog.courses.contains(where: { $0.slug == course || $0.productIDs.contains(course) }) else {

@@ -18,6 +18,12 @@ struct TraceCommand: ParsableCommand {
         switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text) {
         case .traced(let grant, let chunks, let agreement):
             print("Traced: grant \(grant)")
+            let database = Store.defaultPath(for: config)
+            if FileManager.default.fileExists(atPath: database),
+               let owner = try CreatorQueries(store: Store(path: database)).owner(ofGrant: Int64(grant)) {
+                print("Buyer: \(owner.email)")
+                print("Order: \(owner.order ?? "none (complimentary grant)") · \(owner.product)\(owner.revoked ? " · access already revoked" : "")")
+            }
             print(String(format: "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10); %d chunks read, %.0f%% agreeing", chunks, agreement * 100))
         case .noFingerprint:
             print("No fingerprint found: this text carries no Lectern watermark (or it was stripped).")

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import LecternKit
+
+/// Options of commands that read lecternd's database.
+struct StoreOptions: ParsableArguments {
+    @OptionGroup var site: SiteOptions
+    @Option(help: "SQLite database (default: lectern.sqlite beside lectern.toml).") var db: String?
+
+    func open() throws -> (SiteConfig, Store) {
+        let config = try SiteConfig.load(root: site.rootURL)
+        let path = db ?? Store.defaultPath(for: config)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LecternError(.store, file: path, "no database yet", hint: "lecternd creates it when it starts; or pass --db PATH")
+        }
+        return (config, try Store(path: path))
+    }
+
+    func links(_ config: SiteConfig) throws -> AccessLinks {
+        AccessLinks(signer: try TokenSigner(keys: KeyStore(config: config)), baseURL: config.baseURL,
+                    lifetime: config.tokens.lifetime, siteTitle: config.title)
+    }
+}
+
+struct BuyersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "buyers", abstract: "List buyers.")
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let (_, db) = try store.open()
+        print("email\torders\tlive grants\tsince")
+        for buyer in try CreatorQueries(store: db).buyers() {
+            print("\(buyer.email)\t\(buyer.orders)\t\(buyer.liveGrants)\t\(buyer.since)")
+        }
+    }
+}
+
+struct OrdersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "orders", abstract: "List orders, with flags such as price mismatches.")
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let (_, db) = try store.open()
+        print("id\tprovider\torder\temail\tproduct\tamount\tstatus\tflag")
+        for order in try CreatorQueries(store: db).orders() {
+            let amount = Money(minorUnits: order.amount, currency: order.currency).display
+            print("\(order.id)\t\(order.provider)\t\(order.providerOrderID)\t\(order.email)\t\(order.product)\t\(amount)\t\(order.status)\t\(order.flag ?? "")")
+        }
+    }
+}
+
+struct GrantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a buyer free access and e-mail the link.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Buyer e-mail.") var email: String
+    @Option(help: "Course slug or product id.") var course: String
+
+    func run() throws {
+        let (config, db) = try store.open()
+        let grant = try CreatorQueries(store: db).compGrant(email: email, product: course, links: try store.links(config))
+        print("Granted \(course) to \(Store.normalizeEmail(email)) (grant \(grant)); the link e-mail is queued.")
+    }
+}
+
+struct RevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Withdraw a buyer's access to a course.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Buyer e-mail.") var email: String
+    @Option(help: "Course slug or product id.") var course: String
+    @Option(help: "Reason, kept with the grant.") var reason = "revoked by the creator"
+
+    func run() throws {
+        let (_, db) = try store.open()
+        let count = try CreatorQueries(store: db).revoke(email: email, product: course, reason: reason)
+        guard count > 0 else { throw LecternError(.store, "no live grant of \(course) for \(email)") }
+        print("Revoked \(count) grant(s).")
+    }
+}
+
+struct ResendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resend", abstract: "E-mail a buyer fresh links to everything they own.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Buyer e-mail.") var email: String
+
+    func run() throws {
+        let (config, db) = try store.open()
+        let count = try CreatorQueries(store: db).resend(email: email, links: try store.links(config))
+        guard count > 0 else { throw LecternError(.store, "\(email) has no live grants") }
+        print("Queued \(count) link e-mail(s).")
+    }
+}
