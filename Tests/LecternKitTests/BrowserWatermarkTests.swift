@@ -10,19 +10,12 @@ import Testing
 
     /// Runs headless Chromium with the given mode arguments on a file; returns stdout.
     func chromium(_ arguments: [String], file: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--force-device-scale-factor=1", "--user-data-dir=\(NSTemporaryDirectory())/chromium-\(UUID().uuidString)"]
-            + arguments + [file.absoluteString]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "chromium exited with \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        let run = try runProgram("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                       "--force-device-scale-factor=1",
+                                                       "--user-data-dir=\(NSTemporaryDirectory())/chromium-\(UUID().uuidString)"]
+                                                      + arguments + [file.absoluteString])
+        try #require(run.status == 0, "chromium exited with \(run.status)")
+        return run.stdout
     }
 
     func buyerCopy(grant: UInt32, marked: Bool, fingerprint: Fingerprint, site: TempSite) throws -> String {

@@ -22,26 +22,14 @@ import Testing
     }()
 
     func lectern(_ arguments: [String], in directory: URL) throws -> Run {
-        let process = Process()
         guard let binary = Self.binary else {
             Issue.record("no lectern binary next to the tests: run `swift build` first")
             throw CancellationError()
         }
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["LECTERN_STARTER"] = repoRoot.path
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let run = try runProgram(binary.path, arguments, environment: environment, in: directory)
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     @Test func initNewCourseNewLessonBuild() throws {

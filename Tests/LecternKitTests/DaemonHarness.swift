@@ -107,19 +107,10 @@ final class DaemonHarness: @unchecked Sendable {
     // MARK: Signing with the providers' libraries
 
     func peer(_ arguments: [String], payload: Data) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repoRoot.appendingPathComponent("Tests/peers/webhook_peer.py").path] + arguments
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(payload)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "webhook_peer.py \(arguments.first ?? "") failed")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let script = repoRoot.appendingPathComponent("Tests/peers/webhook_peer.py").path
+        let run = try runProgram("/usr/bin/env", ["python3", script] + arguments, input: payload)
+        try #require(run.status == 0, "webhook_peer.py \(arguments.first ?? "") failed: \(run.stderr)")
+        return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func postStripe(_ payload: Data, timestamp: Int = Int(Date().timeIntervalSince1970), secret: String = stripeSecret) async throws -> Reply {

@@ -7,19 +7,8 @@ import Testing
 /// token from the JWKS alone, and Lectern must reject what PyJWT signs with another key.
 @Suite struct PyJWTInteropTests {
     func python(_ script: String, input: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let run = try runProgram("/usr/bin/env", ["python3", "-c", script], input: Data(input.utf8))
+        return (run.status, (run.stdout + run.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test func pyJWTVerifiesOurTokenWithTheJWKS() throws {

@@ -96,3 +96,25 @@ func lesson(_ title: String, free: Bool = false, body: String) -> String {
 func lecternError(_ body: () throws -> Void) -> LecternError? {
     do { try body(); return nil } catch let error as LecternError { return error } catch { return nil }
 }
+
+/// Runs a program to completion with `input` on stdin; returns its exit status, stdout and stderr.
+/// Polls for exit instead of `waitUntilExit`, which can hang on Swift concurrency threads on Linux.
+func runProgram(_ executable: String, _ arguments: [String], input: Data = Data(),
+                environment: [String: String]? = nil, in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(input)
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning { usleep(2_000) }
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+}

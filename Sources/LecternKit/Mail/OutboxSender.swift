@@ -20,11 +20,11 @@ public struct OutboxSender: Sendable {
         for message in try Outbox.due(in: store, now: now) {
             do {
                 try await transport.send(to: message.recipient, subject: message.subject, body: message.body)
-                try Outbox.markSent(message.id, in: store)
+                try Outbox.markSent(message.id, in: store, now: now)
                 sent += 1
                 logger.info("e-mail sent", metadata: ["outbox_id": "\(message.id)"])
             } catch {
-                try Outbox.markFailed(message, error: "\(error)", in: store)
+                try Outbox.markFailed(message, error: "\(error)", in: store, now: now)
                 logger.warning("e-mail failed, will retry", metadata: ["outbox_id": "\(message.id)", "attempt": "\(message.attempts + 1)"])
             }
         }

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+@testable import LecternKit
+
+/// The outbox retries failed sends with backoff and sends each message once.
+@Suite struct OutboxTests {
+    final class FlakyTransport: MailTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var failuresLeft: Int
+        private(set) var delivered: [String] = []
+
+        init(failures: Int) { failuresLeft = failures }
+
+        func send(to recipient: String, subject: String, body: String) async throws {
+            try lock.withLock {
+                if failuresLeft > 0 {
+                    failuresLeft -= 1
+                    throw LecternError(.mail, "connection refused")
+                }
+                delivered.append(recipient)
+            }
+        }
+    }
+
+    @Test func failedSendIsRetriedAfterBackoffThenSentOnce() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let now = Date()
+        try store.write { try Outbox.enqueue(to: "Ada@Example.com", subject: "Hi", body: "Link", db: $0, now: now) }
+
+        let transport = FlakyTransport(failures: 1)
+        let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
+        #expect(try await sender.sendDue(now: now) == 0)
+        let row = try #require(try store.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
+        #expect(row["attempts"] as Int == 1 && (row["last_error"] as String?)?.contains("connection refused") == true)
+        #expect((row["next_attempt_at"] as String) > Store.timestamp(now.addingTimeInterval(29)))
+
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(10)) == 0, "not due yet")
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(3_600)) == 1)
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(7_200)) == 0, "sent once only")
+        #expect(transport.delivered == ["ada@example.com"])
+        #expect(try Outbox.depth(in: store) == 0)
+    }
+}
