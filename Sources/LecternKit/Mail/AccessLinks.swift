@@ -19,10 +19,6 @@ public struct AccessLinks: Sendable {
     /// The token's `sub` is the grant id: opaque, no personal data.
     public static func subject(grant: Int64) -> String { "g_\(grant)" }
 
-    public static func grantID(subject: String) -> Int64? {
-        subject.hasPrefix("g_") ? Int64(subject.dropFirst(2)) : nil
-    }
-
     public func link(grant: Int64, product: String, now: Date = Date()) throws -> String {
         let token = try signer.sign(AccessClaims(subject: Self.subject(grant: grant), audience: product, issuedAt: now, lifetime: lifetime))
         return "\(baseURL)/learn/\(product)/?token=\(token)"

@@ -37,9 +37,4 @@ public struct LecternError: Error, CustomStringConvertible, Sendable {
         if let hint { text += "\n  hint: \(hint)" }
         return text
     }
-
-    /// The same error pointing at another line (used when a parser reports lines relative to a fragment).
-    func shifted(toFile file: String, lineOffset: Int) -> LecternError {
-        LecternError(step, file: file, line: line.map { $0 + lineOffset }, message, hint: hint)
-    }
 }
