@@ -16,7 +16,7 @@ struct WebhookRoutes: Sendable {
             let body = try await self.body(of: request)
             guard let secret = secrets.stripe else { throw Self.notConfigured("LECTERN_STRIPE_WEBHOOK_SECRET") }
             try WebhookSignatures.verifyStripe(body: body, header: request.headers[.init("Stripe-Signature")!], secret: secret)
-            return try self.record(try ProviderParsers.stripe(body), body: body)
+            return try await self.record(try ProviderParsers.stripe(body), body: body)
         }
         router.post("/webhooks/standard") { request, _ in
             let body = try await self.body(of: request)
@@ -24,13 +24,13 @@ struct WebhookRoutes: Sendable {
             let id = request.headers[.init("webhook-id")!]
             try WebhookSignatures.verifyStandard(body: body, id: id, timestamp: request.headers[.init("webhook-timestamp")!],
                                                  signature: request.headers[.init("webhook-signature")!], secret: secret)
-            return try self.record(try ProviderParsers.standard(body, id: id ?? ""), body: body)
+            return try await self.record(try ProviderParsers.standard(body, id: id ?? ""), body: body)
         }
         router.post("/webhooks/lemonsqueezy") { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.lemonSqueezy else { throw Self.notConfigured("LECTERN_LEMONSQUEEZY_SECRET") }
             try WebhookSignatures.verifyLemonSqueezy(body: body, signature: request.headers[.init("X-Signature")!], secret: secret)
-            return try self.record(try ProviderParsers.lemonSqueezy(body), body: body)
+            return try await self.record(try ProviderParsers.lemonSqueezy(body), body: body)
         }
     }
 
@@ -46,8 +46,8 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    private func record(_ event: PaymentEvent, body: Data) throws -> Response {
-        let outcome = try processor.process(event, rawBody: body)
+    private func record(_ event: PaymentEvent, body: Data) async throws -> Response {
+        let outcome = try await processor.process(event, rawBody: body)
         let result: String
         switch outcome {
         case .duplicate: result = "duplicate"

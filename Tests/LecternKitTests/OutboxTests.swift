@@ -46,3 +46,14 @@ import Testing
         #expect(try Outbox.depth(in: store) == 0)
     }
 }
+
+@Suite struct StoreTimestampTests {
+    @Test func matchesISO8601WithMilliseconds() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for seconds in [0.0, 1_795_293_310.403, 951_782_400.5, 4_102_444_799.999] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Store.timestamp(date) == formatter.string(from: date))
+        }
+    }
+}

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// Applies a verified payment event to the store, exactly once: the event-id claim, the order, the
-/// grant and the e-mail with the signed link commit in one SQLite transaction, or none of them do.
+/// grant and the e-mail with the signed link commit together (one savepoint of a group-committed
+/// transaction, see `GroupCommit`), or none of them do.
 public struct WebhookProcessor: Sendable {
     public enum Outcome: Equatable, Sendable {
         /// Newly recorded; `result` says what it did ("granted", "refund-pending", "ignored", …).
@@ -14,15 +15,17 @@ public struct WebhookProcessor: Sendable {
     let store: Store
     let catalog: [BuildManifest.CourseEntry]
     let links: AccessLinks
+    private let commits: GroupCommit<Outcome>
 
     public init(store: Store, catalog: [BuildManifest.CourseEntry], links: AccessLinks) {
         self.store = store
         self.catalog = catalog
         self.links = links
+        commits = GroupCommit(store: store)
     }
 
     /// - Throws: `HTTPProblem` 422 for an unknown product (nothing written), 503 when the store fails.
-    public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) throws(HTTPProblem) -> Outcome {
+    public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) async throws(HTTPProblem) -> Outcome {
         var expectedPrice: (Int, String)?
         if case .paid(let payment) = event.action {
             if let course = catalog.first(where: { $0.slug == payment.product }) {
@@ -31,15 +34,17 @@ public struct WebhookProcessor: Sendable {
                 throw .unknownProduct(payment.product)
             }
         }
+        let processor = self
+        let price = expectedPrice
         do {
-            return try store.write { db in
+            return try await commits.submit { db in
                 let stamp = Store.timestamp(now)
                 try db.execute(sql: """
                     INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
                     VALUES (?, ?, ?, ?, ?, 'processing') ON CONFLICT (provider, event_id) DO NOTHING
                     """, arguments: [event.provider.rawValue, event.eventID, event.type, stamp, rawBody])
                 guard db.changesCount == 1 else { return .duplicate }
-                let result = try apply(event, expectedPrice: expectedPrice, db: db, now: now)
+                let result = try processor.apply(event, expectedPrice: price, db: db, now: now)
                 try db.execute(sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
                                arguments: [result, event.provider.rawValue, event.eventID])
                 return .recorded(result: result)
