@@ -77,3 +77,12 @@ import Testing
         #expect(Duration.parseSeconds("-3d") == nil && Duration.parseSeconds("soon") == nil)
     }
 }
+
+@Suite struct FrontMatterDateTests {
+    @Test func daysParseAsUTCMidnightAndImpossibleDatesAreRefused() {
+        #expect(ContentLoader.day("2026-10-01") == Date(timeIntervalSince1970: 1_790_812_800))
+        #expect(ContentLoader.day("2024-02-29") != nil)
+        #expect(ContentLoader.day("2026-02-31") == nil && ContentLoader.day("2026-13-01") == nil)
+        #expect(ContentLoader.day("26-10-01") == nil && ContentLoader.day("yesterday") == nil)
+    }
+}

@@ -12,6 +12,11 @@ struct FeedWriter {
     }
 
     let config: SiteConfig
+    private let formatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter
+    }()
 
     func sitemap(_ entries: [Entry]) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
@@ -53,11 +58,7 @@ struct FeedWriter {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    private func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    private func timestamp(_ date: Date) -> String { formatter.string(from: date) }
 
     private func day(_ date: Date) -> String { String(timestamp(date).prefix(10)) }
 }
