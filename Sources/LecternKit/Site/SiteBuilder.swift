@@ -54,10 +54,12 @@ public struct SiteBuilder {
         let base = options.outputBase ?? config.root
         func outputURL(_ dir: String) -> URL { dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir) }
         let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
-        // Each worker writes its own page: file creation is a good part of a build's time.
+        // Each worker writes its own page (file creation is a good part of a build's time) and drops
+        // the bytes, so a large site is never held in memory whole.
         let results = try ParallelMap.run(jobs, progress: progress) { job in
-            let result = try renderer.render(job)
+            var result = try renderer.render(job)
             try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
+            result.data = Data()
             return result
         }
         var manifest = BuildManifest(builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry))
