@@ -12,13 +12,11 @@ public struct WebhookProcessor: Sendable {
         case duplicate
     }
 
-    let store: Store
     let catalog: [BuildManifest.CourseEntry]
     let links: AccessLinks
     private let commits: GroupCommit<Outcome>
 
     public init(store: Store, catalog: [BuildManifest.CourseEntry], links: AccessLinks) {
-        self.store = store
         self.catalog = catalog
         self.links = links
         commits = GroupCommit(store: store)
