@@ -93,7 +93,9 @@ public struct SMTPMailTransport: MailTransport {
         input.fileHandleForWriting.write(Data(config.utf8))
         try input.fileHandleForWriting.close()
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Poll rather than `waitUntilExit`, which can hang when called on a Swift concurrency thread
+        // on Linux (seen in the test harness); this runs on the daemon's outbox task.
+        while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         guard process.terminationStatus == 0 else {
             let why = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw LecternError(.mail, "SMTP delivery failed (curl exit \(process.terminationStatus)): \(why)")

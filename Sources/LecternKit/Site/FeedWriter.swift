@@ -53,10 +53,7 @@ struct FeedWriter {
         return xml + "</feed>\n"
     }
 
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 
     private func timestamp(_ date: Date) -> String { formatter.string(from: date) }
 

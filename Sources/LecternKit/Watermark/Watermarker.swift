@@ -14,27 +14,11 @@ public struct Watermarker: Sendable {
 
     /// "Licensed to ada@example.com · order 1042", HTML-escaped for the stamp slot.
     public static func stamp(email: String, order: String) -> String {
-        "Licensed to \(escape(email)) · order \(escape(order))"
+        "Licensed to \(MarkupEscaping.escape(email)) · order \(MarkupEscaping.escape(order))"
     }
 
     public func render(_ page: PaidPage, grant: UInt32, email: String, order: String) -> String {
         let chunks = chunks(grant: grant)
         return page.splice(stamp: Self.stamp(email: email, order: order)) { chunks[$0 % InvisibleMarkCodec.chunkCount] }
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for char in text {
-            switch char {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(char)
-            }
-        }
-        return out
     }
 }
