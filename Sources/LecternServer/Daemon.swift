@@ -19,9 +19,12 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// Requests whose headers total more than this get 431.
+    static let headerLimit = 16 * 1024
+
     let config: SiteConfig
     let store: Store
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<LecternRequestContext>>
 
     public init(options: Options, environment: [String: String] = ProcessInfo.processInfo.environment,
                 onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
@@ -30,39 +33,53 @@ public struct Daemon: Sendable {
         config = try SiteConfig.load(root: options.root)
         store = try Store(path: options.database ?? Store.defaultPath(for: config))
 
-        let manifestURL = config.url(config.paidDir).appendingPathComponent(BuildManifest.fileName)
-        guard let manifest = try? BuildManifest.load(from: manifestURL) else {
-            throw LecternError(.config, file: manifestURL.path, "no built site to serve", hint: "run `lectern build` first")
-        }
+        let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)
         let links = AccessLinks(signer: try TokenSigner(keys: keys), baseURL: config.baseURL,
                                 lifetime: config.tokens.lifetime, siteTitle: config.title)
-        let processor = WebhookProcessor(store: store, catalog: manifest.courses, links: links)
+        let processor = WebhookProcessor(store: store, catalog: { bundle.courses }, links: links)
+        let secret = try keys.watermarkSecret()
+        let pages = GatePages(siteTitle: config.title)
+        let gate = Gate(bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys), cookies: AccessCookie(secret: secret),
+                        watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
+                        accessLifetime: config.tokens.lifetime)
+        let metrics = RequestMetrics()
 
-        let transport: any MailTransport
-        switch config.mail.transport {
-        case .file:
-            transport = FileMailTransport(folder: config.url(config.mail.folder), from: config.mail.from)
-        case .smtp:
-            transport = SMTPMailTransport(host: config.mail.smtpHost, port: config.mail.smtpPort, startTLS: config.mail.startTLS,
-                                          from: config.mail.from, user: environment["LECTERN_SMTP_USER"],
-                                          password: environment["LECTERN_SMTP_PASSWORD"])
-        }
-
-        let router = Router()
+        let router = Router(context: LecternRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
         WebhookRoutes(processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
-                      logger: logger).register(on: router)
-        AccessRoutes(store: store, links: links, keys: keys, claimWait: .seconds(config.daemon.claimWaitSeconds)).register(on: router)
+                      logger: logger, metrics: metrics).register(on: router)
+        AccessRoutes(store: store, links: links, keys: keys, claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
+                     perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
+                     perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
+                     trustProxy: config.daemon.trustProxy, metrics: metrics).register(on: router)
+        let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)
+        GateRoutes(gate: gate, publicSite: publicSite,
+                   secureCookies: config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")).register(on: router)
+        publicSite.register(on: router)
 
         let host = options.host ?? config.daemon.host
         let port = options.port ?? config.daemon.port
         application = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
-            services: [OutboxService(sender: OutboxSender(store: store, transport: transport, logger: logger))],
+            services: [OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment), logger: logger))],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
+    }
+
+    static func mailTransport(_ config: SiteConfig, _ environment: [String: String]) -> any MailTransport {
+        switch config.mail.transport {
+        case .file:
+            return FileMailTransport(folder: config.url(config.mail.folder), from: config.mail.from)
+        case .smtp:
+            return SMTPMailTransport(host: config.mail.smtpHost, port: config.mail.smtpPort, startTLS: config.mail.startTLS,
+                                     from: config.mail.from, user: environment["LECTERN_SMTP_USER"],
+                                     password: environment["LECTERN_SMTP_PASSWORD"])
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and returns.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LecternKit
 
@@ -14,6 +15,11 @@ extension HTTPProblem: HTTPResponseError {
     }
 }
 
+extension HTTPField.Name {
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let contentTypeOptions = Self("X-Content-Type-Options")!
+}
+
 extension Response {
     static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
@@ -27,7 +33,31 @@ extension Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.init("Referrer-Policy")!] = "same-origin"
+        headers[.referrerPolicy] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A gate notice as the client prefers it: problem JSON for API clients, the HTML page for browsers.
+    static func notice(_ notice: GateNotice, for request: Request) -> Response {
+        var response: Response
+        if request.prefersJSON {
+            var headers = HTTPFields()
+            headers[.contentType] = "application/problem+json"
+            headers[.cacheControl] = "no-store"
+            response = Response(status: .init(code: notice.problem.statusCode), headers: headers,
+                                body: .init(byteBuffer: ByteBuffer(bytes: notice.problem.json())))
+        } else {
+            response = .html(notice.html, status: .init(code: notice.problem.statusCode))
+        }
+        if let retry = notice.problem.extensions["retry_after"] { response.headers[.retryAfter] = retry }
+        return response
+    }
+}
+
+extension Request {
+    /// `Accept` names JSON (or problem JSON) and not HTML: an API client, not a browser.
+    var prefersJSON: Bool {
+        let accept = headers[.accept]?.lowercased() ?? ""
+        return (accept.contains("application/json") || accept.contains("application/problem+json")) && !accept.contains("text/html")
     }
 }

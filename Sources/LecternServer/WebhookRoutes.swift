@@ -10,8 +10,9 @@ struct WebhookRoutes: Sendable {
     let secrets: WebhookSecrets
     let maxBodyBytes: Int
     let logger: Logger
+    let metrics: RequestMetrics
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<LecternRequestContext>) {
         router.post("/webhooks/stripe") { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.stripe else { throw Self.notConfigured("LECTERN_STRIPE_WEBHOOK_SECRET") }
@@ -53,6 +54,7 @@ struct WebhookRoutes: Sendable {
         case .duplicate: result = "duplicate"
         case .recorded(let what): result = what
         }
+        metrics.recordWebhook(provider: event.provider.rawValue, result: result)
         // Event ids and types only: bodies hold personal data, signatures and tokens never get logged.
         logger.info("webhook", metadata: ["provider": "\(event.provider.rawValue)", "event_id": "\(event.eventID)",
                                           "type": "\(event.type)", "result": "\(result)"])

@@ -14,7 +14,7 @@ import Testing
         let course = BuildManifest.CourseEntry(slug: "sqlite", title: "SQLite", priceMinorUnits: 4900, currency: "USD",
                                                buyLink: "", products: ["all-access"], lessons: [])
         let links = AccessLinks(signer: TokenSigner(kid: "k", key: .init()), baseURL: "https://x.test", lifetime: 3_600, siteTitle: "X")
-        return (WebhookProcessor(store: store, catalog: [course], links: links), store)
+        return (WebhookProcessor(store: store, catalog: { [course] }, links: links), store)
     }
 
     func subscriptionPurchase(_ id: String) -> PaymentEvent {

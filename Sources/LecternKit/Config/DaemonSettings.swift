@@ -8,11 +8,20 @@ public struct DaemonSettings: Sendable {
     public var maxBodyBytes = 1_048_576
     /// How long `/access/claim` waits for a checkout's webhook before showing "check your e-mail".
     public var claimWaitSeconds = 5
+    /// `Secure` on the access cookie. nil (default): on when `base_url` is https. Set false only for
+    /// plain-HTTP use on localhost.
+    public var cookieSecure: Bool?
+    /// Take the client address for rate limits from `X-Forwarded-For` (only behind a proxy you run).
+    public var trustProxy = false
+    /// Link re-sends allowed per e-mail address and per client address, per hour.
+    public var resendPerAddress = 3
+    public var resendPerClient = 20
 
     public init() {}
 
     init(_ table: SettingsTable) throws {
-        try table.rejectUnknownKeys(allowed: ["host", "port", "database", "max_body_bytes", "claim_wait_seconds"], section: "daemon")
+        try table.rejectUnknownKeys(allowed: ["host", "port", "database", "max_body_bytes", "claim_wait_seconds", "cookie_secure",
+                                              "trust_proxy", "resend_per_address", "resend_per_client"], section: "daemon")
         host = try table.string("host") ?? host
         if let port = try table.integer("port") {
             guard (1...65_535).contains(port) else { throw table.error("port", "`daemon.port` must be 1–65535") }
@@ -24,6 +33,13 @@ public struct DaemonSettings: Sendable {
             maxBodyBytes = limit
         }
         claimWaitSeconds = try table.integer("claim_wait_seconds") ?? claimWaitSeconds
+        cookieSecure = try table.bool("cookie_secure")
+        trustProxy = try table.bool("trust_proxy") ?? trustProxy
+        for (key, keyPath) in [("resend_per_address", \DaemonSettings.resendPerAddress), ("resend_per_client", \DaemonSettings.resendPerClient)] {
+            guard let limit = try table.integer(key) else { continue }
+            guard limit >= 1 else { throw table.error(key, "`daemon.\(key)` must be at least 1 (re-sends per hour)") }
+            self[keyPath: keyPath] = limit
+        }
     }
 }
 

@@ -45,7 +45,7 @@ final class GroupCommit<Output: Sendable>: @unchecked Sendable {
             if batch.isEmpty { return }
             var results: [Result<Output, Error>] = []
             do {
-                try store.queue.inTransaction(.immediate) { db in
+                try store.queue.writeWithoutTransaction { db in try db.inTransaction(.immediate) {
                     results = []
                     for entry in batch {
                         var outcome: Result<Output, Error> = .failure(CancellationError())
@@ -61,7 +61,7 @@ final class GroupCommit<Output: Sendable>: @unchecked Sendable {
                         results.append(outcome)
                     }
                     return .commit
-                }
+                } }
                 for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
             } catch {
                 for entry in batch { entry.continuation.resume(throwing: error) }

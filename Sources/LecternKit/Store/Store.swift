@@ -6,9 +6,11 @@ import GRDB
 /// One file (default `lectern.sqlite` beside `lectern.toml`), WAL mode so readers (CLI, gate) never
 /// block the writer, foreign keys on, and `synchronous = FULL`: a webhook is acknowledged only after
 /// its transaction is on disk, so a power cut cannot lose an event the provider will not resend.
+/// A `DatabasePool`: one writer connection plus concurrent readers, so the gate's grant checks run
+/// on all cores while a webhook commits.
 public final class Store: Sendable {
     public let path: String
-    let queue: DatabaseQueue
+    let queue: DatabasePool
 
     public init(path: String) throws {
         self.path = path
@@ -16,10 +18,11 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+            // DatabasePool sets WAL itself; FULL makes each commit durable before it returns.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue = try DatabasePool(path: path, configuration: configuration)
             try Store.migrator.migrate(queue)
         } catch {
             throw LecternError(.store, file: path, "cannot open the database (\(error))",
@@ -130,6 +133,30 @@ public final class Store: Sendable {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis % 1000), 3))Z"
+    }
+
+    /// The inverse of `timestamp`; nil for text it did not write.
+    static func date(fromTimestamp text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for byte in bytes[range] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int32(byte - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23) else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        parts.tm_hour = hour
+        parts.tm_min = minute
+        parts.tm_sec = second
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)) + TimeInterval(millis) / 1000)
     }
 
     /// "  Ada@Example.COM " → "ada@example.com".

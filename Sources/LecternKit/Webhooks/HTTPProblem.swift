@@ -10,18 +10,22 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var detail: String
     /// A stable machine-readable name, used as the `type` URI's last segment.
     public var code: String
+    /// Extension members (RFC 9457 §3.2) such as `buy_url` or `resend_url`: where a client goes next.
+    public var extensions: [String: String]
 
-    public init(status: Int, code: String, title: String, detail: String) {
+    public init(status: Int, code: String, title: String, detail: String, extensions: [String: String] = [:]) {
         self.statusCode = status
         self.code = code
         self.title = title
         self.detail = detail
+        self.extensions = extensions
     }
 
     public var description: String { "\(statusCode) \(title): \(detail)" }
 
     public func json() -> Data {
-        let object: [String: Any] = ["type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail]
+        var object: [String: Any] = extensions
+        object.merge(["type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail]) { $1 }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 

@@ -12,11 +12,12 @@ public struct WebhookProcessor: Sendable {
         case duplicate
     }
 
-    let catalog: [BuildManifest.CourseEntry]
+    /// The catalog of the current build (re-read after a rebuild, see `LiveBundle`).
+    let catalog: @Sendable () -> [BuildManifest.CourseEntry]
     let links: AccessLinks
     private let commits: GroupCommit<Outcome>
 
-    public init(store: Store, catalog: [BuildManifest.CourseEntry], links: AccessLinks) {
+    public init(store: Store, catalog: @escaping @Sendable () -> [BuildManifest.CourseEntry], links: AccessLinks) {
         self.catalog = catalog
         self.links = links
         commits = GroupCommit(store: store)
@@ -26,6 +27,7 @@ public struct WebhookProcessor: Sendable {
     public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) async throws(HTTPProblem) -> Outcome {
         var expectedPrice: (Int, String)?
         if case .paid(let payment) = event.action {
+            let catalog = self.catalog()
             if let course = catalog.first(where: { $0.slug == payment.product }) {
                 expectedPrice = (course.priceMinorUnits, course.currency)
             } else if !catalog.contains(where: { $0.products.contains(payment.product) }) {

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The paid bundle as the daemon sees it: the manifest (catalog) and decoded paid pages, re-read
+/// when `lectern build` has swapped in a new bundle. Each access compares the file's identity
+/// (inode, size, mtime) with the cached one: one `stat`, no timer, no restart.
+public final class LiveBundle: Sendable {
+    private struct Identity: Equatable {
+        var inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            seconds = Int(info.st_mtim.tv_sec)
+            nanoseconds = Int(info.st_mtim.tv_nsec)
+        }
+    }
+
+    public let directory: URL
+    private let manifestCache: Locked<(Identity, BuildManifest)>
+    private let pages = Locked<[String: (Identity, PaidPage)]>([:])
+
+    /// Loads the manifest now, so a daemon started before any build fails at once with a clear error.
+    public init(directory: URL) throws {
+        self.directory = directory
+        let path = directory.appendingPathComponent(BuildManifest.fileName).path
+        guard let identity = Identity(path: path), let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
+            throw LecternError(.config, file: path, "no built site to serve", hint: "run `lectern build` first")
+        }
+        manifestCache = Locked((identity, manifest))
+    }
+
+    /// The current manifest. If a new one cannot be read (a build mid-swap, a hand edit), the last good one stays.
+    public var manifest: BuildManifest {
+        let path = directory.appendingPathComponent(BuildManifest.fileName).path
+        let identity = Identity(path: path)
+        let (known, cached) = manifestCache.withLock { $0 }
+        guard let identity, identity != known, let fresh = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
+            return cached
+        }
+        manifestCache.withLock { $0 = (identity, fresh) }
+        return fresh
+    }
+
+    public var courses: [BuildManifest.CourseEntry] { manifest.courses }
+
+    /// The paid page of a lesson, or nil when the bundle has none (free lesson, unknown slug).
+    public func page(course: String, lesson: String) -> PaidPage? {
+        let path = directory.appendingPathComponent(course).appendingPathComponent("\(lesson).page").path
+        guard let identity = Identity(path: path) else { return nil }
+        if let (known, page) = pages.withLock({ $0[path] }), known == identity { return page }
+        guard let data = FileManager.default.contents(atPath: path), let page = try? PaidPage.decode(data, file: path) else { return nil }
+        pages.withLock { $0[path] = (identity, page) }
+        return page
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// What the gate needs to know about one grant, read on every paid request (a primary-key lookup on
+/// a reader connection; WAL lets it run while a webhook commits).
+public struct GrantRecord: Sendable, Equatable {
+    public var id: Int64
+    public var product: String
+    public var email: String
+    /// The provider's order id ("cs_…"), or "complimentary" for a grant made with `lectern grant`.
+    public var order: String
+    public var startsAt: Date
+    public var endsAt: Date?
+    public var revokedAt: Date?
+    /// "refunded", "disputed", or the creator's reason.
+    public var reason: String?
+
+    public enum State: Sendable, Equatable {
+        case live
+        case revoked(reason: String?)
+        case ended(at: Date)
+    }
+
+    public func state(at now: Date) -> State {
+        if revokedAt != nil { return .revoked(reason: reason) }
+        if let endsAt, endsAt <= now { return .ended(at: endsAt) }
+        return .live
+    }
+
+    public static func load(id: Int64, from store: Store) throws -> GrantRecord? {
+        try store.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.provider_order_id
+                FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
+                """, arguments: [id]) else { return nil }
+            let starts: String = row["starts_at"]
+            return GrantRecord(id: id, product: row["product"], email: row["email"],
+                               order: row["provider_order_id"] ?? "complimentary",
+                               startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
+                               endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),
+                               revokedAt: (row["revoked_at"] as String?).flatMap(Store.date(fromTimestamp:)),
+                               reason: row["reason"])
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LecternKit
+
+/// `/learn/…`: the paid side, decided by `Gate` and rendered here as HTTP.
+struct GateRoutes: Sendable {
+    let gate: Gate
+    let publicSite: PublicSiteRoutes
+    /// `Secure` on the access cookie.
+    let secureCookies: Bool
+
+    func register(on router: Router<LecternRequestContext>) {
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/learn/**", method: method) { request, _ in try self.respond(to: request) }
+        }
+    }
+
+    private func respond(to request: Request) throws -> Response {
+        guard let path = RequestPath(request.uri.path), path.segments.count >= 2, path.segments[0] == "learn" else {
+            throw HTTPProblem(status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
+        }
+        let token = request.uri.queryParameters["token"].map(String.init)
+        let cookie = AccessCookie.find(in: request.headers[.cookie])
+        let outcome = try gate.handle(slug: path.segments[1], rest: Array(path.segments.dropFirst(2)), isFolder: path.isFolder,
+                                      token: token, cookie: cookie)
+        switch outcome {
+        case .signIn(let cookies, let location):
+            var headers = HTTPFields()
+            headers[.location] = location
+            headers[.cacheControl] = "no-store"
+            // The token is in this request's URL: nothing it loads may carry it on as a Referer.
+            headers[.referrerPolicy] = "no-referrer"
+            for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie.header(secure: secureCookies))) }
+            return Response(status: .seeOther, headers: headers)
+
+        case .lesson(let html, let refresh):
+            return paid(Array(html.utf8), type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)
+
+        case .asset(let file, let refresh):
+            return paid(file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),
+                        refresh: refresh, request: request)
+
+        case .redirect(let location):
+            var headers = HTTPFields()
+            headers[.location] = location
+            headers[.cacheControl] = "no-store"
+            return Response(status: .seeOther, headers: headers)
+
+        case .noAccess(let course):
+            if request.prefersJSON {
+                throw HTTPProblem(status: 401, code: "no-access", title: "Sign-in needed",
+                                  detail: "open the link from your purchase e-mail, or buy the course",
+                                  extensions: ["buy_url": course.buyLink, "course_url": "/courses/\(course.slug)/"])
+            }
+            var headers = HTTPFields()
+            headers[.location] = "/courses/\(course.slug)/"
+            headers[.cacheControl] = "no-store"
+            return Response(status: .seeOther, headers: headers)
+
+        case .notice(let notice):
+            return Response.notice(notice, for: request)
+
+        case .notFound:
+            return publicSite.notFound(request)
+        }
+    }
+
+    /// A paid response: the buyer's own copy, so no shared cache may keep it and no browser may store it.
+    private func paid(_ bytes: [UInt8], type: String, compressible: Bool, refresh: Gate.IssuedCookie?, request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.cacheControl] = "private, no-store"
+        headers[.referrerPolicy] = "same-origin"
+        headers[.contentTypeOptions] = "nosniff"
+        headers[.init("X-Robots-Tag")!] = "noindex"
+        if let refresh { headers[.setCookie] = refresh.header(secure: secureCookies) }
+        var body = bytes
+        if compressible {
+            headers[.vary] = "Accept-Encoding"
+            // Level 1: a buyer's page is compressed per request, so speed matters more than the last few percent.
+            if Gzip.accepted(by: request.headers[.acceptEncoding]), bytes.count >= 256, let gzipped = Gzip.compress(bytes, level: 1) {
+                body = gzipped
+                headers[.contentEncoding] = "gzip"
+            }
+        }
+        return PublicSiteRoutes.response(.ok, headers: headers, body: body, request: request)
+    }
+}
