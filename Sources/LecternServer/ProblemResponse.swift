@@ -42,7 +42,8 @@ extension Response {
         var response: Response
         if request.prefersJSON {
             var headers = HTTPFields()
-            headers[.contentType] = "application/problem+json"
+            // Problem documents are for failures; an accepted request answers with plain JSON.
+            headers[.contentType] = notice.problem.statusCode >= 400 ? "application/problem+json" : "application/json"
             headers[.cacheControl] = "no-store"
             response = Response(status: .init(code: notice.problem.statusCode), headers: headers,
                                 body: .init(byteBuffer: ByteBuffer(bytes: notice.problem.json())))

@@ -19,8 +19,9 @@ final class DaemonHarness: @unchecked Sendable {
     let mailbox: URL
     var port = 0
 
-    init(extraConfig: String = "") async throws {
+    init(extraConfig: String = "", prepare: (TempSite) throws -> Void = { _ in }) async throws {
         site = try TempSite(withExampleContent: true)
+        try prepare(site)
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
         let smtpPort = Int.random(in: 20_000...40_000)
         var toml = try site.read("lectern.toml")
@@ -102,6 +103,48 @@ final class DaemonHarness: @unchecked Sendable {
                         newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
             completionHandler(nil)
         }
+    }
+
+    /// curl, a real HTTP client, keeping cookies in `jar` (a Netscape cookie file) and following
+    /// redirects when `follow`. Returns the last status, the effective URL, the headers and the body.
+    struct CurlReply {
+        var status: Int
+        var url: String
+        var headers: String
+        var body: String
+        func header(_ name: String) -> [String] {
+            headers.split(separator: "\r\n").compactMap { line in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == name.lowercased() else { return nil }
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+    }
+
+    func curl(_ url: String, jar: URL? = nil, follow: Bool = false, arguments: [String] = [], port: Int? = nil) throws -> CurlReply {
+        let absolute = url.hasPrefix("http") ? url : "http://127.0.0.1:\(port ?? self.port)\(url)"
+        let headerFile = site.root.appendingPathComponent("curl-headers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: headerFile) }
+        var args = ["-s", "--path-as-is", "-D", headerFile.path, "-w", "\n%{http_code} %{url_effective}"] + arguments
+        if let jar { args += ["-b", jar.path, "-c", jar.path] }
+        if follow { args.append("-L") }
+        let run = try runProgram("/usr/bin/curl", args + [absolute])
+        try #require(run.status == 0, "curl \(url) failed: \(run.stderr)")
+        let lastLine = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+        let fields = lastLine.split(separator: " ", maxSplits: 1)
+        let body = String(run.stdout.dropLast(lastLine.count + 1))
+        // With -L, -D holds every response's headers; keep the last block.
+        let allHeaders = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
+        let last = allHeaders.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }.last ?? ""
+        return CurlReply(status: Int(fields.first ?? "") ?? 0, url: fields.count > 1 ? String(fields[1]) : "", headers: last, body: body)
+    }
+
+    /// The signed link in an e-mail, pointed at this daemon's port.
+    func link(in mail: String) throws -> String {
+        let line = try #require(mail.split(separator: "\n").first { $0.contains("/learn/") && $0.contains("?token=") })
+        let link = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = try #require(link.range(of: "/learn/")).lowerBound
+        return "http://127.0.0.1:\(port)" + link[path...]
     }
 
     // MARK: Signing with the providers' libraries

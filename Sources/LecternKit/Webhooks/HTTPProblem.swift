@@ -26,7 +26,7 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public func json() -> Data {
         var object: [String: Any] = extensions
         object.merge(["type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail]) { $1 }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
     public static func malformed(_ detail: String) -> HTTPProblem {
