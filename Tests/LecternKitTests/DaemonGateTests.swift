@@ -135,4 +135,36 @@ import Testing
         let open = try daemon.curl("/learn/practical-sqlite/backups/", jar: jar)
         #expect(open.status == 200 && open.body.contains("Licensed to ada@example.com"))
     }
+
+    /// A real browser: headless Chromium follows the signed link (DevTools protocol, Tests/peers/browser_peer.py),
+    /// lands on the lesson with the token gone from the address bar and an HttpOnly cookie set.
+    @Test func chromiumOpensTheSignedLinkAndLandsOnTheLesson() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)"); return
+        }
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        let link = try await buy(daemon)
+        try FileManager.default.createDirectory(at: BrowserWatermarkTests.artifacts, withIntermediateDirectories: true)
+        let shot = BrowserWatermarkTests.artifacts.appendingPathComponent("gate-signed-link-lesson.png")
+        try? FileManager.default.removeItem(at: shot)
+        let run = try runProgram("/usr/bin/env", ["python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, link, shot.path])
+        try #require(run.status == 0, "browser_peer.py failed: \(run.stderr)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+
+        #expect(seen["url"] as? String == "http://127.0.0.1:\(daemon.port)\(lesson)")
+        #expect(seen["status"] as? Int == 200)
+        let cookies = try #require(seen["cookies"] as? [[String: Any]])
+        let access = try #require(cookies.first { $0["name"] as? String == AccessCookie.name })
+        #expect(access["httpOnly"] as? Bool == true && access["sameSite"] as? String == "Lax" && access["path"] as? String == "/learn/practical-sqlite/")
+        #expect(!(seen["document_cookie"] as? String ?? "x").contains(AccessCookie.name), "scripts must not read the access cookie")
+        // What the reader sees carries the visible stamp and, in its text, the buyer's invisible mark.
+        let text = try #require(seen["text"] as? String)
+        #expect(text.contains("Licensed to ada@example.com"))
+        let secret = try KeyStore(directory: daemon.site.root.appendingPathComponent("keys")).watermarkSecret()
+        guard case .traced(grant: 1, _, _) = LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text) else {
+            Issue.record("the browser's text did not trace to grant 1"); return
+        }
+        #expect(try Data(contentsOf: shot).count > 10_000)
+    }
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Opens a URL in headless Chromium and reports what a reader's browser ended up with.
+
+Talks the DevTools protocol over --remote-debugging-pipe (file descriptors 3 and 4, messages
+separated by NUL), so it needs nothing beyond Python's standard library and Debian's chromium.
+
+usage: browser_peer.py URL SCREENSHOT.png [WIDTH HEIGHT]
+prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
+              "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page}
+"""
+import base64, json, os, subprocess, sys, tempfile, time
+
+url, shot = sys.argv[1], sys.argv[2]
+width, height = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (1280, 1000)
+
+to_chrome_r, to_chrome_w = os.pipe()
+from_chrome_r, from_chrome_w = os.pipe()
+for fd in (to_chrome_r, to_chrome_w, from_chrome_r, from_chrome_w):
+    os.set_inheritable(fd, True)
+profile = tempfile.mkdtemp(prefix="lectern-chromium-")
+chrome = subprocess.Popen(
+    ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+     "--force-device-scale-factor=1", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+    # Chromium reads commands on fd 3 and writes replies on fd 4. close_fds would close them again
+    # after preexec_fn, so it is off; the child's other inherited pipe ends do no harm.
+    close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    preexec_fn=lambda: (os.dup2(to_chrome_r, 3), os.dup2(from_chrome_w, 4)))
+os.close(to_chrome_r); os.close(from_chrome_w)
+writer, reader = os.fdopen(to_chrome_w, "wb"), os.fdopen(from_chrome_r, "rb")
+buffer, next_id, events = b"", 0, []
+
+def receive():
+    global buffer
+    while b"\0" not in buffer:
+        chunk = reader.read1(65536)
+        if not chunk:
+            raise SystemExit("chromium closed the pipe")
+        buffer += chunk
+    message, buffer = buffer.split(b"\0", 1)
+    return json.loads(message)
+
+def call(method, params=None, session=None):
+    global next_id
+    next_id += 1
+    message = {"id": next_id, "method": method, "params": params or {}}
+    if session:
+        message["sessionId"] = session
+    writer.write(json.dumps(message).encode() + b"\0"); writer.flush()
+    while True:
+        reply = receive()
+        if reply.get("id") == next_id:
+            if "error" in reply:
+                raise SystemExit(f"{method}: {reply['error']}")
+            return reply["result"]
+        events.append(reply)
+
+try:
+    target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
+    call("Network.enable", {}, session)
+    call("Page.enable", {}, session)
+    call("Page.navigate", {"url": url}, session)
+    deadline = time.time() + 20
+    def evaluate(expression):
+        return call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)["result"].get("value")
+    while time.time() < deadline:
+        if evaluate("document.readyState") == "complete" and evaluate("location.href") != "about:blank":
+            break
+        time.sleep(0.1)
+    time.sleep(0.3)
+    statuses = [e["params"]["response"]["status"] for e in events
+                if e.get("method") == "Network.responseReceived" and e["params"].get("type") == "Document"]
+    cookies = call("Network.getCookies", {}, session)["cookies"]
+    result = {
+        "url": evaluate("location.href"),
+        "title": evaluate("document.title"),
+        "text": evaluate("(document.querySelector('main') || document.body).innerText"),
+        "document_cookie": evaluate("document.cookie"),
+        "cookies": [{k: c.get(k) for k in ("name", "path", "httpOnly", "secure", "sameSite")} for c in cookies],
+        "status": statuses[-1] if statuses else None,
+    }
+    png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+    with open(shot, "wb") as f:
+        f.write(base64.b64decode(png))
+    print(json.dumps(result))
+finally:
+    chrome.kill()
+    chrome.wait()
