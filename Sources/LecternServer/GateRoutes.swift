@@ -35,7 +35,7 @@ struct GateRoutes: Sendable {
             return Response(status: .seeOther, headers: headers)
 
         case .lesson(let html, let refresh):
-            return paid(Array(html.utf8), type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)
+            return paid(html, type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)
 
         case .asset(let file, let refresh):
             return paid(file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),

@@ -23,6 +23,8 @@ public struct AccessCookie: Sendable {
     }
 
     private let key: SymmetricKey
+    /// Cookies already verified, by course and text: a reader sends the same cookie with every page.
+    private let verified = Locked<[String: Value]>([:])
 
     public init(secret: SymmetricKey) {
         key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("lectern access cookie v1".utf8), using: secret))
@@ -34,12 +36,20 @@ public struct AccessCookie: Sendable {
 
     public func check(_ text: String?, course: String, now: Date = Date()) -> Check {
         guard let text, text.utf8.count <= 200 else { return .invalid }
+        let cacheKey = course + "|" + text
+        if let value = verified.withLock({ $0[cacheKey] }) {
+            return value.expiresAt > Int(now.timeIntervalSince1970) ? .valid(value) : .expired(value)
+        }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "v1", let grant = Int64(parts[1]), let expiry = Int(parts[2]),
               let tag = Base64URL.decode(parts[3]) else { return .invalid }
         let value = Value(grant: grant, expiresAt: expiry)
         guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value, course: course), using: key) else {
             return .invalid
+        }
+        verified.withLock { cache in
+            if cache.count >= 100_000 { cache.removeAll() }
+            cache[cacheKey] = value
         }
         return expiry > Int(now.timeIntervalSince1970) ? .valid(value) : .expired(value)
     }
@@ -48,12 +58,15 @@ public struct AccessCookie: Sendable {
     /// which is how browsers order them).
     public static func find(in cookieHeader: String?) -> String? {
         guard let cookieHeader else { return nil }
-        for pair in cookieHeader.split(separator: ";") {
-            let trimmed = pair.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix(name + "=") { return String(trimmed.dropFirst(name.count + 1)) }
+        // By bytes: Foundation's trimming on every request was 6 % of a paid page's CPU.
+        for pair in cookieHeader.utf8.split(separator: UInt8(ascii: ";")) {
+            let trimmed = pair.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            if trimmed.starts(with: prefix) { return String(decoding: trimmed.dropFirst(prefix.count), as: UTF8.self) }
         }
         return nil
     }
+
+    private static let prefix = Array((name + "=").utf8)
 
     private func message(_ value: Value, course: String) -> Data {
         Data("v1|\(course)|\(value.grant)|\(value.expiresAt)".utf8)

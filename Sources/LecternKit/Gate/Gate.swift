@@ -19,7 +19,7 @@ public struct Gate: Sendable {
         /// Valid signed link: set the cookies and send the reader to `location` (no token in it).
         case signIn(cookies: [IssuedCookie], location: String)
         /// A buyer's copy of a paid lesson; `refresh` renews a cookie that is past half its life.
-        case lesson(html: String, refresh: IssuedCookie?)
+        case lesson(html: [UInt8], refresh: IssuedCookie?)
         case asset(ServedFile, refresh: IssuedCookie?)
         case redirect(location: String)
         /// No token and no cookie: the course's landing page sells it.
@@ -40,6 +40,7 @@ public struct Gate: Sendable {
     public let assets: StaticFiles
     /// Seconds an access lasts from sign-in (the token lifetime, `[tokens] ttl`).
     public let accessLifetime: Int
+    private let grants: GrantCache
     /// Invisible-mark chunks per grant: 4 HMACs each, worth computing once per grant, not per page.
     private let chunkCache = Locked<[Int64: [String]]>([:])
 
@@ -53,6 +54,7 @@ public struct Gate: Sendable {
         self.pages = pages
         self.accessLifetime = accessLifetime
         assets = StaticFiles(root: bundle.directory)
+        grants = GrantCache(store: store)
     }
 
     /// - Parameters:
@@ -70,7 +72,7 @@ public struct Gate: Sendable {
         case .expired: return .notice(pages.expired(course: course))
         case .valid(let valid): value = valid
         }
-        guard let grant = try GrantRecord.load(id: value.grant, from: store) else { return .noAccess(course: course) }
+        guard let grant = try grants.record(id: value.grant) else { return .noAccess(course: course) }
         switch grant.state(at: now) {
         case .revoked(let reason): return .notice(pages.withdrawn(course: course, reason: reason))
         case .ended(let at): return .notice(pages.ended(course: course, at: at))
@@ -104,7 +106,7 @@ public struct Gate: Sendable {
                 cache[grant.id] = made
                 return made
             }
-            let html = page.splice(stamp: Watermarker.stamp(email: grant.email, order: grant.order)) {
+            let html = page.splicedBytes(stamp: Watermarker.stamp(email: grant.email, order: grant.order)) {
                 chunks[$0 % chunks.count]
             }
             return .lesson(html: html, refresh: refresh)

@@ -119,28 +119,35 @@ public struct PaidPage: Codable, Sendable, Equatable {
     /// The page with `stamp` at the stamp slot and `mark(i)` inserted at the i-th mark slot (nil: none).
     /// One pass over the bytes; no HTML is parsed.
     public func splice(stamp: String, mark: (Int) -> String?) -> String {
-        let bytes = Array(html.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + stamp.utf8.count + markOffsets.count * 8)
-        var cursor = 0
-        var stampDone = false
-        func copy(upTo offset: Int) {
-            if offset > cursor { out.append(contentsOf: bytes[cursor..<offset]); cursor = offset }
-        }
-        for (index, offset) in markOffsets.enumerated() {
-            if !stampDone && stampOffset <= offset {
+        String(decoding: splicedBytes(stamp: stamp, mark: mark), as: UTF8.self)
+    }
+
+    /// `splice` as UTF-8 bytes, ready for a response body (the gate's hot path: no String round trip).
+    public func splicedBytes(stamp: String, mark: (Int) -> String?) -> [UInt8] {
+        var html = self.html
+        return html.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + stamp.utf8.count + markOffsets.count * 16)
+            var cursor = 0
+            var stampDone = false
+            func copy(upTo offset: Int) {
+                if offset > cursor { out.append(contentsOf: bytes[cursor..<offset]); cursor = offset }
+            }
+            for (index, offset) in markOffsets.enumerated() {
+                if !stampDone && stampOffset <= offset {
+                    copy(upTo: stampOffset)
+                    out.append(contentsOf: stamp.utf8)
+                    stampDone = true
+                }
+                copy(upTo: offset)
+                if let inserted = mark(index) { out.append(contentsOf: inserted.utf8) }
+            }
+            if !stampDone {
                 copy(upTo: stampOffset)
                 out.append(contentsOf: stamp.utf8)
-                stampDone = true
             }
-            copy(upTo: offset)
-            if let inserted = mark(index) { out.append(contentsOf: inserted.utf8) }
+            copy(upTo: bytes.count)
+            return out
         }
-        if !stampDone {
-            copy(upTo: stampOffset)
-            out.append(contentsOf: stamp.utf8)
-        }
-        copy(upTo: bytes.count)
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -28,11 +28,13 @@ public struct GrantRecord: Sendable, Equatable {
     }
 
     public static func load(id: Int64, from store: Store) throws -> GrantRecord? {
-        try store.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        try store.readOneStatement { db in
+            // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
+            let statement = try db.cachedStatement(sql: """
                 SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.provider_order_id
                 FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
-                """, arguments: [id]) else { return nil }
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             let starts: String = row["starts_at"]
             return GrantRecord(id: id, product: row["product"], email: row["email"],
                                order: row["provider_order_id"] ?? "complimentary",

@@ -43,6 +43,12 @@ public final class Store: Sendable {
         try queue.read(body)
     }
 
+    /// A read without a surrounding transaction: for one statement, which SQLite runs atomically
+    /// anyway. Saves the BEGIN/COMMIT pair on the gate's per-request grant check.
+    func readOneStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.unsafeRead(body)
+    }
+
     /// Versioned schema. Never edit a shipped migration: add the next one.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
