@@ -8,7 +8,7 @@ struct Lectern: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
-        subcommands: [InitCommand.self, BuildCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
+        subcommands: [InitCommand.self, BuildCommand.self, CheckCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
                       TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
                       RevokeCommand.self, ResendCommand.self, BenchCommand.self]
     )

@@ -23,6 +23,12 @@ public struct MarkdownRenderer: Sendable {
         public var html: String
         /// Plain text of the first paragraph, for meta descriptions of public pages.
         public var firstParagraph: String
+        /// The whole text without markup (search index, leak lint), blocks separated by newlines.
+        public var plainText: String
+        /// The `id` given to each heading, in document order (`## Install it` → `install-it`).
+        public var headingIDs: [String]
+        /// Source lines of images without alt text (the build refuses them: screen readers need it).
+        public var imagesWithoutAlt: [Int]
     }
 
     /// Called for each link or image destination with its source line; returns the URL to emit.
@@ -55,20 +61,25 @@ public struct MarkdownRenderer: Sendable {
         }
         defer { cmark_node_free(document) }
 
-        let firstParagraph = try walk(document, firstLine: firstLine, rewriteLink: rewriteLink)
+        var facts = try walk(document, firstLine: firstLine, rewriteLink: rewriteLink)
         guard let html = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else {
             throw LecternError(.markdown, "cmark-gfm could not render HTML")
         }
         defer { free(html) }
-        return Output(html: String(cString: html), firstParagraph: firstParagraph)
+        facts.html = HeadingAnchors.insert(ids: facts.headingIDs, into: String(cString: html))
+        return facts
     }
 
-    /// Visits every node once: rewrites link/image URLs and gathers the first paragraph's text.
-    private func walk(_ document: OpaquePointer, firstLine: Int, rewriteLink: LinkRewriter?) throws -> String {
-        guard let iterator = cmark_iter_new(document) else { return "" }
+    /// Visits every node once: rewrites link/image URLs, gathers the first paragraph, the plain text,
+    /// heading ids and images without alt text.
+    private func walk(_ document: OpaquePointer, firstLine: Int, rewriteLink: LinkRewriter?) throws -> Output {
+        var output = Output(html: "", firstParagraph: "", plainText: "", headingIDs: [], imagesWithoutAlt: [])
+        guard let iterator = cmark_iter_new(document) else { return output }
         defer { cmark_iter_free(iterator) }
-        var firstParagraph = ""
         var paragraphState = 0  // 0: not seen, 1: inside the first top-level paragraph, 2: done
+        var heading: String?
+        var image: (line: Int, alt: String)?
+        var slugs = HeadingAnchors()
         while true {
             let event = cmark_iter_next(iterator)
             if event == CMARK_EVENT_DONE { break }
@@ -78,22 +89,43 @@ public struct MarkdownRenderer: Sendable {
                cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT {
                 paragraphState = event == CMARK_EVENT_ENTER ? 1 : 2
             }
-            guard event == CMARK_EVENT_ENTER else { continue }
-            if paragraphState == 1, type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE,
-               let literal = cmark_node_get_literal(node) {
-                firstParagraph += String(cString: literal)
-            } else if paragraphState == 1, type == CMARK_NODE_SOFTBREAK {
-                firstParagraph += " "
+            if type == CMARK_NODE_HEADING {
+                if event == CMARK_EVENT_ENTER { heading = "" } else if let text = heading {
+                    output.headingIDs.append(slugs.unique(for: text))
+                    heading = nil
+                }
             }
+            if type == CMARK_NODE_IMAGE, event == CMARK_EVENT_EXIT, let found = image {
+                if found.alt.trimmingCharacters(in: .whitespaces).isEmpty { output.imagesWithoutAlt.append(found.line) }
+                image = nil
+            }
+            if event == CMARK_EVENT_EXIT, [CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING, CMARK_NODE_ITEM].contains(type) {
+                output.plainText += "\n"
+            }
+            guard event == CMARK_EVENT_ENTER else { continue }
+            if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE || type == CMARK_NODE_CODE_BLOCK,
+               let literal = cmark_node_get_literal(node) {
+                let text = String(cString: literal)
+                if paragraphState == 1 { output.firstParagraph += text }
+                heading? += text
+                image?.alt += text
+                output.plainText += text
+                if type == CMARK_NODE_CODE_BLOCK { output.plainText += "\n" }
+            } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
+                if paragraphState == 1 { output.firstParagraph += " " }
+                heading? += " "
+                output.plainText += " "
+            }
+            // cmark lines are 1-based within the body; shift to the file's numbering.
+            let line = Int(cmark_node_get_start_line(node)) + firstLine - 1
+            if type == CMARK_NODE_IMAGE { image = (line, "") }
             if let rewriteLink, type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE,
                let url = cmark_node_get_url(node) {
                 let original = String(cString: url)
-                // cmark lines are 1-based within the body; shift to the file's numbering.
-                let line = Int(cmark_node_get_start_line(node)) + firstLine - 1
                 let rewritten = try rewriteLink(original, type == CMARK_NODE_IMAGE, line)
                 if rewritten != original { cmark_node_set_url(node, rewritten) }
             }
         }
-        return firstParagraph
+        return output
     }
 }

@@ -56,7 +56,7 @@ struct LinkResolver: Sendable {
         if decoded.hasSuffix(".md") {
             if let page = pageByFile[target.path] { return page + suffix }
             if draftFiles.contains(target.path) {
-                throw broken(url, origin, line, "links to a draft lesson",
+                throw broken(url, origin, line, "links to a draft lesson", code: "draft-link",
                              hint: "publish the target (remove `draft: true`) or remove the link; `--drafts` builds drafts too")
             }
             throw broken(url, origin, line, "no lesson file `\(decoded)` next to this one")
@@ -67,7 +67,7 @@ struct LinkResolver: Sendable {
                          hint: "keep images and downloads inside the course folder, e.g. \(origin.course.slug)/images/")
         }
         guard FileManager.default.fileExists(atPath: target.path) else {
-            throw broken(url, origin, line, "file `\(decoded)` does not exist")
+            throw broken(url, origin, line, "file `\(decoded)` does not exist", code: "missing-file")
         }
         let relative = String(target.path.dropFirst(courseRoot.count))
         assets.insert(Asset(source: target, relativePath: relative))
@@ -76,9 +76,12 @@ struct LinkResolver: Sendable {
         return "\(prefix)\(origin.course.slug)/\(encoded)\(suffix)"
     }
 
-    private func broken(_ url: String, _ origin: Origin, _ line: Int, _ why: String, hint: String? = nil) -> LecternError {
-        LecternError(.markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
-                     hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
+    private func broken(_ url: String, _ origin: Origin, _ line: Int, _ why: String, code: String = "broken-link",
+                        hint: String? = nil) -> LecternError {
+        var error = LecternError(.markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
+                                 hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
+        error.code = code
+        return error
     }
 
     private func hasScheme(_ url: String) -> Bool {

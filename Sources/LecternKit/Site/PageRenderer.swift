@@ -43,6 +43,7 @@ struct PageRenderer: @unchecked Sendable {
             let body = try markdown.render(course.body, firstLine: course.bodyFirstLine) { url, _, line in
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
+            try Self.requireAltText(body, file: course.sourcePath)
             let html = templates.render(.course, contexts.course(course, bodyHTML: body.html))
             let data = Data(html.utf8)
             return Result(url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
@@ -56,6 +57,7 @@ struct PageRenderer: @unchecked Sendable {
             let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine) { url, _, line in
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
+            try Self.requireAltText(body, file: lesson.sourcePath)
             if lesson.isFree {
                 let description = Self.excerpt(body.firstParagraph)
                 let html = templates.render(.lesson, contexts.lesson(lesson, in: course, content: body.html, description: description,
@@ -81,6 +83,15 @@ struct PageRenderer: @unchecked Sendable {
                           data: data, sha256: BuildManifest.hash(data), assets: assets,
                           isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title)
         }
+    }
+
+    /// Images need alt text: without it a screen reader says "image" and nothing else.
+    static func requireAltText(_ body: MarkdownRenderer.Output, file: String) throws {
+        guard let line = body.imagesWithoutAlt.first else { return }
+        var error = LecternError(.markdown, file: file, line: line, "image without alt text",
+                                 hint: "describe the image for readers who cannot see it: ![A diagram of the WAL file](images/wal.svg)")
+        error.code = "missing-alt-text"
+        throw error
     }
 
     /// First paragraph, cut at a word boundary: a meta description for a free page.

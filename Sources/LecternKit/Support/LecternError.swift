@@ -16,6 +16,9 @@ public struct LecternError: Error, CustomStringConvertible, Sendable {
     public let line: Int?
     public let message: String
     public let hint: String?
+    /// A stable name for the kind of problem (`broken-link`, `draft-link`, …) where tools list them
+    /// (`lectern check --format json`); nil where the step says enough.
+    public var code: String?
 
     public init(_ step: Step, file: String? = nil, line: Int? = nil, _ message: String, hint: String? = nil) {
         self.step = step
