@@ -32,6 +32,9 @@ struct PageRenderer: @unchecked Sendable {
         var feedSummary: String
         var date: Date
         var title: String
+        /// Plain text for the search index; empty for paid lessons, which are never indexed.
+        var searchText: String = ""
+        var courseTitle: String = ""
     }
 
     func render(_ job: Job) throws -> Result {
@@ -48,7 +51,8 @@ struct PageRenderer: @unchecked Sendable {
             let data = Data(html.utf8)
             return Result(url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
                           data: data, sha256: BuildManifest.hash(data),
-                          assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title)
+                          assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title,
+                          searchText: course.summary + "\n" + body.plainText, courseTitle: course.title)
 
         case .lesson(let lesson, let course):
             var assets = Set<LinkResolver.Asset>()
@@ -65,7 +69,8 @@ struct PageRenderer: @unchecked Sendable {
                 let data = Data(html.utf8)
                 return Result(url: lesson.path, source: lesson.sourcePath, outputPath: "courses/\(course.slug)/\(lesson.slug)/index.html",
                               data: data, sha256: BuildManifest.hash(data),
-                              assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title)
+                              assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title,
+                              searchText: body.plainText, courseTitle: course.title)
             }
             var context = contexts.lesson(lesson, in: course, content: bodyPlaceholder, description: course.summary,
                                           syllabusHTML: syllabi[course.slug] ?? "")

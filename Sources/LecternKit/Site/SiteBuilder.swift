@@ -75,12 +75,14 @@ public struct SiteBuilder {
 
         var publicAssets = Set<String>(), paidAssets = Set<String>()
         var feedEntries: [FeedWriter.Entry] = []
+        var search = SearchIndex()
         for (job, result) in zip(jobs, results) {
             let course: Course
             switch job { case .landing(let c), .lesson(_, let c): course = c }
             let kind = result.isPublic ? "public" : "paid"
             manifest.pages.append(.init(url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256))
             if result.isPublic {
+                search.add(url: result.url, title: result.title, course: result.courseTitle, text: result.searchText)
                 feedEntries.append(.init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
             }
             for asset in result.assets {
@@ -102,6 +104,7 @@ public struct SiteBuilder {
         let listed = [FeedWriter.Entry(title: config.title, path: "/", summary: config.description, date: started)] + feedEntries
         try staging.write(feeds.sitemap(listed), to: "sitemap.xml", in: .publicSite)
         try staging.write(feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
+        try staging.write(try search.encoded(), to: SearchIndex.fileName, in: .publicSite)
         try staging.write(try manifest.encoded(), to: BuildManifest.fileName, in: .paidBundle)
 
         try staging.commit()
