@@ -11,6 +11,8 @@ struct PageRenderer: @unchecked Sendable {
     let contexts: PageContexts
     /// Pre-rendered syllabus per course slug (see `PageContexts.syllabusHTML`).
     let syllabi: [String: String]
+    /// Related courses per course slug (see `RelatedCourses`).
+    var related: [String: [Course]] = [:]
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
     let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"
@@ -47,7 +49,7 @@ struct PageRenderer: @unchecked Sendable {
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
             try Self.requireAltText(body, file: course.sourcePath)
-            let html = templates.render(.course, contexts.course(course, bodyHTML: body.html))
+            let html = templates.render(.course, contexts.course(course, bodyHTML: body.html, related: related[course.slug] ?? []))
             let data = Data(html.utf8)
             return Result(url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
                           data: data, sha256: BuildManifest.hash(data),

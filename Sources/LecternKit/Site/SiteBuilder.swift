@@ -34,6 +34,17 @@ public struct SiteBuilder {
         self.progress = progress
     }
 
+    /// Related courses from public text, tags and (if the daemon's database exists) co-purchases.
+    static func relatedCourses(_ catalog: Catalog, config: SiteConfig) -> [String: [Course]] {
+        guard catalog.courses.count > 1 else { return [:] }
+        let inputs = catalog.courses.map { course in
+            RelatedCourses.Input(slug: course.slug, tags: course.tags, text: ([course.title, course.summary, course.body]
+                + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n"))
+        }
+        let bought = RelatedCourses.coPurchases(databasePath: Store.defaultPath(for: config), courses: catalog.courses)
+        return RelatedCourses.compute(inputs, coPurchases: bought).mapValues { $0.compactMap(catalog.course) }
+    }
+
     public func build() throws -> Report {
         let started = Date()
         let config = try SiteConfig.load(root: options.root)
@@ -42,9 +53,10 @@ public struct SiteBuilder {
         let contexts = PageContexts(config: config)
         var syllabi: [String: String] = [:]
         for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
-        let renderer = PageRenderer(config: config, templates: templates,
+        var renderer = PageRenderer(config: config, templates: templates,
                                     markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
                                     links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
+        renderer.related = Self.relatedCourses(catalog, config: config)
 
         var jobs: [PageRenderer.Job] = []
         for course in catalog.courses {

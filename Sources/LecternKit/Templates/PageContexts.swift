@@ -57,7 +57,7 @@ struct PageContexts {
         ]
     }
 
-    func course(_ course: Course, bodyHTML: String) -> [String: Any] {
+    func course(_ course: Course, bodyHTML: String, related: [Course] = []) -> [String: Any] {
         var summary = courseSummary(course)
         summary["body"] = bodyHTML
         let firstFree = course.lessons.first(where: \.isFree)
@@ -65,6 +65,7 @@ struct PageContexts {
             "site": site(), "page": page(title: course.title, description: course.summary, path: course.landingPath),
             "course": summary, "syllabus": syllabus(course),
             "first_free_url": firstFree?.path ?? "", "has_free": firstFree != nil,
+            "related": related.map(courseSummary), "has_related": !related.isEmpty,
         ]
     }
 
