@@ -89,3 +89,25 @@ struct ResendCommand: ParsableCommand {
         print("Queued \(count) link e-mail(s).")
     }
 }
+
+struct SalesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sales", abstract: "Revenue by course and by day, refunds and disputes, from lecternd's database.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only orders from this day on (YYYY-MM-DD).") var since: String?
+    @Option(help: "Also write a self-contained HTML report with SVG charts to this file.") var html: String?
+
+    func validate() throws {
+        if let since, since.count != 10 || ContentLoader.day(since) == nil { throw ValidationError("--since must be a date such as 2026-11-01") }
+    }
+
+    func run() throws {
+        let (config, db) = try store.open()
+        let report = try SalesReport.load(from: db, since: since)
+        print(report.text(), terminator: "")
+        if let html {
+            try Data(SalesReportPage(report: report, siteTitle: config.title).html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            print("\nReport written to \(html)")
+        }
+    }
+}

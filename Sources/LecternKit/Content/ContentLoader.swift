@@ -169,7 +169,7 @@ public struct ContentLoader {
 
     /// "2026-01-31" as midnight UTC. By hand: DateFormatter is costly to create and not safe to share
     /// between the threads that parse lessons.
-    static func day(_ text: String) -> Date? {
+    public static func day(_ text: String) -> Date? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
