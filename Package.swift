@@ -66,6 +66,7 @@ let package = Package(
             name: "lectern",
             dependencies: [
                 "LecternKit",
+                "LecternServer",  // `lectern serve`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,20 +4,24 @@ import LecternKit
 
 /// `lectern`: the creator's command. Each subcommand parses its arguments and calls LecternKit.
 @main
-struct Lectern: ParsableCommand {
+struct Lectern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
-        subcommands: [InitCommand.self, BuildCommand.self, CheckCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
+        subcommands: [InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
                       TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
                       RevokeCommand.self, ResendCommand.self, SalesCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as LecternError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             Foundation.exit(1)

@@ -154,6 +154,11 @@ public struct ContentLoader {
             sourcePath: display, fileURL: file)
     }
 
+    /// One lesson read again from its file, in place (the preview server's incremental rebuild).
+    func reload(_ lesson: Lesson, in course: Course) throws -> Lesson {
+        try loadLesson(lesson.fileURL, course: course, module: lesson.module, display: lesson.sourcePath)
+    }
+
     // MARK: Helpers
 
     private func date(_ fm: SettingsTable, file: URL) throws -> Date {

@@ -34,6 +34,17 @@ public struct SiteBuilder {
         self.progress = progress
     }
 
+    /// The page renderer for a catalog: syllabi rendered once per course, related courses computed.
+    static func renderer(config: SiteConfig, catalog: Catalog, templates: TemplateSet) -> PageRenderer {
+        let contexts = PageContexts(config: config)
+        var syllabi: [String: String] = [:]
+        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
+        var renderer = PageRenderer(config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
+                                    links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
+        renderer.related = relatedCourses(catalog, config: config)
+        return renderer
+    }
+
     /// Related courses from public text, tags and (if the daemon's database exists) co-purchases.
     static func relatedCourses(_ catalog: Catalog, config: SiteConfig) -> [String: [Course]] {
         guard catalog.courses.count > 1 else { return [:] }
@@ -51,12 +62,7 @@ public struct SiteBuilder {
         let catalog = try ContentLoader(config: config, includeDrafts: options.includeDrafts).load()
         let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
         let contexts = PageContexts(config: config)
-        var syllabi: [String: String] = [:]
-        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
-        var renderer = PageRenderer(config: config, templates: templates,
-                                    markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
-                                    links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
-        renderer.related = Self.relatedCourses(catalog, config: config)
+        let renderer = Self.renderer(config: config, catalog: catalog, templates: templates)
 
         var jobs: [PageRenderer.Job] = []
         for course in catalog.courses {

@@ -1,5 +1,8 @@
 /// Escaping for text placed in HTML or XML, in element content or a quoted attribute value.
-enum MarkupEscaping {
+public enum MarkupEscaping {
+    /// For the preview server's error banner (same rules as `escape`).
+    public static func escapeForPreview(_ text: String) -> String { escape(text) }
+
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)

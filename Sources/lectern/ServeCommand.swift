@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import LecternKit
+import LecternServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Preview the site: build into memory, serve it, rebuild what an edit touches, reload open tabs.",
+        discussion: "Paid lessons are shown with a preview stamp; no daemon or payment is needed. Ctrl-C stops it.")
+
+    @OptionGroup var site: SiteOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port = 8000
+
+    func run() async throws {
+        let started = Date()
+        let preview = try PreviewSite(root: site.rootURL)
+        let server = PreviewServer(site: preview, host: host, port: port, report: { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }, onRunning: { port in
+            FileHandle.standardOutput.write(Data("Built in \(Int(Date().timeIntervalSince(started) * 1000)) ms. Preview on http://\(host):\(port)/ (watching content/, site-template/, lectern.toml)\n".utf8))
+        })
+        try await server.run()
+    }
+}
