@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measurements behind BENCHMARKS.md.",
-        subcommands: [Tokens.self, Trace.self])
+        subcommands: [Tokens.self, Trace.self, Incremental.self])
 
     struct Tokens: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Token sign and verify operations per second (one core).")
@@ -47,6 +47,20 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "| %d | %d | %d (%.1f%%) | %d | %d |", o.words, o.excerpts, o.right,
                              Double(o.right) * 100 / Double(o.excerpts), o.wrong, o.unnamed))
             }
+        }
+    }
+
+    struct Incremental: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "lectern serve's rebuild time after a one-lesson edit.")
+        @OptionGroup var site: SiteOptions
+        @Option(help: "Edits to time.") var rounds = 10
+
+        func run() throws {
+            let result = try IncrementalBenchmark.run(root: site.rootURL, rounds: rounds)
+            let sorted = result.editSeconds.sorted()
+            print(String(format: "| %d lessons | preview full build %.2f s | one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
+                         result.lessons, result.fullBuildSeconds, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000,
+                         result.renderedPerEdit, sorted.count))
         }
     }
 }
