@@ -66,7 +66,9 @@ import Testing
         let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{2064}" })
         #expect(spliced.contains("<p class=\"watermark\" role=\"note\">Licensed to ada@example.com</p>"))
         // Code samples stay byte-for-byte identical: no mark lands inside <pre>.
-        #expect(spliced.contains("BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
+        let codeText = spliced.replacingOccurrences(of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "</span>", with: "").replacingOccurrences(of: "&#39;", with: "'")
+        #expect(codeText.contains("BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
         #expect(spliced.replacingOccurrences(of: "\u{2064}", with: "") == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
     }
 }

@@ -79,3 +79,18 @@ struct MarkdownConcurrencyTests {
         #expect(differing == 0, "\(differing) of \(outputs.count) concurrent renders differ")
     }
 }
+
+struct SyntaxHighlightingTests {
+    @Test func codeBlocksGetTokenSpansAndKeepTheirText() throws {
+        let markdown = "```sql\nSELECT name FROM t WHERE id = 42 AND note = 'a <b> & \"c\"'; -- why\n```\n\n```unknownlang\nSELECT 1\n```\n"
+        let html = try MarkdownRenderer().render(markdown).html
+        #expect(html.contains("<span class=\"tok-kw\">SELECT</span>") && html.contains("<span class=\"tok-num\">42</span>"))
+        #expect(html.contains("<span class=\"tok-str\">&#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;</span>") && html.contains("<span class=\"tok-com\">-- why</span>"))
+        #expect(html.contains("<code class=\"language-unknownlang\">SELECT 1\n</code>"), "unknown languages are left alone")
+        // Without the spans, the text is exactly what cmark-gfm alone produces.
+        let plain = html.replacingOccurrences(of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "</span>", with: "")
+        #expect(plain.contains("SELECT name FROM t WHERE id = 42 AND note = &#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;; -- why") ||
+                plain.contains("SELECT name FROM t WHERE id = 42 AND note = 'a &lt;b&gt; &amp; &quot;c&quot;'; -- why"))
+    }
+}

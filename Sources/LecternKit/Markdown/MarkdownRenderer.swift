@@ -75,7 +75,7 @@ public struct MarkdownRenderer: Sendable {
             throw LecternError(.markdown, "cmark-gfm could not render HTML")
         }
         defer { free(html) }
-        facts.html = HeadingAnchors.insert(ids: facts.headingIDs, into: String(cString: html))
+        facts.html = SyntaxHighlighter.highlight(HeadingAnchors.insert(ids: facts.headingIDs, into: String(cString: html)))
         return facts
     }
 
