@@ -4,14 +4,24 @@
 Talks the DevTools protocol over --remote-debugging-pipe (file descriptors 3 and 4, messages
 separated by NUL), so it needs nothing beyond Python's standard library and Debian's chromium.
 
-usage: browser_peer.py URL SCREENSHOT.png [WIDTH HEIGHT]
+usage: browser_peer.py URL SCREENSHOT.png [--width 1280] [--height 1000] [--mobile] [--dark]
+                        [--eval NAME=EXPRESSION ...]
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
-              "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page}
+              "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page,
+              "values": {NAME: value of EXPRESSION evaluated in the page}}
 """
-import base64, json, os, subprocess, sys, tempfile, time
+import argparse, base64, json, os, subprocess, sys, tempfile, time
 
-url, shot = sys.argv[1], sys.argv[2]
-width, height = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (1280, 1000)
+parser = argparse.ArgumentParser()
+parser.add_argument("url")
+parser.add_argument("shot")
+parser.add_argument("--width", type=int, default=1280)
+parser.add_argument("--height", type=int, default=1000)
+parser.add_argument("--mobile", action="store_true")
+parser.add_argument("--dark", action="store_true")
+parser.add_argument("--eval", action="append", default=[])
+options = parser.parse_args()
+url, shot, width, height = options.url, options.shot, options.width, options.height
 
 to_chrome_r, to_chrome_w = os.pipe()
 from_chrome_r, from_chrome_w = os.pipe()
@@ -57,7 +67,8 @@ def call(method, params=None, session=None):
 try:
     target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
+    call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": options.mobile}, session)
+    call("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark" if options.dark else "light"}]}, session)
     call("Network.enable", {}, session)
     call("Page.enable", {}, session)
     call("Page.navigate", {"url": url}, session)
@@ -79,6 +90,7 @@ try:
         "document_cookie": evaluate("document.cookie"),
         "cookies": [{k: c.get(k) for k in ("name", "path", "httpOnly", "secure", "sameSite")} for c in cookies],
         "status": statuses[-1] if statuses else None,
+        "values": {name: evaluate(expression) for name, expression in (item.split("=", 1) for item in options.eval)},
     }
     png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
     with open(shot, "wb") as f:

@@ -1,0 +1,39 @@
+// Reading progress, remembered in this browser only (localStorage; nothing is sent anywhere):
+// a lesson counts as read once it has been open for a few seconds or scrolled to its end.
+(function () {
+  const key = "lectern-progress";
+  let read = {};
+  try { read = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { return; }
+  const here = location.pathname;
+  const save = () => { try { localStorage.setItem(key, JSON.stringify(read)); } catch (e) {} };
+  function mark() {
+    const links = document.querySelectorAll(".syllabus a[href]");
+    let done = 0;
+    for (const link of links) {
+      const path = new URL(link.href, location.href).pathname;
+      const item = link.closest("li");
+      if (read[path] && item && !item.classList.contains("done")) {
+        item.classList.add("done");
+        const badge = document.createElement("span");
+        badge.className = "badge done";
+        badge.textContent = "✓";
+        badge.title = "Read";
+        badge.setAttribute("aria-label", "read");
+        link.after(badge);
+      }
+      if (read[path]) done += 1;
+    }
+    const meter = document.querySelector(".progress-meter");
+    if (meter && links.length) {
+      meter.hidden = false;
+      meter.querySelector("progress").value = done / links.length;
+      meter.querySelector("span").textContent = `${done} of ${links.length} read`;
+    }
+  }
+  function finish() { if (!read[here]) { read[here] = Date.now(); save(); mark(); } }
+  setTimeout(finish, 8000);
+  addEventListener("scroll", () => {
+    if (innerHeight + scrollY >= document.body.scrollHeight - 40) finish();
+  }, { passive: true });
+  mark();
+})();
