@@ -18,12 +18,18 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(name: .long, help: "Also list each course with its lesson counts and where its pages went.")
+    var verbose = false
+
     func run() throws {
         let progress = ProgressLine(enabled: !quiet)
         let options = SiteBuilder.Options(root: site.rootURL, outputBase: out.map { URL(fileURLWithPath: $0).standardizedFileURL },
                                           includeDrafts: drafts)
         let report = try SiteBuilder(options: options, progress: progress.update).build()
         progress.finish()
+        if verbose && !quiet {
+            for line in report.courseLines { print(line) }
+        }
         if !quiet {
             print(String(format: "Built %d course(s): %d public pages → %@, %d paid pages → %@ in %.2f s",
                          report.courses, report.publicPages, report.publicDir.path, report.paidPages,

@@ -23,7 +23,7 @@ struct Lectern: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as LecternError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data((colored(error.description) + "\n").utf8))
             Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
@@ -34,6 +34,13 @@ struct Lectern: AsyncParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+/// Colours for a terminal only (and never with NO_COLOR set): red `error:`, dim hint.
+func colored(_ message: String) -> String {
+    guard isatty(STDERR_FILENO) == 1, ProcessInfo.processInfo.environment["NO_COLOR"] == nil else { return message }
+    return message.replacingOccurrences(of: "error:", with: "\u{1B}[1;31merror:\u{1B}[0m")
+        .replacingOccurrences(of: "  hint:", with: "  \u{1B}[36mhint:\u{1B}[0m")
 }
 
 /// Options every site command shares.

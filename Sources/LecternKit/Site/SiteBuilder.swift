@@ -23,6 +23,8 @@ public struct SiteBuilder {
         public var publicDir: URL
         public var paidDir: URL
         public var seconds: Double
+        /// One line per course ("practical-sqlite: 7 lessons (2 free, 5 paid), 1 asset"), for `--verbose`.
+        public var courseLines: [String] = []
     }
 
     public var options: Options
@@ -130,6 +132,12 @@ public struct SiteBuilder {
                       publicPages: manifest.pages.filter { $0.kind == "public" }.count,
                       paidPages: manifest.pages.filter { $0.kind == "paid" }.count,
                       publicDir: staging.publicFinal, paidDir: staging.paidFinal,
-                      seconds: Date().timeIntervalSince(started))
+                      seconds: Date().timeIntervalSince(started),
+                      courseLines: catalog.courses.map { course in
+                          let free = course.lessons.filter(\.isFree).count
+                          return "\(course.slug): \(course.lessons.count) lessons (\(free) free, \(course.lessons.count - free) paid), "
+                              + "\(publicAssets.filter { $0.hasPrefix(course.slug + "/") }.count) public and "
+                              + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count) paid asset(s) · \(course.landingPath)"
+                      })
     }
 }
