@@ -10,7 +10,7 @@ struct Lectern: AsyncParsableCommand {
         abstract: "Build and sell courses written in Markdown.",
         subcommands: [InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
                       TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
-                      RevokeCommand.self, ResendCommand.self, SalesCommand.self, BenchCommand.self]
+                      RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.

@@ -111,3 +111,17 @@ struct SalesCommand: ParsableCommand {
         }
     }
 }
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copy lecternd's database consistently, even while the daemon runs.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Where to write the copy (replaced atomically if it exists).") var file: String
+
+    func run() throws {
+        let (_, db) = try store.open()
+        let summary = try StoreBackup.backup(db, to: URL(fileURLWithPath: file).standardizedFileURL)
+        let counts = summary.tables.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("Backed up to \(file) (\(summary.bytes) bytes; integrity ok): \(counts)")
+    }
+}
