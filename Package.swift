@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Why each dependency is here (and what it costs a 2-core CI) is written down in docs/ARCHITECTURE.md.
@@ -76,3 +77,10 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer harness exists only for `scripts/fuzz` (LECTERN_FUZZ=1): it has no `main` of its own
+// (libFuzzer provides it), so it cannot be part of an ordinary build.
+if ProcessInfo.processInfo.environment["LECTERN_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "LecternFuzz", dependencies: ["LecternKit"],
+                                             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

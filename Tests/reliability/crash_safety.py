@@ -143,7 +143,7 @@ def main():
         failures.append(f"acknowledged events missing: {missing[:5]}")
     print(f"crash safety: {len(sends)} sends ({len(sends) - args.events} duplicates), {kills} kill -9 rounds, "
           f"{stats['retries']} retries; stored {stored[0]} events, {orders} orders, {grants} grants; "
-          f"integrity {integrity[0][0]}")
+          f"integrity {integrity[0][0]} (seed {args.seed})")
     shutil.rmtree(site, ignore_errors=True)
     if failures:
         sys.exit("crash safety FAILED: " + "; ".join(failures))

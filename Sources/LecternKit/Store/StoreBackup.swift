@@ -41,7 +41,7 @@ public enum StoreBackup {
                 throw LecternError(.store, file: destination.path, "cannot move the backup into place (errno \(errno))")
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: destination.path)[.size] as? Int) ?? 0
-            return Summary(bytes: size ?? 0, tables: summary.tables)
+            return Summary(bytes: size, tables: summary.tables)
         } catch let error as LecternError {
             try? FileManager.default.removeItem(at: temporary)
             throw error
