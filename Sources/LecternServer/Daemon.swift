@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LecternKit
 import Logging
+import NIOCore
 
 /// lecternd: everything wired together from `lectern.toml`, the environment and the built site.
 public struct Daemon: Sendable {
@@ -59,11 +60,15 @@ public struct Daemon: Sendable {
                    secureCookies: config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")).register(on: router)
         publicSite.register(on: router)
 
+        let headTimeout = TimeAmount.seconds(Int64(config.daemon.headerTimeoutSeconds))
+        let bodyTimeout = TimeAmount.seconds(Int64(config.daemon.bodyTimeoutSeconds))
         let host = options.host ?? config.daemon.host
         let port = options.port ?? config.daemon.port
         application = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: headTimeout, bodyTimeout: bodyTimeout)],
+                idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
             services: [OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment), logger: logger))],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },

@@ -126,4 +126,25 @@ import Testing
         let sale = try await daemon.postStripe(DaemonHarness.stripeCheckout(event: "evt_2", session: "cs_2", paymentIntent: "pi_2", course: "sql-basics", amount: 1000))
         #expect(sale.json["result"] as? String == "granted")
     }
+
+    /// Slow-loris clients are cut off at the configured deadlines; hundreds of simultaneous
+    /// connections are all served.
+    @Test func slowClientsAreCutOffAndManyConnectionsServed() async throws {
+        let daemon = try await DaemonHarness(extraConfig: "header_timeout_seconds = 2\nbody_timeout_seconds = 3")
+        defer { _ = daemon.stop() }
+        let peer = repoRoot.appendingPathComponent("Tests/peers/slow_clients.py").path
+        func run(_ arguments: [String]) throws -> String {
+            try runProgram("/usr/bin/env", ["python3", peer, String(daemon.port)] + arguments).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        async let head = Task.detached { try run(["slowloris"]) }.value
+        async let body = Task.detached { try run(["slowbody"]) }.value
+        let (headResult, bodyResult) = try await (head, body)
+        let headSeconds = Double(headResult.split(separator: " ").first ?? "") ?? 99
+        let bodySeconds = Double(bodyResult.split(separator: " ").first ?? "") ?? 99
+        #expect(headResult.hasSuffix("closed") && headSeconds >= 1.5 && headSeconds < 6, "slow head: \(headResult)")
+        #expect(bodyResult.hasSuffix("closed") && bodySeconds >= 2.5 && bodySeconds < 7, "slow body: \(bodyResult)")
+        // Nothing was recorded from the half-sent webhook.
+        #expect(try daemon.count("webhook_events") == 0)
+        #expect(try run(["many", "400"]) == "400 of 400")
+    }
 }

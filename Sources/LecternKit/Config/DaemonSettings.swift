@@ -16,12 +16,17 @@ public struct DaemonSettings: Sendable {
     /// Link re-sends allowed per e-mail address and per client address, per hour.
     public var resendPerAddress = 3
     public var resendPerClient = 20
+    /// Slow clients: seconds allowed for a request's head (from connect or the previous response) and
+    /// for its whole body; past them the connection is closed.
+    public var headerTimeoutSeconds = 10
+    public var bodyTimeoutSeconds = 30
 
     public init() {}
 
     init(_ table: SettingsTable) throws {
         try table.rejectUnknownKeys(allowed: ["host", "port", "database", "max_body_bytes", "claim_wait_seconds", "cookie_secure",
-                                              "trust_proxy", "resend_per_address", "resend_per_client"], section: "daemon")
+                                              "trust_proxy", "resend_per_address", "resend_per_client",
+                                              "header_timeout_seconds", "body_timeout_seconds"], section: "daemon")
         host = try table.string("host") ?? host
         if let port = try table.integer("port") {
             guard (1...65_535).contains(port) else { throw table.error("port", "`daemon.port` must be 1–65535") }
@@ -35,9 +40,10 @@ public struct DaemonSettings: Sendable {
         claimWaitSeconds = try table.integer("claim_wait_seconds") ?? claimWaitSeconds
         cookieSecure = try table.bool("cookie_secure")
         trustProxy = try table.bool("trust_proxy") ?? trustProxy
-        for (key, keyPath) in [("resend_per_address", \DaemonSettings.resendPerAddress), ("resend_per_client", \DaemonSettings.resendPerClient)] {
+        for (key, keyPath) in [("resend_per_address", \DaemonSettings.resendPerAddress), ("resend_per_client", \DaemonSettings.resendPerClient),
+                               ("header_timeout_seconds", \DaemonSettings.headerTimeoutSeconds), ("body_timeout_seconds", \DaemonSettings.bodyTimeoutSeconds)] {
             guard let limit = try table.integer(key) else { continue }
-            guard limit >= 1 else { throw table.error(key, "`daemon.\(key)` must be at least 1 (re-sends per hour)") }
+            guard limit >= 1 else { throw table.error(key, "`daemon.\(key)` must be at least 1") }
             self[keyPath: keyPath] = limit
         }
     }
