@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measurements behind BENCHMARKS.md.",
-        subcommands: [Tokens.self, Trace.self, Incremental.self])
+        subcommands: [Tokens.self, Trace.self, Incremental.self, Markdown.self])
 
     struct Tokens: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Token sign and verify operations per second (one core).")
@@ -61,6 +61,20 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "| %d lessons | preview full build %.2f s | one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
                          result.lessons, result.fullBuildSeconds, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000,
                          result.renderedPerEdit, sorted.count))
+        }
+    }
+
+    struct Markdown: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Markdown rendering throughput on one core; writes the concatenated bodies for a cmark-gfm CLI run.")
+        @OptionGroup var site: SiteOptions
+        @Option(help: "Where to write all lesson bodies as one file.") var concatenated = "/tmp/lectern-bodies.md"
+
+        func run() throws {
+            let r = try MarkdownBenchmark.run(root: site.rootURL, concatenatedOutput: URL(fileURLWithPath: concatenated))
+            let mb = Double(r.bytes) / 1_048_576
+            print(String(format: "%d files, %.1f MB: per file %.3f s (%.1f MB/s), concatenated %.3f s (%.1f MB/s)",
+                         r.files, mb, r.perFileSeconds, mb / r.perFileSeconds, r.concatenatedSeconds, mb / r.concatenatedSeconds))
         }
     }
 }
