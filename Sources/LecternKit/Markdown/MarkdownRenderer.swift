@@ -42,7 +42,8 @@ public struct MarkdownRenderer: Sendable {
         cmark_gfm_core_extensions_ensure_registered()
     }()
 
-    public func render(_ markdown: String, firstLine: Int = 1, rewriteLink: LinkRewriter? = nil) throws -> Output {
+    /// - Parameter collectText: gather `plainText` (search index, checks); off for pages that need only HTML.
+    public func render(_ markdown: String, firstLine: Int = 1, collectText: Bool = true, rewriteLink: LinkRewriter? = nil) throws -> Output {
         var options = CMARK_OPT_FOOTNOTES
         if allowRawHTML { options |= CMARK_OPT_UNSAFE }
         guard let parser = cmark_parser_new(options) else {
@@ -71,7 +72,7 @@ public struct MarkdownRenderer: Sendable {
         }
         defer { cmark_node_free(document) }
 
-        var facts = try walk(document, firstLine: firstLine, rewriteLink: rewriteLink)
+        var facts = try walk(document, firstLine: firstLine, collectText: collectText, rewriteLink: rewriteLink)
         guard let html = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else {
             throw LecternError(.markdown, "cmark-gfm could not render HTML")
         }
@@ -85,7 +86,7 @@ public struct MarkdownRenderer: Sendable {
 
     /// Visits every node once: rewrites link/image URLs, gathers the first paragraph, the plain text,
     /// heading ids and images without alt text.
-    private func walk(_ document: OpaquePointer, firstLine: Int, rewriteLink: LinkRewriter?) throws -> Output {
+    private func walk(_ document: OpaquePointer, firstLine: Int, collectText: Bool, rewriteLink: LinkRewriter?) throws -> Output {
         var output = Output(html: "", firstParagraph: "", plainText: "", headingIDs: [], imagesWithoutAlt: [])
         guard let iterator = cmark_iter_new(document) else { return output }
         defer { cmark_iter_free(iterator) }
@@ -112,22 +113,26 @@ public struct MarkdownRenderer: Sendable {
                 if found.alt.trimmingCharacters(in: .whitespaces).isEmpty { output.imagesWithoutAlt.append(found.line) }
                 image = nil
             }
-            if event == CMARK_EVENT_EXIT, [CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING, CMARK_NODE_ITEM].contains(type) {
+            if collectText, event == CMARK_EVENT_EXIT, type == CMARK_NODE_PARAGRAPH || type == CMARK_NODE_HEADING || type == CMARK_NODE_ITEM {
                 output.plainText += "\n"
             }
             guard event == CMARK_EVENT_ENTER else { continue }
-            if type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE || type == CMARK_NODE_CODE_BLOCK,
+            // Text is copied out of cmark only where something needs it (most nodes of a paid lesson need none).
+            let wantsText = collectText || paragraphState == 1 || heading != nil || image != nil
+            if wantsText, type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE || type == CMARK_NODE_CODE_BLOCK,
                let literal = cmark_node_get_literal(node) {
                 let text = String(cString: literal)
                 if paragraphState == 1 { output.firstParagraph += text }
                 heading? += text
                 image?.alt += text
-                output.plainText += text
-                if type == CMARK_NODE_CODE_BLOCK { output.plainText += "\n" }
-            } else if type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
+                if collectText {
+                    output.plainText += text
+                    if type == CMARK_NODE_CODE_BLOCK { output.plainText += "\n" }
+                }
+            } else if wantsText, type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
                 if paragraphState == 1 { output.firstParagraph += " " }
                 heading? += " "
-                output.plainText += " "
+                if collectText { output.plainText += " " }
             }
             // cmark lines are 1-based within the body; shift to the file's numbering.
             let line = Int(cmark_node_get_start_line(node)) + firstLine - 1

@@ -151,7 +151,11 @@ public final class PreviewSite: @unchecked Sendable {
         let renderer = state.renderer
         let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
         for (job, result) in zip(jobs, results) { try store(result, of: job, in: &state) }
-        if rebuildCatalog { renderCatalogPages(&state) } else { renderSearchIndex(&state) }
+        if rebuildCatalog {
+            renderCatalogPages(&state)
+        } else if results.contains(where: \.isPublic) {
+            renderSearchIndex(&state)  // paid lessons are not indexed: their edits leave it alone
+        }
         return jobs.count + (rebuildCatalog ? 2 : 0)
     }
 

@@ -60,7 +60,7 @@ struct PageRenderer: @unchecked Sendable {
             var assets = Set<LinkResolver.Asset>()
             let origin = LinkResolver.Origin(file: lesson.fileURL, displayPath: lesson.sourcePath,
                                              course: course, isPublic: lesson.isFree)
-            let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine) { url, _, line in
+            let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine, collectText: lesson.isFree) { url, _, line in
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
             try Self.requireAltText(body, file: lesson.sourcePath)
