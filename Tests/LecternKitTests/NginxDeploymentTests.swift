@@ -48,11 +48,12 @@ import Testing
             let deadline = Date().addingTimeInterval(5)
             while nginx.isRunning && Date() < deadline { usleep(20_000) }
         }
-        var home = try daemon.curl("/", port: port)
-        for _ in 0..<50 where home.status != 200 {
+        // Wait until nginx listens (curl exits 7 while nothing does).
+        for _ in 0..<100 {
+            if try runProgram("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).status == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
-            home = try daemon.curl("/", port: port)
         }
+        let home = try daemon.curl("/", port: port)
         let errors = (try? String(contentsOf: folder.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""
         try #require(home.status == 200, "nginx did not serve: \(errors)")
         // The public site comes from nginx itself, byte for byte.
