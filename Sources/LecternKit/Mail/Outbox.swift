@@ -14,7 +14,7 @@ public enum Outbox {
 
     static func enqueue(to recipient: String, subject: String, body: String, db: Database, now: Date) throws {
         let stamp = Store.timestamp(now)
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
             """, arguments: [Store.normalizeEmail(recipient), subject, body, stamp, stamp])
     }
@@ -32,7 +32,7 @@ public enum Outbox {
 
     public static func markSent(_ id: Int64, in store: Store, now: Date = Date()) throws {
         try store.write { db in
-            try db.execute(sql: "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Store.timestamp(now), id])
+            try db.executeCached(sql: "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Store.timestamp(now), id])
         }
     }
 
@@ -40,7 +40,7 @@ public enum Outbox {
     public static func markFailed(_ message: Message, error: String, in store: Store, now: Date = Date()) throws {
         let delay = min(3_600, 30 << min(message.attempts, 7))
         try store.write { db in
-            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            try db.executeCached(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
                            arguments: [Store.timestamp(now.addingTimeInterval(TimeInterval(delay))), error, message.id])
         }
     }

@@ -170,3 +170,12 @@ public final class Store: Sendable {
         email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 }
+
+extension Database {
+    /// `execute(sql:arguments:)` with the statement compiled once per connection: the webhook writer
+    /// runs the same few statements thousands of times, and compiling (with GRDB's authorizer) was a
+    /// large share of the single writer's time.
+    func executeCached(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

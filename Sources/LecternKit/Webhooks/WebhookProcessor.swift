@@ -39,13 +39,13 @@ public struct WebhookProcessor: Sendable {
         do {
             return try await commits.submit { db in
                 let stamp = Store.timestamp(now)
-                try db.execute(sql: """
+                try db.executeCached(sql: """
                     INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
                     VALUES (?, ?, ?, ?, ?, 'processing') ON CONFLICT (provider, event_id) DO NOTHING
                     """, arguments: [event.provider.rawValue, event.eventID, event.type, stamp, rawBody])
                 guard db.changesCount == 1 else { return .duplicate }
                 let result = try processor.apply(event, expectedPrice: price, db: db, now: now)
-                try db.execute(sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
+                try db.executeCached(sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
                                arguments: [result, event.provider.rawValue, event.eventID])
                 return .recorded(result: result)
             }
@@ -69,11 +69,11 @@ public struct WebhookProcessor: Sendable {
             if let (amount, currency) = expectedPrice, amount != payment.amount || currency != payment.currency {
                 flag = "price mismatch: paid \(payment.amount) \(payment.currency), catalog says \(amount) \(currency)"
             }
-            let pending = try String.fetchOne(db, sql: """
+            let pending = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1
-                """, arguments: [provider, payment.paymentRef])
+                """), arguments: [provider, payment.paymentRef])
             let status = flag != nil ? "flagged" : (pending ?? "paid")
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency, status, flag, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
                 """, arguments: [provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
@@ -83,7 +83,7 @@ public struct WebhookProcessor: Sendable {
             let order = db.lastInsertedRowID
             if flag != nil { return "flagged" }
             if let pending {
-                try db.execute(sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ?", arguments: [provider, payment.paymentRef])
+                try db.executeCached(sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ?", arguments: [provider, payment.paymentRef])
                 return "\(pending)-before-payment"
             }
             let grant = try Ledger.grant(buyer: buyer, order: order, product: payment.product,
@@ -97,13 +97,13 @@ public struct WebhookProcessor: Sendable {
             let orders = try Int64.fetchAll(db, sql: "SELECT id FROM orders WHERE provider = ? AND payment_ref = ?", arguments: [provider, ref])
             guard !orders.isEmpty else {
                 // Out of order: keep it, and apply it when the payment arrives.
-                try db.execute(sql: "INSERT INTO pending_reversals (provider, payment_ref, kind, event_id, received_at) VALUES (?, ?, ?, ?, ?)",
+                try db.executeCached(sql: "INSERT INTO pending_reversals (provider, payment_ref, kind, event_id, received_at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [provider, ref, kind, event.eventID, stamp])
                 return "\(kind)-pending"
             }
             for order in orders {
-                try db.execute(sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", arguments: [kind, stamp, order])
-                try db.execute(sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",
+                try db.executeCached(sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", arguments: [kind, stamp, order])
+                try db.executeCached(sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",
                                arguments: [stamp, kind, order])
             }
             return kind
@@ -111,7 +111,7 @@ public struct WebhookProcessor: Sendable {
         case .subscriptionChanged(let ref, let active, let at):
             let at = Store.timestamp(at)
             // Timestamp guard: an older `updated` never overwrites a newer state.
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE grants SET ends_at = ?, state_at = ? WHERE subscription_ref = ? AND (state_at IS NULL OR state_at <= ?)
                 """, arguments: [active ? nil : at, at, ref, at])
             return db.changesCount > 0 ? (active ? "subscription-active" : "subscription-ended") : "subscription-stale"
