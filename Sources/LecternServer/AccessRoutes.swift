@@ -29,7 +29,7 @@ struct AccessRoutes: Sendable {
                     var headers = HTTPFields()
                     headers[.location] = link
                     headers[.cacheControl] = "no-store"
-                    headers[.init("Referrer-Policy")!] = "no-referrer"
+                    headers[.referrerPolicy] = "no-referrer"
                     return Response(status: .seeOther, headers: headers)
                 }
                 guard ContinuousClock.now < deadline else { break }

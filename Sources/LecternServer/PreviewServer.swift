@@ -83,7 +83,7 @@ public struct PreviewServer: Sendable {
         """
         if let error = site.error {
             extra = "<pre role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;background:#7a1010;color:#fff;white-space:pre-wrap;z-index:9\">"
-                + MarkupEscaping.escapeForPreview(error.description) + "</pre>" + extra
+                + MarkupEscaping.escape(error.description) + "</pre>" + extra
         }
         guard let end = html.range(of: "</body>", options: .backwards) else { return html + extra }
         return html.replacingCharacters(in: end, with: extra + "</body>")

@@ -4,31 +4,18 @@ import Foundation
 /// when `lectern build` has swapped in a new bundle. Each access compares the file's identity
 /// (inode, size, mtime) with the cached one: one `stat`, no timer, no restart.
 public final class LiveBundle: Sendable {
-    private struct Identity: Equatable {
-        var inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
-
-        init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            seconds = Int(info.st_mtim.tv_sec)
-            nanoseconds = Int(info.st_mtim.tv_nsec)
-        }
-    }
-
     public let directory: URL
     /// `directory.path` + "/": paths are built per request, and URL appending was 4 % of a paid page.
     private let directoryPath: String
-    private let manifestCache: Locked<(Identity, BuildManifest)>
-    private let pages = Locked<[String: (Identity, PaidPage)]>([:])
+    private let manifestCache: Locked<(FileIdentity, BuildManifest)>
+    private let pages = Locked<[String: (FileIdentity, PaidPage)]>([:])
 
     /// Loads the manifest now, so a daemon started before any build fails at once with a clear error.
     public init(directory: URL) throws {
         self.directory = directory
         directoryPath = directory.path + "/"
         let path = directory.appendingPathComponent(BuildManifest.fileName).path
-        guard let identity = Identity(path: path), let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
+        guard let identity = FileIdentity.regularFile(path), let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
             throw LecternError(.config, file: path, "no built site to serve", hint: "run `lectern build` first")
         }
         manifestCache = Locked((identity, manifest))
@@ -37,7 +24,7 @@ public final class LiveBundle: Sendable {
     /// The current manifest. If a new one cannot be read (a build mid-swap, a hand edit), the last good one stays.
     public var manifest: BuildManifest {
         let path = directoryPath + BuildManifest.fileName
-        let identity = Identity(path: path)
+        let identity = FileIdentity.regularFile(path)
         let (known, cached) = manifestCache.withLock { $0 }
         guard let identity, identity != known, let fresh = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
             return cached
@@ -51,7 +38,7 @@ public final class LiveBundle: Sendable {
     /// The paid page of a lesson, or nil when the bundle has none (free lesson, unknown slug).
     public func page(course: String, lesson: String) -> PaidPage? {
         let path = directoryPath + course + "/" + lesson + ".page"
-        guard let identity = Identity(path: path) else { return nil }
+        guard let identity = FileIdentity.regularFile(path) else { return nil }
         if let (known, page) = pages.withLock({ $0[path] }), known == identity { return page }
         guard let data = FileManager.default.contents(atPath: path), let page = try? PaidPage.decode(data, file: path) else { return nil }
         pages.withLock { $0[path] = (identity, page) }

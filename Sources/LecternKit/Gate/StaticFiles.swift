@@ -26,29 +26,22 @@ public final class StaticFiles: Sendable {
         case notFound
     }
 
-    private struct Identity: Equatable {
-        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
-    }
-
     /// Files above this size are served but not kept in memory.
     public static let cacheableSize = 8 << 20
     /// Upper bound on cached bytes; the cache is dropped whole when it would pass it (rebuilds do that anyway).
     public static let cacheBudget = 256 << 20
 
     public let root: URL
-    private let cache = Locked<(entries: [String: (Identity, ServedFile)], bytes: Int)>(([:], 0))
+    private let cache = Locked<(entries: [String: (FileIdentity, ServedFile)], bytes: Int)>(([:], 0))
 
     public init(root: URL) { self.root = root }
 
     public func lookup(_ path: RequestPath) -> Lookup {
         var file = path.file(in: root)
         if path.isFolder { file.appendPathComponent("index.html") }
-        var info = stat()
-        guard stat(file.path, &info) == 0 else { return .notFound }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return path.isFolder ? .notFound : .addSlash }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return .notFound }
-        let identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                                seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
+        guard let identity = FileIdentity(path: file.path) else { return .notFound }
+        if identity.kind == .directory { return path.isFolder ? .notFound : .addSlash }
+        guard identity.kind == .file else { return .notFound }
         if let (known, served) = cache.withLock({ $0.entries[file.path] }), known == identity { return .file(served) }
 
         // Only a cache miss pays for the symlink check; a hit is the same inode that passed it.
@@ -59,7 +52,7 @@ public final class StaticFiles: Sendable {
         let digest = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
         let served = ServedFile(bytes: bytes, gzipped: compressed.flatMap { $0.count < bytes.count ? $0 : nil }, contentType: type,
                                 etag: "\"\(digest)\"",
-                                lastModified: Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)))
+                                lastModified: Date(timeIntervalSince1970: TimeInterval(identity.modified / 1_000_000_000)))
         if bytes.count <= Self.cacheableSize {
             let cost = bytes.count + (served.gzipped?.count ?? 0)
             cache.withLock { cache in

@@ -3,9 +3,7 @@ import Foundation
 /// The identity (inode, size, mtime) of every source file of a site: `content/`, `site-template/` and
 /// `lectern.toml`. Comparing two scans says what was edited, added or removed, without reading files.
 struct SourceStamps: Equatable {
-    struct Stamp: Equatable { var inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int }
-
-    var files: [String: Stamp] = [:]
+    var files: [String: FileIdentity] = [:]
 
     static func scan(_ config: SiteConfig) -> SourceStamps {
         var stamps = SourceStamps()
@@ -34,10 +32,7 @@ struct SourceStamps: Equatable {
     }
 
     private mutating func add(_ path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
-        files[path] = Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                            seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
+        if let identity = FileIdentity.regularFile(path) { files[path] = identity }
     }
 
     /// Paths edited in place, and whether any file appeared or disappeared.

@@ -10,9 +10,9 @@ import Foundation
 /// than `settle`, after which any later commit necessarily gets a newer time.
 public final class GrantCache: Sendable {
     private struct Stamp: Equatable {
-        var walSize: Int64, walTime: Int64, mainSize: Int64, mainTime: Int64
+        var wal: FileIdentity, main: FileIdentity
         /// Nanoseconds since 1970 of the newest change.
-        var newest: Int64 { max(walTime, mainTime) }
+        var newest: Int64 { max(wal.modified, main.modified) }
     }
 
     public static let settle: Int64 = 50_000_000  // 50 ms in nanoseconds
@@ -39,9 +39,7 @@ public final class GrantCache: Sendable {
     }
 
     private func currentStamp() -> Stamp? {
-        var wal = stat(), main = stat()
-        guard stat(store.path + "-wal", &wal) == 0, stat(store.path, &main) == 0 else { return nil }
-        func nanos(_ info: stat) -> Int64 { Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) }
-        return Stamp(walSize: Int64(wal.st_size), walTime: nanos(wal), mainSize: Int64(main.st_size), mainTime: nanos(main))
+        guard let wal = FileIdentity(path: store.path + "-wal"), let main = FileIdentity(path: store.path) else { return nil }
+        return Stamp(wal: wal, main: main)
     }
 }

@@ -1,9 +1,6 @@
 /// Escaping for text placed in HTML or XML, in element content or a quoted attribute value.
 public enum MarkupEscaping {
-    /// For the preview server's error banner (same rules as `escape`).
-    public static func escapeForPreview(_ text: String) -> String { escape(text) }
-
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for char in text {
