@@ -38,7 +38,7 @@ public struct Daemon: Sendable {
         let keys = KeyStore(config: config)
         let links = AccessLinks(signer: try TokenSigner(keys: keys), baseURL: config.baseURL,
                                 lifetime: config.tokens.lifetime, siteTitle: config.title)
-        let processor = WebhookProcessor(store: store, catalog: { bundle.courses }, links: links)
+        let processor = WebhookProcessor(store: store, prices: { bundle.manifest.price(of: $0) }, links: links)
         let secret = try keys.watermarkSecret()
         let pages = GatePages(siteTitle: config.title)
         let gate = Gate(bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys), cookies: AccessCookie(secret: secret),
@@ -51,13 +51,17 @@ public struct Daemon: Sendable {
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
         WebhookRoutes(processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
                       logger: logger, metrics: metrics).register(on: router)
-        AccessRoutes(store: store, links: links, keys: keys, claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
+        let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
+        AccessRoutes(store: store, links: links, keys: keys, gate: gate,
+                     claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
+                     claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
                      perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
                      perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
-                     trustProxy: config.daemon.trustProxy, metrics: metrics).register(on: router)
+                     claimsPerClient: RateLimiter(limit: 60, per: 3_600),
+                     trustProxy: config.daemon.trustProxy, secureCookies: secureCookies, metrics: metrics,
+                     metricsAccess: try MetricsAccess(environment: environment)).register(on: router)
         let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)
-        GateRoutes(gate: gate, publicSite: publicSite,
-                   secureCookies: config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")).register(on: router)
+        GateRoutes(gate: gate, publicSite: publicSite, secureCookies: secureCookies).register(on: router)
         publicSite.register(on: router)
 
         let headTimeout = TimeAmount.seconds(Int64(config.daemon.headerTimeoutSeconds))
@@ -70,7 +74,8 @@ public struct Daemon: Sendable {
                 additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: headTimeout, bodyTimeout: bodyTimeout)],
                 idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
-            services: [OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment), logger: logger))],
+            services: [OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment), logger: logger)),
+                       RetentionService(store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention), logger: logger)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )

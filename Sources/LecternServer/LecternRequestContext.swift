@@ -1,3 +1,4 @@
+import LecternKit
 import Hummingbird
 import NIOCore
 
@@ -12,18 +13,9 @@ struct LecternRequestContext: RequestContext, RemoteAddressRequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// The client's IP address as text; behind a trusted proxy, the last `X-Forwarded-For` entry
-    /// (the one the proxy itself appended).
+    /// The key a client is rate-limited under (see `ClientAddress`).
     func clientAddress(_ request: Request, trustProxy: Bool) -> String {
-        if trustProxy, let forwarded = request.headers[.init("X-Forwarded-For")!],
-           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
-            return last
-        }
-        return remoteAddress?.ipAddress ?? "unknown"
-    }
-
-    var isLoopback: Bool {
-        guard let address = remoteAddress?.ipAddress else { return false }
-        return address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+        ClientAddress.key(forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
+                          trustProxy: trustProxy)
     }
 }

@@ -13,6 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port = 8000
 
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+    }
+
     func run() async throws {
         let started = Date()
         let preview = try PreviewSite(root: site.rootURL)

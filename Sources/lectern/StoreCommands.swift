@@ -41,10 +41,10 @@ struct OrdersCommand: ParsableCommand {
 
     func run() throws {
         let (_, db) = try store.open()
-        print("id\tprovider\torder\temail\tproduct\tamount\tstatus\tflag")
+        print("number\tprovider\tprovider order\temail\tproduct\tamount\tstatus\tflag")
         for order in try CreatorQueries(store: db).orders() {
             let amount = Money(minorUnits: order.amount, currency: order.currency).display
-            print("\(order.id)\t\(order.provider)\t\(order.providerOrderID)\t\(order.email)\t\(order.product)\t\(amount)\t\(order.status)\t\(order.flag ?? "")")
+            print("\(order.number ?? "-")\t\(order.provider)\t\(order.providerOrderID)\t\(order.email)\t\(order.product)\t\(amount)\t\(order.status)\t\(order.flag ?? "")")
         }
     }
 }
@@ -52,13 +52,13 @@ struct OrdersCommand: ParsableCommand {
 struct GrantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a buyer free access and e-mail the link.")
     @OptionGroup var store: StoreOptions
-    @Option(help: "Buyer e-mail.") var email: String
+    @Option(help: "Buyer e-mail.") var email: EmailAddress
     @Option(help: "Course slug or product id.") var course: String
 
     func run() throws {
         let (config, db) = try store.open()
         let grant = try CreatorQueries(store: db).compGrant(email: email, product: course, links: try store.links(config))
-        print("Granted \(course) to \(Store.normalizeEmail(email)) (grant \(grant)); the link e-mail is queued.")
+        print("Granted \(course) to \(email) (grant \(grant)); the link e-mail is queued.")
     }
 }
 
@@ -80,7 +80,7 @@ struct RevokeCommand: ParsableCommand {
 struct ResendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resend", abstract: "E-mail a buyer fresh links to everything they own.")
     @OptionGroup var store: StoreOptions
-    @Option(help: "Buyer e-mail.") var email: String
+    @Option(help: "Buyer e-mail.") var email: EmailAddress
 
     func run() throws {
         let (config, db) = try store.open()
@@ -124,4 +124,9 @@ struct BackupCommand: ParsableCommand {
         let counts = summary.tables.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print("Backed up to \(file) (\(summary.bytes) bytes; integrity ok): \(counts)")
     }
+}
+
+/// `--email` is checked like every address that enters Lectern (a usage error otherwise).
+extension EmailAddress: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

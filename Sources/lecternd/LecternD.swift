@@ -15,6 +15,10 @@ struct LecternD: AsyncParsableCommand {
     @Option(help: "Port to listen on, 0 for any free port (default: [daemon] port).") var port: Int?
     @Option(help: "SQLite database (default: lectern.sqlite beside lectern.toml).") var db: String?
 
+    func validate() throws {
+        if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be 0–65535") }
+    }
+
     func run() async throws {
         let root = URL(fileURLWithPath: config).standardizedFileURL.deletingLastPathComponent()
         do {

@@ -13,13 +13,13 @@ import Testing
 
         init(failures: Int) { failuresLeft = failures }
 
-        func send(to recipient: String, subject: String, body: String) async throws {
+        func send(to recipient: EmailAddress, subject: String, body: String) async throws {
             try lock.withLock {
                 if failuresLeft > 0 {
                     failuresLeft -= 1
                     throw LecternError(.mail, "connection refused")
                 }
-                delivered.append(recipient)
+                delivered.append(recipient.value)
             }
         }
     }
@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
         let now = Date()
-        try store.write { try Outbox.enqueue(to: "Ada@Example.com", subject: "Hi", body: "Link", db: $0, now: now) }
+        try store.write { try Outbox.enqueue(to: EmailAddress("Ada@Example.com")!, subject: "Hi", body: "Link", db: $0, now: now) }
 
         let transport = FlakyTransport(failures: 1)
         let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))

@@ -11,15 +11,14 @@ import Testing
     func processor() throws -> (WebhookProcessor, Store) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
-        let course = BuildManifest.CourseEntry(slug: "sqlite", title: "SQLite", priceMinorUnits: 4900, currency: "USD",
-                                               buyLink: "", products: ["all-access"], lessons: [])
         let links = AccessLinks(signer: TokenSigner(kid: "k", key: .init()), baseURL: "https://x.test", lifetime: 3_600, siteTitle: "X")
-        return (WebhookProcessor(store: store, catalog: { [course] }, links: links), store)
+        let prices = ["sqlite": Money(minorUnits: 4900, currency: "USD"), "all-access": Money(minorUnits: 19_900, currency: "USD")]
+        return (WebhookProcessor(store: store, prices: { prices[$0] }, links: links), store)
     }
 
     func subscriptionPurchase(_ id: String) -> PaymentEvent {
         PaymentEvent(provider: .stripe, eventID: id, type: "checkout.session.completed",
-                     action: .paid(.init(orderID: "cs_\(id)", paymentRef: "sub_1", product: "all-access", email: "a@x.test",
+                     action: .paid(.init(orderID: "cs_\(id)", paymentRef: "sub_1", product: "all-access", email: EmailAddress("a@x.test")!,
                                          amount: 19_900, currency: "USD", subscriptionRef: "sub_1")))
     }
 
@@ -53,7 +52,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let (processor, store) = try processor()
         let unknown = PaymentEvent(provider: .standard, eventID: "m1", type: "payment.succeeded",
-                                   action: .paid(.init(orderID: "o", paymentRef: "p", product: "nope", email: "a@x.test",
+                                   action: .paid(.init(orderID: "o", paymentRef: "p", product: "nope", email: EmailAddress("a@x.test")!,
                                                        amount: 1, currency: "USD", subscriptionRef: nil)))
         await #expect(throws: HTTPProblem.unknownProduct("nope")) { _ = try await processor.process(unknown, rawBody: Data()) }
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM webhook_events") } == 0)

@@ -11,7 +11,12 @@ public struct DaemonSettings: Sendable {
     /// `Secure` on the access cookie. nil (default): on when `base_url` is https. Set false only for
     /// plain-HTTP use on localhost.
     public var cookieSecure: Bool?
-    /// Take the client address for rate limits from `X-Forwarded-For` (only behind a proxy you run).
+    /// Minutes after an order during which `/access/claim` signs in the browser that paid (once).
+    public var claimWindowMinutes = 15
+    /// Take the client address for rate limits from `X-Forwarded-For`: the last entry, which is the
+    /// address your proxy saw. Turn it on only when every request reaches lecternd through a proxy you
+    /// run that appends that header (nginx: `proxy_add_x_forwarded_for`); otherwise a client can name
+    /// any address and spread its requests over as many rate-limit buckets as it likes.
     public var trustProxy = false
     /// Link re-sends allowed per e-mail address and per client address, per hour.
     public var resendPerAddress = 3
@@ -20,31 +25,43 @@ public struct DaemonSettings: Sendable {
     /// for its whole body; past them the connection is closed.
     public var headerTimeoutSeconds = 10
     public var bodyTimeoutSeconds = 30
+    /// Seconds a webhook's raw body (personal data) is kept before it is emptied (`raw_body_retention`).
+    public var rawBodyRetention = 30 * 86_400
 
     public init() {}
 
+    /// The range each integer setting must fall in: every number is checked before it reaches a timer
+    /// or an allocation (`TimeAmount.seconds` multiplies, and overflow ends the process).
+    static var integerRanges: [(key: String, range: ClosedRange<Int>, keyPath: WritableKeyPath<DaemonSettings, Int>)] { [
+        ("port", 1...65_535, \.port),
+        ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
+        ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
+        ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
+        ("resend_per_address", 1...10_000, \.resendPerAddress),
+        ("resend_per_client", 1...10_000, \.resendPerClient),
+        ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
+        ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),
+    ] }
+
     init(_ table: SettingsTable) throws {
-        try table.rejectUnknownKeys(allowed: ["host", "port", "database", "max_body_bytes", "claim_wait_seconds", "cookie_secure",
-                                              "trust_proxy", "resend_per_address", "resend_per_client",
-                                              "header_timeout_seconds", "body_timeout_seconds"], section: "daemon")
+        try table.rejectUnknownKeys(allowed: Set(Self.integerRanges.map(\.key)).union(
+            ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention"]), section: "daemon")
         host = try table.string("host") ?? host
-        if let port = try table.integer("port") {
-            guard (1...65_535).contains(port) else { throw table.error("port", "`daemon.port` must be 1–65535") }
-            self.port = port
-        }
         database = try table.string("database") ?? database
-        if let limit = try table.integer("max_body_bytes") {
-            guard limit >= 1_024 else { throw table.error("max_body_bytes", "`daemon.max_body_bytes` must be at least 1024") }
-            maxBodyBytes = limit
-        }
-        claimWaitSeconds = try table.integer("claim_wait_seconds") ?? claimWaitSeconds
         cookieSecure = try table.bool("cookie_secure")
         trustProxy = try table.bool("trust_proxy") ?? trustProxy
-        for (key, keyPath) in [("resend_per_address", \DaemonSettings.resendPerAddress), ("resend_per_client", \DaemonSettings.resendPerClient),
-                               ("header_timeout_seconds", \DaemonSettings.headerTimeoutSeconds), ("body_timeout_seconds", \DaemonSettings.bodyTimeoutSeconds)] {
-            guard let limit = try table.integer(key) else { continue }
-            guard limit >= 1 else { throw table.error(key, "`daemon.\(key)` must be at least 1") }
-            self[keyPath: keyPath] = limit
+        for (key, range, keyPath) in Self.integerRanges {
+            guard let value = try table.integer(key) else { continue }
+            guard range.contains(value) else {
+                throw table.error(key, "`daemon.\(key)` must be \(range.lowerBound)–\(range.upperBound), got \(value)")
+            }
+            self[keyPath: keyPath] = value
+        }
+        if let text = try table.string("raw_body_retention") {
+            guard let seconds = Duration.parseSeconds(text), seconds >= 86_400 else {
+                throw table.error("raw_body_retention", "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
+            }
+            rawBodyRetention = seconds
         }
     }
 }
@@ -76,7 +93,10 @@ public struct MailSettings: Sendable {
         from = try table.string("from") ?? from
         folder = try table.string("folder") ?? folder
         smtpHost = try table.string("smtp_host") ?? smtpHost
-        smtpPort = try table.integer("smtp_port") ?? smtpPort
+        if let port = try table.integer("smtp_port") {
+            guard (1...65_535).contains(port) else { throw table.error("smtp_port", "`mail.smtp_port` must be 1–65535") }
+            smtpPort = port
+        }
         startTLS = try table.bool("starttls") ?? startTLS
     }
 }

@@ -25,6 +25,9 @@ public struct SiteConfig: Sendable {
     /// Buy-button URL for courses without their own `buy_url`; `{course}` is replaced by the slug.
     public var buyURLTemplate: String?
 
+    /// Products other than courses (`[products.<id>]`), each with its price.
+    public var products: [ProductSetting]
+
     public var tokens: TokenSettings
     public var daemon: DaemonSettings
     public var mail: MailSettings
@@ -44,6 +47,7 @@ public struct SiteConfig: Sendable {
         paidDir = "paid"
         allowRawHTML = false
         buyURLTemplate = nil
+        products = []
         tokens = TokenSettings()
         daemon = DaemonSettings()
         mail = MailSettings()
@@ -67,7 +71,7 @@ public struct SiteConfig: Sendable {
     static func parse(_ text: String, root: URL) throws -> SiteConfig {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
         try table.rejectUnknownKeys(allowed: ["title", "base_url", "language", "description", "author",
-                                              "currency", "build", "tokens", "daemon", "mail"])
+                                              "currency", "build", "products", "tokens", "daemon", "mail"])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
         if let base = try table.string("base_url") {
@@ -87,6 +91,9 @@ public struct SiteConfig: Sendable {
         }
         if let build = try table.table("build") {
             try config.applyBuild(build)
+        }
+        if let products = try table.table("products") {
+            config.products = try ProductSetting.all(in: products, defaultCurrency: config.currency)
         }
         if let tokens = try table.table("tokens") {
             config.tokens = try TokenSettings(tokens)

@@ -20,14 +20,21 @@ public struct TokenSettings: Sendable {
 }
 
 extension Duration {
-    /// Parses "30d", "12h", "90m", "45s" or a bare number of seconds.
+    /// The longest duration accepted anywhere (100 years): link lifetimes are added to the current
+    /// time, so an unbounded one would overflow.
+    public static let maximumSeconds = 100 * 365 * 86_400
+
+    /// Parses "30d", "12h", "90m", "45s" or a bare number of seconds; nil for anything else, zero,
+    /// or more than `maximumSeconds`.
     public static func parseSeconds(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let unit = trimmed.last else { return nil }
+        guard let unit = trimmed.last, trimmed.utf8.count <= 20 else { return nil }
         let factors: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        if let factor = factors[unit], let value = Int(trimmed.dropLast()), value > 0 { return value * factor }
-        if let value = Int(trimmed), value > 0 { return value }
-        return nil
+        let factor = factors[unit] ?? 1
+        guard let value = Int(factors[unit] == nil ? Substring(trimmed) : trimmed.dropLast()), value > 0 else { return nil }
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: factor)
+        guard !overflow, seconds <= maximumSeconds else { return nil }
+        return seconds
     }
 }
 

@@ -32,6 +32,11 @@ public struct ContentLoader {
             }
         }
         courses.sort { ($0.order, $0.course.slug) < ($1.order, $1.course.slug) }
+        for product in config.products where courses.contains(where: { $0.course.slug == product.id }) {
+            throw LecternError(.config, file: SiteConfig.fileName, line: product.line,
+                               "product id `\(product.id)` is also a course slug",
+                               hint: "a payment naming it would be ambiguous; rename the product, e.g. `\(product.id)-bundle`")
+        }
         return Catalog(courses: courses.map(\.course), draftFiles: drafts)
     }
 
@@ -67,10 +72,16 @@ public struct ContentLoader {
             throw LecternError(.content, file: indexPath, line: 1, "course `\(slug)` has a price but no buy button URL",
                                hint: "set `buy_url` in the front matter, or `buy_url = \"https://…/{course}\"` under [build] in lectern.toml")
         }
+        let productIDs = try fm.stringList("products")
+        for id in productIDs where !config.products.contains(where: { $0.id == id }) {
+            throw fm.error("products", "product `\(id)` has no price",
+                           hint: "declare it in lectern.toml as [products.\(id)] with `price = \"99.00\"`: "
+                               + "a product without a price could be bought for any amount")
+        }
         var course = Course(
             slug: slug, title: title, summary: try fm.string("summary") ?? "", price: price,
             tags: try fm.stringList("tags"), isDraft: try fm.bool("draft") ?? false, buyURL: buyURL,
-            productIDs: try fm.stringList("products"), date: try date(fm, file: indexURL),
+            productIDs: productIDs, date: try date(fm, file: indexURL),
             body: page.body, bodyFirstLine: page.bodyFirstLine, sourcePath: indexPath, directory: directory, lessons: [])
         course.lessons = try loadLessons(of: course, display: display, drafts: &drafts)
         let order = try fm.integer("weight") ?? Int.max
@@ -142,8 +153,8 @@ public struct ContentLoader {
         let fm = page.settings
         try fm.rejectUnknownKeys(allowed: Self.lessonKeys)
         let drip = try fm.integer("available_after_days")
-        if let drip, drip < 0 {
-            throw fm.error("available_after_days", "`available_after_days` must be 0 or more")
+        if let drip, !(0...36_500).contains(drip) {
+            throw fm.error("available_after_days", "`available_after_days` must be 0–36500 (a hundred years)")
         }
         return Lesson(
             courseSlug: course.slug, slug: name.slug,

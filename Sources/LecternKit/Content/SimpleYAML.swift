@@ -65,7 +65,7 @@ enum SimpleYAML {
               !value.hasSuffix(":") else { return nil }
         let node = Node.scalar(.init(String(value)))
         if let bool = node.bool { return .bool(bool) }
-        if let int = node.int { return .integer(int) }
+        if let int = YAMLInteger.parse(String(value)) { return .integer(int) }
         return .string(String(value))
     }
 }

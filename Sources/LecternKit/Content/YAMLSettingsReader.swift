@@ -39,7 +39,7 @@ enum YAMLSettingsReader {
             // Quoted scalars are always text. Decimals stay text too: a price written 49.90 must not become 49.9.
             guard scalar.style == .plain else { return .string(scalar.string) }
             if let bool = node.bool { return .bool(bool) }
-            if let int = node.int { return .integer(int) }
+            if let int = YAMLInteger.parse(scalar.string) { return .integer(int) }
             return .string(scalar.string)
         case .sequence(let sequence):
             return .list(sequence.map { convert($0, file: file, firstLine: firstLine) })

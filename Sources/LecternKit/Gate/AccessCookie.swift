@@ -41,8 +41,8 @@ public struct AccessCookie: Sendable {
             return value.expiresAt > Int(now.timeIntervalSince1970) ? .valid(value) : .expired(value)
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "v1", let grant = Int64(parts[1]), let expiry = Int(parts[2]),
-              let tag = Base64URL.decode(parts[3]) else { return .invalid }
+        guard parts.count == 4, parts[0] == "v1", let grant = Int64(parts[1]), grant > 0, let expiry = Int(parts[2]),
+              TokenVerifier.validTimes.contains(expiry), let tag = Base64URL.decode(parts[3]) else { return .invalid }
         let value = Value(grant: grant, expiresAt: expiry)
         guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value, course: course), using: key) else {
             return .invalid

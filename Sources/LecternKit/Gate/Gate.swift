@@ -119,20 +119,24 @@ public struct Gate: Sendable {
 
     private func signIn(slug: String, rest: [String], isFolder: Bool, token: String, catalog: [BuildManifest.CourseEntry],
                         now: Date) throws -> Outcome {
+        // A bundle's link names its product id; it opens every course that lists that id. Product ids
+        // are not public, so for anything but a course slug the answer to a bad token is the same
+        // whether or not the id exists (it used to be 401 for a product and 404 otherwise).
         let target = catalog.first { $0.slug == slug }
-        // A bundle's link names its product id; it opens every course that lists that id.
-        guard let fallback = target ?? catalog.first(where: { $0.products.contains(slug) }) else { return .notFound }
         let claims: AccessClaims
         do {
             claims = try verifier.verify(token, now: now)
         } catch .expired {
-            return .notice(pages.expired(course: fallback))
+            return .notice(pages.expired(course: target))
         } catch {
-            return .notice(pages.invalidLink(course: fallback))
+            return .notice(pages.invalidLink(course: target))
         }
         guard claims.sub.hasPrefix("g_"), let grantID = Int64(claims.sub.dropFirst(2)),
               let grant = try GrantRecord.load(id: grantID, from: store) else {
-            return .notice(pages.invalidLink(course: fallback))
+            return .notice(pages.invalidLink(course: target))
+        }
+        guard let fallback = target ?? catalog.first(where: { $0.products.contains(slug) }) else {
+            return .notice(pages.invalidLink(course: nil))
         }
         // The courses this link opens: covered by the token's audience and by the grant's product.
         let opened = catalog.filter { Self.covers(claims.aud, $0) && Self.covers(grant.product, $0) }
@@ -153,6 +157,14 @@ public struct Gate: Sendable {
         let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
         let location = "/learn/\(landing.slug)/" + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
         return .signIn(cookies: issued, location: location)
+    }
+
+    /// Signs in the browser that just paid (`/access/claim`, see `CheckoutClaims`): the same cookies a
+    /// signed link gives, without a token in any URL. `product` is the grant's own product.
+    public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
+        let opened = bundle.courses.filter { Self.covers(product, $0) }
+        guard let first = opened.first else { return .notFound }
+        return .signIn(cookies: opened.map { issue(grant: grant, course: $0.slug, now: now) }, location: "/learn/\(first.slug)/")
     }
 
     private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {

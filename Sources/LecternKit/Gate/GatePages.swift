@@ -14,20 +14,23 @@ public struct GatePages: Sendable {
 
     public init(siteTitle: String) { self.siteTitle = siteTitle }
 
-    public func expired(course: BuildManifest.CourseEntry) -> GateNotice {
+    /// `course` is nil when the link names no public course (a product id): the page then says nothing
+    /// that would tell a stranger whether that id exists.
+    public func expired(course: BuildManifest.CourseEntry?) -> GateNotice {
         notice(HTTPProblem(status: 401, code: "link-expired", title: "Your link has expired",
                            detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
-                           extensions: ["resend_url": "/access/resend", "course": course.slug]),
-               body: "<p>Links to <strong>\(escape(course.title))</strong> work for a limited time, and this one has run out. "
-                   + "Enter the e-mail address you bought with and we will send you a fresh one.</p>" + resendForm(course: course.slug))
+                           extensions: ["resend_url": "/access/resend"].merging(course.map { ["course": $0.slug] } ?? [:]) { $1 }),
+               body: "<p>\(course.map { "Links to <strong>\(escape($0.title))</strong>" } ?? "Access links") work for a limited time, "
+                   + "and this one has run out. Enter the e-mail address you bought with and we will send you a fresh one.</p>"
+                   + resendForm(course: course?.slug))
     }
 
-    public func invalidLink(course: BuildManifest.CourseEntry) -> GateNotice {
+    public func invalidLink(course: BuildManifest.CourseEntry?) -> GateNotice {
         notice(HTTPProblem(status: 401, code: "invalid-link", title: "This link does not work",
                            detail: "the access token is damaged, was not issued by this site, or its key was retired",
-                           extensions: ["resend_url": "/access/resend", "course": course.slug]),
-               body: "<p>This link to <strong>\(escape(course.title))</strong> is incomplete or no longer valid. "
-                   + "Links sometimes break when an e-mail program wraps them. Ask for a fresh one:</p>" + resendForm(course: course.slug))
+                           extensions: ["resend_url": "/access/resend"].merging(course.map { ["course": $0.slug] } ?? [:]) { $1 }),
+               body: "<p>This link\(course.map { " to <strong>\(escape($0.title))</strong>" } ?? "") is incomplete or no longer valid. "
+                   + "Links sometimes break when an e-mail program wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
     }
 
     public func otherCourse(course: BuildManifest.CourseEntry) -> GateNotice {
@@ -99,10 +102,10 @@ public struct GatePages: Sendable {
         """
     }
 
-    private func resendForm(course: String) -> String {
+    private func resendForm(course: String?) -> String {
         """
         <form method="post" action="/access/resend" class="resend">
-        <input type="hidden" name="course" value="\(escape(course))">
+        \(course.map { "<input type=\"hidden\" name=\"course\" value=\"\(escape($0))\">" } ?? "")
         <label for="email">E-mail address</label>
         <input id="email" name="email" type="email" required autocomplete="email">
         <button type="submit">Send me a fresh link</button>
@@ -117,7 +120,7 @@ public struct GatePages: Sendable {
 
     /// "5 December 2026" (UTC).
     static func day(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var seconds = time_t(min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound)).rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"

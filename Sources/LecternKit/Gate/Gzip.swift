@@ -5,6 +5,8 @@ import Foundation
 public enum Gzip {
     /// The gzip member for `bytes`, or nil if zlib fails (the caller then serves identity).
     public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+        // zlib counts in UInt32; a larger file is served as it is.
+        guard bytes.count < Int(UInt32.max / 2) else { return nil }
         var stream = z_stream()
         // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,

@@ -16,13 +16,21 @@ public enum HTTPDate {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
-    /// Parses IMF-fixdate only (the form every current client sends); nil otherwise.
+    /// Parses IMF-fixdate only (the form every current client sends); nil otherwise. Every field is
+    /// range-checked before arithmetic: the header comes from anyone, and `Int32.min - 1900` used to
+    /// trap and end the daemon.
     public static func parse(_ text: String) -> Date? {
+        guard text.utf8.count <= 64 else { return nil }
         let fields = text.split(separator: " ")
-        guard fields.count == 6, fields[5] == "GMT", let day = Int32(fields[1]), let year = Int32(fields[3]),
+        guard fields.count == 6, fields[5] == "GMT", fields[1].count == 2, fields[3].count == 4,
+              let day = Int32(fields[1]), let year = Int32(fields[3]),
+              (1...31).contains(day), (1000...9999).contains(year),
               let month = months.firstIndex(of: String(fields[2])) else { return nil }
-        let clock = fields[4].split(separator: ":").compactMap { Int32($0) }
-        guard clock.count == 3 else { return nil }
+        let clock = fields[4].split(separator: ":", omittingEmptySubsequences: false).compactMap { $0.count == 2 ? Int32($0) : nil }
+        // 60 for a leap second, as RFC 9110 allows.
+        guard clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2]) else {
+            return nil
+        }
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = Int32(month)

@@ -2,6 +2,12 @@ import Foundation
 
 /// A token bucket per key (an e-mail address, a client address): `limit` actions per `period`, refilled
 /// continuously. In memory: a restart forgets, which at worst allows one more burst.
+///
+/// The table is bounded: a flood of distinct keys (spoofed addresses, made-up e-mails) cannot grow it
+/// past `capacity`. When it is full, buckets that have refilled (idle keys) are dropped, at most once
+/// a second so a flood does not turn each request into a scan; if it is still full, a key it has no
+/// bucket for is refused. Refusing, not evicting: evicting a busy bucket would hand its owner a fresh
+/// budget, which is exactly what a flood would be for.
 public final class RateLimiter: Sendable {
     public enum Decision: Sendable, Equatable {
         case allowed
@@ -9,30 +15,54 @@ public final class RateLimiter: Sendable {
     }
 
     private struct Bucket { var tokens: Double; var updated: Date }
+    private struct State { var buckets: [String: Bucket] = [:]; var lastPrune = Date.distantPast }
 
     public let limit: Int
     public let period: TimeInterval
-    private let buckets = Locked<[String: Bucket]>([:])
-    /// Above this many keys, full buckets (idle keys) are forgotten.
-    private static let pruneAbove = 10_000
+    public let capacity: Int
+    private let state = Locked(State())
 
-    public init(limit: Int, per period: TimeInterval) {
+    public init(limit: Int, per period: TimeInterval, capacity: Int = 50_000) {
         self.limit = limit
         self.period = period
+        self.capacity = capacity
     }
 
+    public var count: Int { state.withLock { $0.buckets.count } }
+
+    /// Whether `key` may act now, spending one token if so.
     public func take(_ key: String, now: Date = Date()) -> Decision {
+        check(key, spend: true, now: now)
+    }
+
+    /// Whether `key` could act now, spending nothing: to check several limits before spending any.
+    public func peek(_ key: String, now: Date = Date()) -> Decision {
+        check(key, spend: false, now: now)
+    }
+
+    private func check(_ key: String, spend: Bool, now: Date) -> Decision {
         let rate = Double(limit) / period
-        return buckets.withLock { buckets in
-            if buckets.count > Self.pruneAbove {
-                buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * rate < Double(limit) }
+        return state.withLock { state in
+            if state.buckets[key] == nil, state.buckets.count >= capacity {
+                if now.timeIntervalSince(state.lastPrune) >= 1 {
+                    state.lastPrune = now
+                    state.buckets = state.buckets.filter {
+                        $0.value.tokens + max(0, now.timeIntervalSince($0.value.updated)) * rate < Double(limit)
+                    }
+                }
+                if state.buckets.count >= capacity { return .limited(retryAfter: Int((1 / rate).rounded(.up))) }
             }
-            var bucket = buckets[key] ?? Bucket(tokens: Double(limit), updated: now)
+            var bucket = state.buckets[key] ?? Bucket(tokens: Double(limit), updated: now)
             bucket.tokens = min(Double(limit), bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
             bucket.updated = now
-            defer { buckets[key] = bucket }
-            guard bucket.tokens >= 1 else { return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up))) }
-            bucket.tokens -= 1
+            guard bucket.tokens >= 1 else {
+                if spend { state.buckets[key] = bucket }
+                return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            }
+            if spend {
+                bucket.tokens -= 1
+                state.buckets[key] = bucket
+            }
             return .allowed
         }
     }

@@ -24,7 +24,7 @@ public struct AccessLinks: Sendable {
         return "\(baseURL)/learn/\(product)/?token=\(token)"
     }
 
-    func queueEmail(to email: String, grant: Int64, product: String, db: Database, now: Date) throws {
+    func queueEmail(to email: EmailAddress, grant: Int64, product: String, db: Database, now: Date) throws {
         let link = try link(grant: grant, product: product, now: now)
         let body = """
         Thank you for your purchase.

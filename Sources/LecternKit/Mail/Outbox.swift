@@ -12,11 +12,11 @@ public enum Outbox {
         public var attempts: Int
     }
 
-    static func enqueue(to recipient: String, subject: String, body: String, db: Database, now: Date) throws {
+    static func enqueue(to recipient: EmailAddress, subject: String, body: String, db: Database, now: Date) throws {
         let stamp = Store.timestamp(now)
         try db.executeCached(sql: """
             INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [Store.normalizeEmail(recipient), subject, body, stamp, stamp])
+            """, arguments: [recipient.value, subject, body, stamp, stamp])
     }
 
     public static func due(in store: Store, now: Date = Date(), limit: Int = 20) throws -> [Message] {
@@ -32,7 +32,9 @@ public enum Outbox {
 
     public static func markSent(_ id: Int64, in store: Store, now: Date = Date()) throws {
         try store.write { db in
-            try db.executeCached(sql: "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Store.timestamp(now), id])
+            // The body holds a signed link, a bearer credential: once delivered it is not kept.
+            try db.executeCached(sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
+                                 arguments: [Store.timestamp(now), id])
         }
     }
 

@@ -19,7 +19,12 @@ public struct OutboxSender: Sendable {
         var sent = 0
         for message in try Outbox.due(in: store, now: now) {
             do {
-                try await transport.send(to: message.recipient, subject: message.subject, body: message.body)
+                // Rows written before addresses were checked at ingestion may hold anything: such a
+                // row fails here, with its reason, and never reaches a transport.
+                guard let recipient = EmailAddress(message.recipient) else {
+                    throw LecternError(.mail, "the outbox recipient is not a deliverable e-mail address")
+                }
+                try await transport.send(to: recipient, subject: message.subject, body: message.body)
                 try Outbox.markSent(message.id, in: store, now: now)
                 sent += 1
                 logger.info("e-mail sent", metadata: ["outbox_id": "\(message.id)"])

@@ -25,6 +25,14 @@ public struct BuildManifest: Codable, Sendable {
         public var lessons: [LessonEntry]
     }
 
+    /// A product other than a course (a bundle, all-access), with the price a payment must match.
+    public struct ProductEntry: Codable, Sendable {
+        public var id: String
+        public var title: String
+        public var priceMinorUnits: Int
+        public var currency: String
+    }
+
     public struct LessonEntry: Codable, Sendable {
         public var slug: String
         public var title: String
@@ -38,6 +46,33 @@ public struct BuildManifest: Codable, Sendable {
     public var builtAt: Date
     public var pages: [Page]
     public var courses: [CourseEntry]
+    public var products: [ProductEntry]
+
+    public init(builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry]) {
+        self.builtAt = builtAt
+        self.pages = pages
+        self.courses = courses
+        self.products = products
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        generator = try container.decode(String.self, forKey: .generator)
+        builtAt = try container.decode(Date.self, forKey: .builtAt)
+        pages = try container.decode([Page].self, forKey: .pages)
+        courses = try container.decode([CourseEntry].self, forKey: .courses)
+        // A bundle built before products had prices: no product can be sold until the next build.
+        products = try container.decodeIfPresent([ProductEntry].self, forKey: .products) ?? []
+    }
+
+    /// The price a payment for `product` (a course slug or a product id) must match; nil when the
+    /// catalog does not sell it.
+    public func price(of product: String) -> Money? {
+        if let course = courses.first(where: { $0.slug == product }) {
+            return Money(minorUnits: course.priceMinorUnits, currency: course.currency)
+        }
+        return products.first { $0.id == product }.map { Money(minorUnits: $0.priceMinorUnits, currency: $0.currency) }
+    }
 
     static func hash(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
@@ -49,6 +84,11 @@ public struct BuildManifest: Codable, Sendable {
                     lessons: course.lessons.map {
                         LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
                     })
+    }
+
+    static func entry(for product: ProductSetting) -> ProductEntry {
+        ProductEntry(id: product.id, title: product.title, priceMinorUnits: product.price.minorUnits,
+                     currency: product.price.currency)
     }
 
     func encoded() throws -> Data {

@@ -82,7 +82,8 @@ public struct SiteBuilder {
             result.data = Data()
             return result
         }
-        var manifest = BuildManifest(builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry))
+        var manifest = BuildManifest(builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
+                                     products: config.products.map(BuildManifest.entry))
 
         func record(_ url: String, _ kind: String, _ source: String, _ output: String, _ data: Data) throws {
             try staging.write(data, to: output, in: kind == "public" ? .publicSite : .paidBundle)

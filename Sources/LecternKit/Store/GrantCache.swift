@@ -29,7 +29,7 @@ public final class GrantCache: Sendable {
         let record = try GrantRecord.load(id: id, from: store)
         // The real clock, not a caller's: the comparison is with file times.
         let nowNanos = Int64(Date().timeIntervalSince1970 * 1e9)
-        if let stamp, nowNanos - stamp.newest > Self.settle {
+        if let stamp, nowNanos.subtractingReportingOverflow(stamp.newest).partialValue > Self.settle, nowNanos > stamp.newest {
             state.withLock { state in
                 if state.stamp != stamp || state.records.count >= Self.capacity { state = (stamp, [:]) }
                 state.records[id] = .some(record)

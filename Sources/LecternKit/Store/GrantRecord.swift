@@ -7,7 +7,8 @@ public struct GrantRecord: Sendable, Equatable {
     public var id: Int64
     public var product: String
     public var email: String
-    /// The provider's order id ("cs_…"), or "complimentary" for a grant made with `lectern grant`.
+    /// Lectern's order number ("K7QD-M2XF", see `OrderNumber`), or "complimentary" for a grant made
+    /// with `lectern grant`. Never the provider's id, which can be a credential.
     public var order: String
     public var startsAt: Date
     public var endsAt: Date?
@@ -31,13 +32,13 @@ public struct GrantRecord: Sendable, Equatable {
         try store.readOneStatement { db in
             // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
             let statement = try db.cachedStatement(sql: """
-                SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.provider_order_id
+                SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.number
                 FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
                 """)
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             let starts: String = row["starts_at"]
             return GrantRecord(id: id, product: row["product"], email: row["email"],
-                               order: row["provider_order_id"] ?? "complimentary",
+                               order: row["number"] ?? "complimentary",
                                startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
                                endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),
                                revokedAt: (row["revoked_at"] as String?).flatMap(Store.date(fromTimestamp:)),

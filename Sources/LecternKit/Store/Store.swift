@@ -22,6 +22,7 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
+            try Self.restrictPermissions(path)
             queue = try DatabasePool(path: path, configuration: configuration)
             try Store.migrator.migrate(queue)
         } catch {
@@ -30,9 +31,25 @@ public final class Store: Sendable {
         }
     }
 
+    /// The database holds buyers' addresses and grants: owner-only (0600). Creating the file first with
+    /// that mode matters because SQLite gives its `-wal` and `-shm` files the main file's mode; files
+    /// made 0644 by an older version are tightened here too.
+    static func restrictPermissions(_ path: String) throws {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
+    }
+
     /// The default database of a site: `lectern.sqlite` beside `lectern.toml`.
     public static func defaultPath(for config: SiteConfig) -> String {
         config.url(config.daemon.database).path
+    }
+
+    /// Fails when the database cannot be read (`/healthz`).
+    public func check() throws {
+        _ = try read { try Int.fetchOne($0, sql: "SELECT 1") }
     }
 
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
@@ -122,6 +139,21 @@ public final class Store: Sendable {
             CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
             """)
         }
+        migrator.registerMigration("v2-security") { db in
+            // Lectern's own order number (printed in the visible stamp instead of a provider's id, which
+            // is a credential at some providers), the single-use checkout claim, and no stored link
+            // in e-mails already sent.
+            try db.execute(sql: """
+            ALTER TABLE orders ADD COLUMN number TEXT;
+            ALTER TABLE orders ADD COLUMN claimed_at TEXT;
+            CREATE INDEX webhook_events_by_received ON webhook_events (received_at);
+            UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
+            """)
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM orders") {
+                try db.execute(sql: "UPDATE orders SET number = ? WHERE id = ?", arguments: [OrderNumber.random(), id])
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX orders_by_number ON orders (number)")
+        }
         return migrator
     }
 
@@ -129,7 +161,10 @@ public final class Store: Sendable {
     /// sortable as text, readable in `sqlite3`. Formatted by hand: creating an ISO8601DateFormatter
     /// per call (ICU) was 29 % of the daemon's CPU under webhook load.
     static func timestamp(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Clamped to years 1970–9999: a date computed from input (a drip delay, a provider's time)
+        // must not overflow the conversion below.
+        let clamped = min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound))
+        let millis = Int64((clamped * 1000).rounded(.down))
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)

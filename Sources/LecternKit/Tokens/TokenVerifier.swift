@@ -10,6 +10,9 @@ public struct TokenVerifier: Sendable {
     /// Seconds of clock skew tolerated between signer and verifier.
     public static let leeway = 60
 
+    /// Seconds since 1970 a time claim may hold: 1970 to the end of year 9999.
+    public static let validTimes = 0...253_402_300_799
+
     private let keys: [String: Curve25519.Signing.PublicKey]
 
     public init(keys: [String: Curve25519.Signing.PublicKey]) { self.keys = keys }
@@ -40,6 +43,12 @@ public struct TokenVerifier: Sendable {
         let claims: AccessClaims
         do { claims = try JSONDecoder().decode(AccessClaims.self, from: payloadData) } catch {
             throw .malformed("claims must hold sub, aud, iat, exp and jti")
+        }
+        // Claims come from the token: any Int. Out of range they are refused before arithmetic, so
+        // `exp + leeway` cannot overflow (it trapped for exp = Int.max and ended the daemon).
+        for (name, value) in [("iat", claims.iat), ("exp", claims.exp), ("nbf", claims.nbf ?? claims.iat)]
+        where !Self.validTimes.contains(value) {
+            throw .malformed("`\(name)` is not a time between 1970 and 9999")
         }
         let current = Int(now.timeIntervalSince1970)
         guard claims.exp + Self.leeway > current else { throw .expired(at: claims.exp) }

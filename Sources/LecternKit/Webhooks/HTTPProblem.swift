@@ -45,6 +45,10 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
         HTTPProblem(status: 422, code: "unknown-product", title: "Unknown course or product",
                     detail: "no course or product `\(product)` in the built catalog")
     }
+    public static func invalidEmail(_ field: String) -> HTTPProblem {
+        HTTPProblem(status: 422, code: "invalid-email", title: "Not an e-mail address",
+                    detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
+    }
     public static func storeUnavailable() -> HTTPProblem {
         HTTPProblem(status: 503, code: "store-unavailable", title: "Not recorded", detail: "the event could not be stored; retry later")
     }

@@ -10,7 +10,7 @@ public struct PaymentEvent: Sendable, Equatable {
         /// The id later refund/dispute events name (Stripe payment_intent, …).
         public var paymentRef: String
         public var product: String
-        public var email: String
+        public var email: EmailAddress
         public var amount: Int
         /// Upper-case ISO 4217.
         public var currency: String
@@ -33,48 +33,53 @@ public struct PaymentEvent: Sendable, Equatable {
     public var action: Action
 }
 
-/// Typed reading of a decoded JSON object, so parsers say what they need in one line each.
+/// Typed reading of a webhook's JSON object, so parsers say what they need in one line each.
+/// Numbers are read exactly (`JSONValue`): an amount is an integer in range or it is refused.
 struct JSONObject {
-    let value: [String: Any]
+    let fields: [String: JSONValue]
 
-    init(_ value: [String: Any]) { self.value = value }
+    init(_ fields: [String: JSONValue]) { self.fields = fields }
 
     init(data: Data) throws(HTTPProblem) {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard case .object(let fields) = try JSONValue.parse(data) else {
             throw .malformed("the body is not a JSON object")
         }
-        value = object
+        self.fields = fields
+    }
+
+    private func value(_ path: [String]) -> JSONValue? {
+        var current = JSONValue.object(fields)
+        for key in path {
+            guard case .object(let object) = current, let next = object[key] else { return nil }
+            current = next
+        }
+        return current
     }
 
     func object(_ path: String...) -> JSONObject? {
-        var current: Any? = value
-        for key in path { current = (current as? [String: Any])?[key] }
-        return (current as? [String: Any]).map(JSONObject.init)
+        guard case .object(let object) = value(path) else { return nil }
+        return JSONObject(object)
     }
 
-    func string(_ path: String...) -> String? {
-        var current: Any? = value
-        for key in path { current = (current as? [String: Any])?[key] }
-        if let string = current as? String { return string }
-        if let number = current as? NSNumber, !(current is Bool) { return number.stringValue }
-        return nil
-    }
+    /// Text, or an integer written as a number (ids some providers send as numbers).
+    func string(_ path: String...) -> String? { value(path)?.text }
 
-    func integer(_ path: String...) -> Int? {
-        var current: Any? = value
-        for key in path { current = (current as? [String: Any])?[key] }
-        if current is Bool { return nil }
-        if let number = current as? NSNumber, number.doubleValue == number.doubleValue.rounded() { return number.intValue }
-        if let string = current as? String { return Int(string) }
-        return nil
+    /// An integer: a JSON integer in `Int` range, an integral number no larger than 2^53 (beyond that a
+    /// double is not exact), or a string of digits. Never a boolean, never a wrapped value.
+    func integer(_ path: String...) -> Int? { value(path)?.exactInteger }
+
+    /// The buyer's address, checked here at ingestion: a string that is not an address never becomes a
+    /// buyer row, a mail header or a curl argument (422, and the provider's dashboard shows why).
+    func email(_ path: String...) throws(HTTPProblem) -> EmailAddress {
+        guard let text = value(path)?.text, !text.isEmpty else { throw .malformed("missing `\(path.joined(separator: "."))`") }
+        guard let address = EmailAddress(text) else { throw .invalidEmail(path.joined(separator: ".")) }
+        return address
     }
 
     func require(_ path: String...) throws(HTTPProblem) -> String {
-        var current: Any? = value
-        for key in path { current = (current as? [String: Any])?[key] }
-        guard let string = (current as? String) ?? (current as? NSNumber).map({ $0.stringValue }), !string.isEmpty else {
+        guard let text = value(path)?.text, !text.isEmpty else {
             throw .malformed("missing `\(path.joined(separator: "."))`")
         }
-        return string
+        return text
     }
 }

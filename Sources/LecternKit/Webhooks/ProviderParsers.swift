@@ -10,7 +10,9 @@ public enum ProviderParsers {
         let id = try event.require("id")
         let type = try event.require("type")
         guard let object = event.object("data", "object") else { throw .malformed("missing `data.object`") }
-        let created = Date(timeIntervalSince1970: TimeInterval(event.integer("created") ?? 0))
+        let createdSeconds = event.integer("created") ?? 0
+        guard TokenVerifier.validTimes.contains(createdSeconds) else { throw .malformed("`created` is not a time between 1970 and 9999") }
+        let created = Date(timeIntervalSince1970: TimeInterval(createdSeconds))
         let action: PaymentEvent.Action
         switch type {
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
@@ -24,7 +26,7 @@ public enum ProviderParsers {
             }
             let session = try object.require("id")
             action = .paid(.init(orderID: session, paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
-                                 product: product, email: try object.require("customer_details", "email"),
+                                 product: product, email: try object.email("customer_details", "email"),
                                  amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription")))
         case "charge.refunded":
             action = .refunded(paymentRef: try object.require("payment_intent"))
@@ -53,7 +55,7 @@ public enum ProviderParsers {
             guard let amount = data.integer("amount") else { throw .malformed("`data.amount` must be an integer in minor units") }
             let payment = try data.require("payment_id")
             action = .paid(.init(orderID: data.string("order_id") ?? payment, paymentRef: payment, product: try data.require("product"),
-                                 email: try data.require("email"), amount: amount,
+                                 email: try data.email("email"), amount: amount,
                                  currency: try data.require("currency").uppercased(), subscriptionRef: nil))
         case "payment.refunded":
             action = .refunded(paymentRef: try data.require("payment_id"))
@@ -82,7 +84,7 @@ public enum ProviderParsers {
             }
             guard let amount = event.integer("data", "attributes", "total") else { throw .malformed("missing `data.attributes.total`") }
             action = .paid(.init(orderID: orderID, paymentRef: orderID, product: product,
-                                 email: try event.require("data", "attributes", "user_email"), amount: amount,
+                                 email: try event.email("data", "attributes", "user_email"), amount: amount,
                                  currency: try event.require("data", "attributes", "currency").uppercased(), subscriptionRef: nil))
         case "order_refunded":
             action = .refunded(paymentRef: orderID)

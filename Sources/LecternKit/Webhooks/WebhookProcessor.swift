@@ -12,27 +12,26 @@ public struct WebhookProcessor: Sendable {
         case duplicate
     }
 
-    /// The catalog of the current build (re-read after a rebuild, see `LiveBundle`).
-    let catalog: @Sendable () -> [BuildManifest.CourseEntry]
+    /// The price a product must be paid at, from the current build's catalog (re-read after a rebuild,
+    /// see `LiveBundle`); nil for a product the catalog does not sell.
+    let prices: @Sendable (String) -> Money?
     let links: AccessLinks
     private let commits: GroupCommit<Outcome>
 
-    public init(store: Store, catalog: @escaping @Sendable () -> [BuildManifest.CourseEntry], links: AccessLinks) {
-        self.catalog = catalog
+    public init(store: Store, prices: @escaping @Sendable (String) -> Money?, links: AccessLinks) {
+        self.prices = prices
         self.links = links
         commits = GroupCommit(store: store)
     }
 
     /// - Throws: `HTTPProblem` 422 for an unknown product (nothing written), 503 when the store fails.
     public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) async throws(HTTPProblem) -> Outcome {
-        var expectedPrice: (Int, String)?
+        // Every product that can be sold has a price (a build error otherwise), and every payment is
+        // checked against it: a product without one would be granted at any amount.
+        var expectedPrice: Money?
         if case .paid(let payment) = event.action {
-            let catalog = self.catalog()
-            if let course = catalog.first(where: { $0.slug == payment.product }) {
-                expectedPrice = (course.priceMinorUnits, course.currency)
-            } else if !catalog.contains(where: { $0.products.contains(payment.product) }) {
-                throw .unknownProduct(payment.product)
-            }
+            guard let price = prices(payment.product) else { throw .unknownProduct(payment.product) }
+            expectedPrice = price
         }
         let processor = self
         let price = expectedPrice
@@ -56,7 +55,7 @@ public struct WebhookProcessor: Sendable {
         }
     }
 
-    private func apply(_ event: PaymentEvent, expectedPrice: (Int, String)?, db: Database, now: Date) throws -> String {
+    private func apply(_ event: PaymentEvent, expectedPrice: Money?, db: Database, now: Date) throws -> String {
         let stamp = Store.timestamp(now)
         let provider = event.provider.rawValue
         switch event.action {
@@ -64,20 +63,21 @@ public struct WebhookProcessor: Sendable {
             return "ignored"
 
         case .paid(let payment):
-            let buyer = try Ledger.buyer(email: payment.email, db: db, now: stamp)
+            let buyer = try Ledger.buyer(email: payment.email.value, db: db, now: stamp)
             var flag: String?
-            if let (amount, currency) = expectedPrice, amount != payment.amount || currency != payment.currency {
-                flag = "price mismatch: paid \(payment.amount) \(payment.currency), catalog says \(amount) \(currency)"
+            if let price = expectedPrice, price.minorUnits != payment.amount || price.currency != payment.currency {
+                flag = "price mismatch: paid \(payment.amount) \(payment.currency), catalog says \(price.minorUnits) \(price.currency)"
             }
             let pending = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1
                 """), arguments: [provider, payment.paymentRef])
             let status = flag != nil ? "flagged" : (pending ?? "paid")
             try db.executeCached(sql: """
-                INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency, status, flag, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
+                INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency, status, flag,
+                  created_at, updated_at, number)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
                 """, arguments: [provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
-                                 payment.currency, status, flag, stamp, stamp])
+                                 payment.currency, status, flag, stamp, stamp, OrderNumber.random()])
             // A second event for the same purchase (e.g. async_payment_succeeded after completed).
             guard db.changesCount == 1 else { return "already-recorded" }
             let order = db.lastInsertedRowID

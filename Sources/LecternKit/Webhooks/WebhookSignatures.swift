@@ -7,27 +7,32 @@ public enum WebhookSignatures {
     /// Seconds a signed timestamp may differ from our clock (Stripe's and Standard Webhooks' default).
     public static let tolerance = 300
 
+    /// Signature candidates looked at per request. Providers send one (two while a secret rotates);
+    /// without a cap, hundreds of bogus candidates on a large body each cost a full HMAC.
+    public static let maximumCandidates = 8
+
     /// Stripe: `Stripe-Signature: t=…,v1=…[,v1=…]`, HMAC-SHA256 of "t.body" keyed with the whole
     /// `whsec_…` string. Any matching v1 is accepted (Stripe sends several during secret rotation).
+    /// The cheap checks come first (timestamp window, candidate count); the MAC is computed once.
     public static func verifyStripe(body: Data, header: String?, secret: String, now: Date = Date()) throws(HTTPProblem) {
         guard let header, !header.isEmpty else { throw .badSignature("missing Stripe-Signature header") }
-        var timestamp: Int?
+        guard header.utf8.count <= 4_096 else { throw .badSignature("Stripe-Signature is too long") }
+        var timestamp: Substring?
         var signatures: [Data] = []
         for item in header.split(separator: ",") {
             let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { continue }
-            if pair[0] == "t" { timestamp = Int(pair[1]) }
+            if pair[0] == "t" { timestamp = Substring(pair[1]) }
             if pair[0] == "v1", let bytes = hexBytes(pair[1]) { signatures.append(bytes) }
         }
         guard let timestamp else { throw .badSignature("Stripe-Signature has no timestamp") }
-        guard !signatures.isEmpty else { throw .badSignature("Stripe-Signature has no v1 signature") }
-        let key = SymmetricKey(data: Data(secret.utf8))
-        var signed = Data("\(timestamp).".utf8)
-        signed.append(body)
-        guard signatures.contains(where: { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }) else {
-            throw .badSignature("no v1 signature matches")
-        }
         try checkTimestamp(timestamp, now: now)
+        guard !signatures.isEmpty else { throw .badSignature("Stripe-Signature has no v1 signature") }
+        guard signatures.count <= maximumCandidates else { throw .badSignature("more than \(maximumCandidates) v1 signatures") }
+        var signed = Data(timestamp.utf8)
+        signed.append(UInt8(ascii: "."))
+        signed.append(body)
+        try requireMatch(signatures, over: signed, key: SymmetricKey(data: Data(secret.utf8)))
     }
 
     /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> …`;
@@ -37,37 +42,49 @@ public enum WebhookSignatures {
         guard let id, !id.isEmpty, let timestamp, let signature else {
             throw .badSignature("missing webhook-id, webhook-timestamp or webhook-signature")
         }
-        guard let seconds = Int(timestamp) else { throw .badSignature("webhook-timestamp is not a number") }
+        guard id.utf8.count <= 256, signature.utf8.count <= 4_096 else { throw .badSignature("webhook-id or webhook-signature is too long") }
+        try checkTimestamp(Substring(timestamp), now: now)
         let encodedKey = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let keyBytes = Data(base64Encoded: encodedKey) else {
             throw HTTPProblem(status: 500, code: "misconfigured", title: "Server misconfigured", detail: "the Standard Webhooks secret is not base64")
         }
-        var signed = Data("\(id).\(timestamp).".utf8)
-        signed.append(body)
-        let key = SymmetricKey(data: keyBytes)
         let candidates = signature.split(separator: " ").compactMap { part -> Data? in
             let pieces = part.split(separator: ",", maxSplits: 1)
             guard pieces.count == 2, pieces[0] == "v1" else { return nil }
             return Data(base64Encoded: String(pieces[1]))
         }
-        guard candidates.contains(where: { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }) else {
-            throw .badSignature("no v1 signature matches")
-        }
-        try checkTimestamp(seconds, now: now)
+        guard !candidates.isEmpty else { throw .badSignature("no v1 signature") }
+        guard candidates.count <= maximumCandidates else { throw .badSignature("more than \(maximumCandidates) v1 signatures") }
+        var signed = Data("\(id).\(timestamp).".utf8)
+        signed.append(body)
+        try requireMatch(candidates, over: signed, key: SymmetricKey(data: keyBytes))
     }
 
     /// Lemon Squeezy: `X-Signature`, hex HMAC-SHA256 of the raw body keyed with the signing secret.
     public static func verifyLemonSqueezy(body: Data, signature: String?, secret: String) throws(HTTPProblem) {
-        guard let signature, let bytes = hexBytes(signature) else { throw .badSignature("missing or non-hex X-Signature") }
-        guard HMAC<SHA256>.isValidAuthenticationCode(bytes, authenticating: body, using: SymmetricKey(data: Data(secret.utf8))) else {
-            throw .badSignature("X-Signature does not match")
+        guard let signature, signature.utf8.count <= 256, let bytes = hexBytes(signature) else {
+            throw .badSignature("missing or non-hex X-Signature")
         }
+        try requireMatch([bytes], over: body, key: SymmetricKey(data: Data(secret.utf8)))
     }
 
-    private static func checkTimestamp(_ timestamp: Int, now: Date) throws(HTTPProblem) {
-        let skew = abs(Int(now.timeIntervalSince1970) - timestamp)
-        guard skew <= tolerance else {
-            throw .staleTimestamp("signed \(skew) s from now; the tolerance is \(tolerance) s")
+    /// One HMAC over the signed bytes, compared with each candidate in constant time (swift-crypto's
+    /// `==` between a MAC and bytes).
+    private static func requireMatch(_ candidates: [Data], over signed: Data, key: SymmetricKey) throws(HTTPProblem) {
+        let expected = HMAC<SHA256>.authenticationCode(for: signed, using: key)
+        guard candidates.contains(where: { expected == $0 }) else { throw .badSignature("no v1 signature matches") }
+    }
+
+    /// A signed timestamp: decimal seconds within `tolerance` of our clock. The window is computed from
+    /// our clock alone, so no arithmetic ever touches the sender's number (`abs(now - Int64.min)` used
+    /// to trap and end the daemon).
+    static func checkTimestamp(_ text: Substring, now: Date) throws(HTTPProblem) {
+        guard !text.isEmpty, text.utf8.count <= 12, text.utf8.allSatisfy({ (48...57).contains($0) }), let seconds = Int(text) else {
+            throw .badSignature("the signed timestamp is not a number of seconds")
+        }
+        let current = Int(now.timeIntervalSince1970)
+        guard (current - tolerance...current + tolerance).contains(seconds) else {
+            throw .staleTimestamp("signed at \(seconds), more than \(tolerance) s from now (\(current))")
         }
     }
 

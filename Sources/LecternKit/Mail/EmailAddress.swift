@@ -1,0 +1,68 @@
+/// A buyer's e-mail address, checked once where it enters (a webhook, the re-send form, the CLI) and
+/// carried as this type afterwards, so nothing downstream — curl's config, a mail header, the
+/// database — ever sees a string that was not checked.
+///
+/// Accepted: `local@domain` where the local part is a dot-atom (RFC 5322 `atext`, plus UTF-8 as
+/// RFC 6531 allows for international addresses such as `张伟@例子.中国`) and the domain is
+/// dot-separated labels of letters, digits and hyphens (any script). Refused: quoted local parts,
+/// comments, IP literals, whitespace, control characters and the characters that mean something to
+/// a config file or a header (`"`, `\`, `<`, `>`, `,`, `;`, `:`, `(`, `)`, `[`, `]`). Real checkouts
+/// never produce the refused forms; an injection always needs one of them.
+public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
+    /// Normalized: trimmed and lower-cased, as the store keys buyers.
+    public let value: String
+
+    public static let maximumLength = 254
+    static let maximumLocalLength = 64
+
+    public init?(_ text: String) {
+        let normalized = Store.normalizeEmail(text)
+        guard !normalized.isEmpty, normalized.utf8.count <= Self.maximumLength else { return nil }
+        let halves = normalized.split(separator: "@", omittingEmptySubsequences: false)
+        guard halves.count == 2 else { return nil }
+        let local = halves[0], domain = halves[1]
+        guard !local.isEmpty, local.utf8.count <= Self.maximumLocalLength, Self.isDotAtom(local),
+              Self.isDomain(domain) else { return nil }
+        value = normalized
+    }
+
+    public var description: String { value }
+
+    /// RFC 5322 atext outside ASCII letters and digits.
+    private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~".unicodeScalars)
+
+    private static func isDotAtom(_ text: Substring) -> Bool {
+        text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { atom in
+            !atom.isEmpty && atom.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || atextSymbols.contains(scalar))
+                    : isPrintableNonASCII(scalar)
+            }
+        }
+    }
+
+    private static func isDomain(_ text: Substring) -> Bool {
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, text.utf8.count <= 253 else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.unicodeScalars.allSatisfy { scalar in
+                    scalar.isASCII
+                        ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-")
+                        : isPrintableNonASCII(scalar)
+                }
+        }
+    }
+
+    /// Letters, marks and digits of any script; never spaces, separators, controls or format characters
+    /// (a zero-width or bidi control in an address only ever serves to deceive).
+    private static func isPrintableNonASCII(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
+            return true
+        default:
+            return false
+        }
+    }
+}

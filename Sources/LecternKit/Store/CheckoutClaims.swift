@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+
+/// `/access/claim?session_id=`: the browser that just paid is signed in without waiting for the
+/// e-mail. A checkout session id is not a secret forever (it sits in the success URL, the browser's
+/// history, the provider's dashboards), so the claim works once, and only for a few minutes after the
+/// order was recorded; after that the answer is "check your e-mail".
+public struct CheckoutClaims: Sendable {
+    public enum Result: Sendable, Equatable {
+        /// First claim within the window: sign this browser in to the grant.
+        case granted(grant: Int64, product: String)
+        /// No paid order for this session yet (the webhook may still be on its way).
+        case notRecorded
+        /// Already claimed, too old, refunded or revoked: the link goes by e-mail only.
+        case refused
+    }
+
+    public let store: Store
+    /// How long after the order a claim is honoured.
+    public let window: TimeInterval
+
+    public init(store: Store, window: TimeInterval) {
+        self.store = store
+        self.window = window
+    }
+
+    /// Marks the order claimed in the same transaction that reads it, so two simultaneous claims for
+    /// one session cannot both succeed.
+    public func claim(stripeSession session: String, now: Date = Date()) throws -> Result {
+        try store.write { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at, g.id AS grant_id, g.product, g.revoked_at
+                FROM orders o LEFT JOIN grants g ON g.order_id = o.id
+                WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
+                """, arguments: [session])
+            guard let row else { return .notRecorded }
+            let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
+            guard (row["status"] as String?) == "paid", (row["claimed_at"] as String?) == nil,
+                  (row["revoked_at"] as String?) == nil, let grant: Int64 = row["grant_id"], let product: String = row["product"],
+                  now.timeIntervalSince(created) <= window else {
+                return .refused
+            }
+            try db.execute(sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
+                           arguments: [Store.timestamp(now), row["order_id"] as Int64?])
+            return db.changesCount == 1 ? .granted(grant: grant, product: product) : .refused
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import LecternKit
+import Logging
+import ServiceLifecycle
+
+/// Empties webhook raw bodies past `[daemon] raw_body_retention`: at start, then hourly.
+struct RetentionService: Service {
+    let store: Store
+    let rawBodyRetention: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    let purged = try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
+                    if purged > 0 { logger.info("raw webhook bodies past retention emptied", metadata: ["count": "\(purged)"]) }
+                } catch {
+                    logger.warning("retention pass failed, will retry: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(3_600))
+            }
+        } onGracefulShutdown: {}
+    }
+}
