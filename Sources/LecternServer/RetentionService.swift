@@ -10,16 +10,17 @@ struct RetentionService: Service {
     let logger: Logger
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        // The hour's sleep is cancelled on SIGTERM: a stop must not wait for the next pass.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
                 do {
                     let purged = try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
                     if purged > 0 { logger.info("raw webhook bodies past retention emptied", metadata: ["count": "\(purged)"]) }
                 } catch {
                     logger.warning("retention pass failed, will retry: \(error)")
                 }
-                try? await Task.sleep(for: .seconds(3_600))
+                try await Task.sleep(for: .seconds(3_600))
             }
-        } onGracefulShutdown: {}
+        }
     }
 }

@@ -12,6 +12,7 @@ final class DaemonHarness: @unchecked Sendable {
     static let stripeSecret = "whsec_test_\(UUID().uuidString)"
     static let standardSecret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
     static let lemonSecret = "lemon-\(UUID().uuidString)"
+    static let metricsToken = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined()
 
     let site: TempSite
     let daemon = Process()
@@ -19,7 +20,8 @@ final class DaemonHarness: @unchecked Sendable {
     let mailbox: URL
     var port = 0
 
-    init(extraConfig: String = "", prepare: (TempSite) throws -> Void = { _ in }) async throws {
+    /// `environment` adds to (or, with "", unsets) the daemon's environment.
+    init(extraConfig: String = "", environment extra: [String: String] = [:], prepare: (TempSite) throws -> Void = { _ in }) async throws {
         site = try TempSite(withExampleContent: true)
         try prepare(site)
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
@@ -42,6 +44,8 @@ final class DaemonHarness: @unchecked Sendable {
         environment["LECTERN_STRIPE_WEBHOOK_SECRET"] = Self.stripeSecret
         environment["LECTERN_STANDARD_WEBHOOK_SECRET"] = Self.standardSecret
         environment["LECTERN_LEMONSQUEEZY_SECRET"] = Self.lemonSecret
+        environment["LECTERN_METRICS_TOKEN"] = Self.metricsToken
+        environment.merge(extra) { $1 }
         daemon.environment = environment
         let out = Pipe()
         daemon.standardOutput = out

@@ -8,7 +8,7 @@ usage (payload on stdin, header value on stdout):
   webhook_peer.py standard SECRET MSG_ID TIMESTAMP  -> webhook-signature value (standardwebhooks library)
   webhook_peer.py lemonsqueezy SECRET               -> X-Signature value (hex HMAC-SHA256, Lemon Squeezy's documented scheme)
 """
-import datetime, hashlib, hmac, sys
+import base64, datetime, hashlib, hmac, sys
 
 
 def main():
@@ -26,7 +26,15 @@ def main():
     elif kind == "standard":
         import standardwebhooks
         secret, msg_id, timestamp = args
-        when = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.timezone.utc)
+        try:
+            when = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            # Hostile timestamps (Int64.min) that no datetime can hold: the scheme by hand, as the
+            # library computes it (HMAC-SHA256 of "id.timestamp.body" with the base64-decoded key).
+            key = base64.b64decode(secret.removeprefix("whsec_"))
+            mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + payload, hashlib.sha256).digest()
+            print("v1," + base64.b64encode(mac).decode())
+            return
         print(standardwebhooks.Webhook(secret).sign(msg_id, when, payload.decode()))
     elif kind == "lemonsqueezy":
         (secret,) = args

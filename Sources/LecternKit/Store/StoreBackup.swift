@@ -18,6 +18,8 @@ public enum StoreBackup {
             .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         do {
+            // A backup holds every buyer's address: owner-only, like the database itself.
+            try Store.restrictPermissions(temporary.path)
             let copy = try DatabaseQueue(path: temporary.path)
             try store.queue.backup(to: copy)
             let summary = try copy.writeWithoutTransaction { db -> Summary in
