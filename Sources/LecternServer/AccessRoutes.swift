@@ -39,7 +39,8 @@ struct AccessRoutes: Sendable {
             while true {
                 switch try claims.claim(stripeSession: session) {
                 case .granted(let grant, let product):
-                    return GateRoutes.signIn(gate.claimSignIn(grant: grant, product: product), secureCookies: secureCookies)
+                    let signIn = gate.claimSignIn(grant: grant, product: product)
+                    return GateRoutes.signIn(signIn, secureCookies: secureCookies)
                 case .refused:
                     return .html(Self.checkEmailPage, status: .accepted)
                 case .notRecorded:
@@ -53,16 +54,20 @@ struct AccessRoutes: Sendable {
         }
         router.get("/metrics") { request, _ -> Response in
             // Sales counts are business data: off unless LECTERN_METRICS_TOKEN is set, then bearer-token only.
-            guard metricsAccess.isEnabled else { throw HTTPProblem(status: 404, code: "not-found", title: "Not found", detail: "no page at /metrics") }
+            guard metricsAccess.isEnabled else {
+                throw HTTPProblem(status: 404, code: "not-found", title: "Page not found",
+                                  detail: "no page at /metrics")
+            }
             guard metricsAccess.allows(authorization: request.headers[.authorization]) else {
                 throw HTTPProblem(status: 401, code: "unauthorized", title: "Unauthorized",
-                                  detail: "send `Authorization: Bearer` with the value of \(MetricsAccess.environmentVariable)")
+                                  detail: "send `Authorization: Bearer <\(MetricsAccess.environmentVariable)>`")
             }
             let depth = try? Outbox.depth(in: store)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.render(outboxDepth: depth))))
+            let text = metrics.render(outboxDepth: depth)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/healthz") { _, _ -> Response in
             try store.check()

@@ -74,8 +74,12 @@ public struct Daemon: Sendable {
                 additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: headTimeout, bodyTimeout: bodyTimeout)],
                 idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
-            services: [OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment), logger: logger)),
-                       RetentionService(store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention), logger: logger)],
+            services: [
+                OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment),
+                                                   logger: logger)),
+                RetentionService(store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),
+                                 logger: logger),
+            ],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -29,12 +29,16 @@ struct GateRoutes: Sendable {
 
     /// The sign-in answer: the access cookies and a redirect to a URL without the token.
     static func signIn(_ outcome: Gate.Outcome, secureCookies: Bool) -> Response {
-        guard case .signIn(let cookies, let location) = outcome else { return .html(AccessRoutes.checkEmailPage, status: .accepted) }
+        guard case .signIn(let cookies, let location) = outcome else {
+            return .html(AccessRoutes.checkEmailPage, status: .accepted)
+        }
         var headers = HTTPFields()
         headers[.location] = location
         headers[.cacheControl] = "no-store"
         headers[.referrerPolicy] = "no-referrer"
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie.header(secure: secureCookies))) }
+        for cookie in cookies {
+            headers.append(HTTPField(name: .setCookie, value: cookie.header(secure: secureCookies)))
+        }
         return Response(status: .seeOther, headers: headers)
     }
 

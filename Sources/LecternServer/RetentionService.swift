@@ -15,7 +15,9 @@ struct RetentionService: Service {
             while !Task.isCancelled {
                 do {
                     let purged = try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
-                    if purged > 0 { logger.info("raw webhook bodies past retention emptied", metadata: ["count": "\(purged)"]) }
+                    if purged > 0 {
+                        logger.info("raw webhook bodies past retention emptied", metadata: ["count": "\(purged)"])
+                    }
                 } catch {
                     logger.warning("retention pass failed, will retry: \(error)")
                 }

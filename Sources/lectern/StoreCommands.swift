@@ -44,7 +44,9 @@ struct OrdersCommand: ParsableCommand {
         print("number\tprovider\tprovider order\temail\tproduct\tamount\tstatus\tflag")
         for order in try CreatorQueries(store: db).orders() {
             let amount = Money(minorUnits: order.amount, currency: order.currency).display
-            print("\(order.number ?? "-")\t\(order.provider)\t\(order.providerOrderID)\t\(order.email)\t\(order.product)\t\(amount)\t\(order.status)\t\(order.flag ?? "")")
+            let columns = [order.number ?? "-", order.provider, order.providerOrderID, order.email, order.product,
+                           amount, order.status, order.flag ?? ""]
+            print(columns.joined(separator: "\t"))
         }
     }
 }

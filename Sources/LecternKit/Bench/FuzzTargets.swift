@@ -68,8 +68,9 @@ public enum FuzzTargets {
         let body = Data(#"{"id":"evt"}"#.utf8)
         try? WebhookSignatures.verifyStripe(body: body, header: text, secret: "whsec_fuzz", now: now)
         let fields = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        try? WebhookSignatures.verifyStandard(body: body, id: fields.first, timestamp: fields.count > 1 ? fields[1] : "",
-                                              signature: fields.count > 2 ? fields[2] : "", secret: "whsec_AAAA", now: now)
+        try? WebhookSignatures.verifyStandard(
+            body: body, id: fields.first, timestamp: fields.count > 1 ? fields[1] : "",
+            signature: fields.count > 2 ? fields[2] : "", secret: "whsec_AAAA", now: now)
         try? WebhookSignatures.verifyLemonSqueezy(body: body, signature: text, secret: "fuzz")
     }
 
@@ -88,9 +89,13 @@ public enum FuzzTargets {
     /// An accepted address holds nothing that could end a header or a config line, or open a quote.
     private static func email(_ text: String) {
         guard let address = EmailAddress(text) else { return }
-        precondition(!address.value.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F || "\"\\<>,;:()[]".unicodeScalars.contains($0) },
-                     "accepted an address with a special character")
-        precondition((try? CurlConfig.quoted(address.value)) != nil, "accepted address refused by the curl config writer")
+        precondition(
+            !address.value.unicodeScalars.contains {
+                $0.value < 0x21 || $0.value == 0x7F || "\"\\<>,;:()[]".unicodeScalars.contains($0)
+            },
+            "accepted an address with a special character")
+        precondition(
+            (try? CurlConfig.quoted(address.value)) != nil, "accepted address refused by the curl config writer")
         precondition(EmailAddress(address.value) == address, "normalizing twice changed the address")
     }
 

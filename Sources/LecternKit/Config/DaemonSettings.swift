@@ -32,7 +32,8 @@ public struct DaemonSettings: Sendable {
 
     /// The range each integer setting must fall in: every number is checked before it reaches a timer
     /// or an allocation (`TimeAmount.seconds` multiplies, and overflow ends the process).
-    static var integerRanges: [(key: String, range: ClosedRange<Int>, keyPath: WritableKeyPath<DaemonSettings, Int>)] { [
+    typealias IntegerSetting = (key: String, range: ClosedRange<Int>, keyPath: WritableKeyPath<DaemonSettings, Int>)
+    static var integerRanges: [IntegerSetting] { [
         ("port", 1...65_535, \.port),
         ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
         ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
@@ -53,13 +54,15 @@ public struct DaemonSettings: Sendable {
         for (key, range, keyPath) in Self.integerRanges {
             guard let value = try table.integer(key) else { continue }
             guard range.contains(value) else {
-                throw table.error(key, "`daemon.\(key)` must be \(range.lowerBound)–\(range.upperBound), got \(value)")
+                throw table.error(
+                    key, "`daemon.\(key)` must be \(range.lowerBound)–\(range.upperBound), got \(value)")
             }
             self[keyPath: keyPath] = value
         }
         if let text = try table.string("raw_body_retention") {
             guard let seconds = Duration.parseSeconds(text), seconds >= 86_400 else {
-                throw table.error("raw_body_retention", "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
+                throw table.error("raw_body_retention",
+                                  "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
             }
             rawBodyRetention = seconds
         }
@@ -94,7 +97,9 @@ public struct MailSettings: Sendable {
         folder = try table.string("folder") ?? folder
         smtpHost = try table.string("smtp_host") ?? smtpHost
         if let port = try table.integer("smtp_port") {
-            guard (1...65_535).contains(port) else { throw table.error("smtp_port", "`mail.smtp_port` must be 1–65535") }
+            guard (1...65_535).contains(port) else {
+                throw table.error("smtp_port", "`mail.smtp_port` must be 1–65535")
+            }
             smtpPort = port
         }
         startTLS = try table.bool("starttls") ?? startTLS

@@ -14,22 +14,29 @@ public struct ProductSetting: Sendable, Equatable {
     static func all(in table: SettingsTable, defaultCurrency: String) throws -> [ProductSetting] {
         try table.entries.keys.sorted().map { id in
             guard LessonFileName.isValidSlug(id) else {
-                throw table.error(id, "product id `\(id)` is not a valid slug",
-                                  hint: "use lower-case letters, digits and hyphens, e.g. `all-access`")
+                throw table.error(
+                    id, "product id `\(id)` is not a valid slug",
+                    hint: "use lower-case letters, digits and hyphens, e.g. `all-access`")
             }
             guard let product = try table.table(id) else { throw table.error(id, "`products.\(id)` must be a table") }
             try product.rejectUnknownKeys(allowed: ["title", "price", "currency"], section: "products.\(id)")
             guard let priceText = try product.string("price") else {
-                throw table.error(id, "product `\(id)` has no price",
-                                  hint: "add `price = \"99.00\"` under [products.\(id)]: a product without a price could be bought for any amount")
+                throw table.error(
+                    id, "product `\(id)` has no price",
+                    hint:
+                        "add `price = \"99.00\"` under [products.\(id)]: "
+                        + "a product without a price could be bought for any amount"
+                )
             }
             let currency = try product.string("currency") ?? defaultCurrency
             guard let price = Money(decimal: priceText, currency: currency) else {
-                throw product.error(product.line(of: "price") != nil ? "price" : "currency",
-                                    "`products.\(id).price` \"\(priceText)\" in \(currency) is not a valid amount",
-                                    hint: "write a decimal string such as \"99.00\" and a three-letter currency code")
+                throw product.error(
+                    product.line(of: "price") != nil ? "price" : "currency",
+                    "`products.\(id).price` \"\(priceText)\" in \(currency) is not a valid amount",
+                    hint: "write a decimal string such as \"99.00\" and a three-letter currency code")
             }
-            return ProductSetting(id: id, title: try product.string("title") ?? id, price: price, line: table.line(of: id))
+            return ProductSetting(
+                id: id, title: try product.string("title") ?? id, price: price, line: table.line(of: id))
         }
     }
 }

@@ -31,7 +31,8 @@ extension Duration {
         guard let unit = trimmed.last, trimmed.utf8.count <= 20 else { return nil }
         let factors: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
         let factor = factors[unit] ?? 1
-        guard let value = Int(factors[unit] == nil ? Substring(trimmed) : trimmed.dropLast()), value > 0 else { return nil }
+        let number = factors[unit] == nil ? Substring(trimmed) : trimmed.dropLast()
+        guard let value = Int(number), value > 0 else { return nil }
         let (seconds, overflow) = value.multipliedReportingOverflow(by: factor)
         guard !overflow, seconds <= maximumSeconds else { return nil }
         return seconds

@@ -35,7 +35,7 @@ public struct ContentLoader {
         for product in config.products where courses.contains(where: { $0.course.slug == product.id }) {
             throw LecternError(.config, file: SiteConfig.fileName, line: product.line,
                                "product id `\(product.id)` is also a course slug",
-                               hint: "a payment naming it would be ambiguous; rename the product, e.g. `\(product.id)-bundle`")
+                               hint: "a payment naming it would be ambiguous; rename it, e.g. `\(product.id)-bundle`")
         }
         return Catalog(courses: courses.map(\.course), draftFiles: drafts)
     }

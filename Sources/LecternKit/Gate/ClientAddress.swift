@@ -9,8 +9,9 @@ import Foundation
 public enum ClientAddress {
     public static func key(forwardedFor: String?, peer: String?, trustProxy: Bool) -> String {
         if trustProxy, let forwardedFor, forwardedFor.utf8.count <= 4_096,
-           let last = forwardedFor.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
-           let key = key(ip: last) {
+            let last = forwardedFor.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            let key = key(ip: last)
+        {
             return key
         }
         return peer.flatMap { key(ip: $0) } ?? "unknown"
@@ -28,7 +29,9 @@ public enum ClientAddress {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
         let bytes = withUnsafeBytes(of: &v6) { Array($0.prefix(8)) }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        let groups = stride(from: 0, to: 8, by: 2).map {
+            String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+        }
         return groups.joined(separator: ":") + "::/64"
     }
 }

@@ -164,7 +164,8 @@ public struct Gate: Sendable {
     public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
         let opened = bundle.courses.filter { Self.covers(product, $0) }
         guard let first = opened.first else { return .notFound }
-        return .signIn(cookies: opened.map { issue(grant: grant, course: $0.slug, now: now) }, location: "/learn/\(first.slug)/")
+        let cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
+        return .signIn(cookies: cookies, location: "/learn/\(first.slug)/")
     }
 
     private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {

@@ -17,20 +17,30 @@ public struct GatePages: Sendable {
     /// `course` is nil when the link names no public course (a product id): the page then says nothing
     /// that would tell a stranger whether that id exists.
     public func expired(course: BuildManifest.CourseEntry?) -> GateNotice {
-        notice(HTTPProblem(status: 401, code: "link-expired", title: "Your link has expired",
-                           detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
-                           extensions: ["resend_url": "/access/resend"].merging(course.map { ["course": $0.slug] } ?? [:]) { $1 }),
-               body: "<p>\(course.map { "Links to <strong>\(escape($0.title))</strong>" } ?? "Access links") work for a limited time, "
-                   + "and this one has run out. Enter the e-mail address you bought with and we will send you a fresh one.</p>"
-                   + resendForm(course: course?.slug))
+        let what = course.map { "Links to <strong>\(escape($0.title))</strong>" } ?? "Access links"
+        let problem = HTTPProblem(status: 401, code: "link-expired", title: "Your link has expired",
+                                  detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
+                                  extensions: resendExtensions(course))
+        return notice(problem,
+                      body: "<p>\(what) work for a limited time, and this one has run out. "
+                          + "Enter the e-mail address you bought with and we will send you a fresh one.</p>"
+                          + resendForm(course: course?.slug))
     }
 
     public func invalidLink(course: BuildManifest.CourseEntry?) -> GateNotice {
-        notice(HTTPProblem(status: 401, code: "invalid-link", title: "This link does not work",
-                           detail: "the access token is damaged, was not issued by this site, or its key was retired",
-                           extensions: ["resend_url": "/access/resend"].merging(course.map { ["course": $0.slug] } ?? [:]) { $1 }),
-               body: "<p>This link\(course.map { " to <strong>\(escape($0.title))</strong>" } ?? "") is incomplete or no longer valid. "
-                   + "Links sometimes break when an e-mail program wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
+        let what = course.map { "This link to <strong>\(escape($0.title))</strong>" } ?? "This link"
+        let problem = HTTPProblem(status: 401, code: "invalid-link", title: "This link does not work",
+                                  detail: "the access token is damaged, was not issued by this site, or its key was retired",
+                                  extensions: resendExtensions(course))
+        return notice(problem,
+                      body: "<p>\(what) is incomplete or no longer valid. Links sometimes break when an e-mail program "
+                          + "wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
+    }
+
+    private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
+        var extensions = ["resend_url": "/access/resend"]
+        extensions["course"] = course?.slug
+        return extensions
     }
 
     public func otherCourse(course: BuildManifest.CourseEntry) -> GateNotice {
@@ -120,7 +130,8 @@ public struct GatePages: Sendable {
 
     /// "5 December 2026" (UTC).
     static func day(_ date: Date) -> String {
-        var seconds = time_t(min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound)).rounded(.down))
+        let clamped = min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound))
+        var seconds = time_t(clamped.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"

@@ -26,11 +26,11 @@ public enum HTTPDate {
               let day = Int32(fields[1]), let year = Int32(fields[3]),
               (1...31).contains(day), (1000...9999).contains(year),
               let month = months.firstIndex(of: String(fields[2])) else { return nil }
-        let clock = fields[4].split(separator: ":", omittingEmptySubsequences: false).compactMap { $0.count == 2 ? Int32($0) : nil }
+        let clock = fields[4].split(separator: ":", omittingEmptySubsequences: false)
+            .compactMap { $0.count == 2 ? Int32($0) : nil }
         // 60 for a leap second, as RFC 9110 allows.
-        guard clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2]) else {
-            return nil
-        }
+        guard clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])
+        else { return nil }
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = Int32(month)

@@ -17,8 +17,9 @@ public struct MetricsAccess: Sendable {
             return
         }
         guard token.utf8.count >= Self.minimumLength else {
-            throw LecternError(.config, "\(Self.environmentVariable) is shorter than \(Self.minimumLength) characters",
-                               hint: "use a long random value, e.g. `openssl rand -hex 32`")
+            throw LecternError(
+                .config, "\(Self.environmentVariable) is shorter than \(Self.minimumLength) characters",
+                hint: "use a long random value, e.g. `openssl rand -hex 32`")
         }
         digest = SHA256.hash(data: Data(token.utf8))
     }
@@ -27,7 +28,8 @@ public struct MetricsAccess: Sendable {
 
     /// Compares digests, so the time taken says nothing about how much of a guess was right.
     public func allows(authorization: String?) -> Bool {
-        guard let digest, let authorization, authorization.utf8.count <= 1_024, authorization.hasPrefix("Bearer ") else {
+        guard let digest, let authorization, authorization.utf8.count <= 1_024, authorization.hasPrefix("Bearer ")
+        else {
             return false
         }
         let offered = SHA256.hash(data: Data(authorization.dropFirst(7).utf8))

@@ -14,8 +14,14 @@ public final class RateLimiter: Sendable {
         case limited(retryAfter: Int)
     }
 
-    private struct Bucket { var tokens: Double; var updated: Date }
-    private struct State { var buckets: [String: Bucket] = [:]; var lastPrune = Date.distantPast }
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var lastPrune = Date.distantPast
+    }
 
     public let limit: Int
     public let period: TimeInterval

@@ -20,9 +20,11 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         guard !normalized.isEmpty, normalized.utf8.count <= Self.maximumLength else { return nil }
         let halves = normalized.split(separator: "@", omittingEmptySubsequences: false)
         guard halves.count == 2 else { return nil }
-        let local = halves[0], domain = halves[1]
+        let local = halves[0]
+        let domain = halves[1]
         guard !local.isEmpty, local.utf8.count <= Self.maximumLocalLength, Self.isDotAtom(local),
-              Self.isDomain(domain) else { return nil }
+            Self.isDomain(domain)
+        else { return nil }
         value = normalized
     }
 
@@ -33,11 +35,13 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     private static func isDotAtom(_ text: Substring) -> Bool {
         text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { atom in
-            !atom.isEmpty && atom.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII
-                    ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || atextSymbols.contains(scalar))
-                    : isPrintableNonASCII(scalar)
-            }
+            !atom.isEmpty
+                && atom.unicodeScalars.allSatisfy { scalar in
+                    scalar.isASCII
+                        ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                            || atextSymbols.contains(scalar))
+                        : isPrintableNonASCII(scalar)
+                }
         }
     }
 
@@ -59,7 +63,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     private static func isPrintableNonASCII(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
+            .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
             return true
         default:
             return false

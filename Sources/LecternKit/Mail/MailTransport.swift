@@ -11,9 +11,12 @@ public protocol MailTransport: Sendable {
 enum MailMessage {
     /// - Throws: when a header value holds CR, LF or another control character, which would end the
     ///   header and start one the sender did not write (header injection).
-    static func render(from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()) throws -> String {
+    static func render(from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()) throws
+        -> String
+    {
         for (name, value) in [("From", from), ("To", to.value)] where value.unicodeScalars.contains(where: isControl) {
-            throw LecternError(.mail, "the \(name) header holds a control character", hint: "check `[mail] from` in lectern.toml")
+            throw LecternError(.mail, "the \(name) header holds a control character",
+                               hint: "check `[mail] from` in lectern.toml")
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -23,7 +26,8 @@ enum MailMessage {
         let domain = from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? "localhost"
         return [
             "From: \(from)", "To: \(to)", "Subject: \(encodedSubject)", "Date: \(formatter.string(from: date))",
-            "Message-ID: <\(UUID().uuidString.lowercased())@\(domain.filter { $0.isASCII && !$0.isWhitespace })>", "MIME-Version: 1.0",
+            "Message-ID: <\(UUID().uuidString.lowercased())@\(domain.filter { $0.isASCII && !$0.isWhitespace })>",
+            "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
             body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n"), "",
         ].joined(separator: "\r\n")
@@ -84,8 +88,10 @@ public struct SMTPMailTransport: MailTransport {
         defer { try? FileManager.default.removeItem(at: file) }
         let envelopeFrom = from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
         var config = [
-            "url = \(try CurlConfig.quoted("smtp://\(host):\(port)"))", "mail-from = \(try CurlConfig.quoted(envelopeFrom))",
-            "mail-rcpt = \(try CurlConfig.quoted(recipient.value))", "upload-file = \(try CurlConfig.quoted(file.path))",
+            "url = \(try CurlConfig.quoted("smtp://\(host):\(port)"))",
+            "mail-from = \(try CurlConfig.quoted(envelopeFrom))",
+            "mail-rcpt = \(try CurlConfig.quoted(recipient.value))",
+            "upload-file = \(try CurlConfig.quoted(file.path))",
             "silent", "show-error", "connect-timeout = 10", "max-time = 60",
         ]
         if startTLS { config.append("ssl-reqd") }
@@ -122,8 +128,10 @@ enum CurlConfig {
     /// start another option) is refused rather than encoded.
     static func quoted(_ value: String) throws -> String {
         guard !value.unicodeScalars.contains(where: MailMessage.isControl) else {
-            throw LecternError(.mail, "a mail setting holds a control character", hint: "check `[mail]` in lectern.toml and LECTERN_SMTP_*")
+            throw LecternError(.mail, "a mail setting holds a control character",
+                               hint: "check `[mail]` in lectern.toml and LECTERN_SMTP_*")
         }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"" + escaped + "\""
     }
 }

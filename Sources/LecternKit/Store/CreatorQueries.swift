@@ -6,7 +6,8 @@ import GRDB
 public struct CreatorQueries: Sendable {
     public struct BuyerRow: Sendable { public var email: String; public var orders: Int; public var liveGrants: Int; public var since: String }
     public struct OrderRow: Sendable {
-        public var id: Int64; public var number: String?; public var provider: String; public var providerOrderID: String; public var email: String
+        public var id: Int64; public var number: String?; public var provider: String
+        public var providerOrderID: String; public var email: String
         public var product: String; public var amount: Int; public var currency: String; public var status: String
         public var flag: String?; public var createdAt: String
     }
@@ -34,7 +35,8 @@ public struct CreatorQueries: Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT o.*, b.email FROM orders o JOIN buyers b ON b.id = o.buyer_id ORDER BY o.id
                 """).map {
-                OrderRow(id: $0["id"], number: $0["number"], provider: $0["provider"], providerOrderID: $0["provider_order_id"], email: $0["email"],
+                OrderRow(id: $0["id"], number: $0["number"], provider: $0["provider"],
+                         providerOrderID: $0["provider_order_id"], email: $0["email"],
                          product: $0["product"], amount: $0["amount"], currency: $0["currency"], status: $0["status"],
                          flag: $0["flag"], createdAt: $0["created_at"])
             }
@@ -43,7 +45,9 @@ public struct CreatorQueries: Sendable {
 
     /// A complimentary grant (no order), with its link e-mail queued in the same transaction.
     @discardableResult
-    public func compGrant(email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()) throws -> Int64 {
+    public func compGrant(email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()) throws
+        -> Int64
+    {
         try store.write { db in
             let stamp = Store.timestamp(now)
             let buyer = try Ledger.buyer(email: email.value, db: db, now: stamp)

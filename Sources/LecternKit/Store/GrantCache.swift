@@ -29,7 +29,9 @@ public final class GrantCache: Sendable {
         let record = try GrantRecord.load(id: id, from: store)
         // The real clock, not a caller's: the comparison is with file times.
         let nowNanos = Int64(Date().timeIntervalSince1970 * 1e9)
-        if let stamp, nowNanos.subtractingReportingOverflow(stamp.newest).partialValue > Self.settle, nowNanos > stamp.newest {
+        // Overflow-checked: `newest` comes from file times, which a file dated far off can push to the limits.
+        let (age, overflow) = nowNanos.subtractingReportingOverflow(stamp?.newest ?? nowNanos)
+        if let stamp, !overflow, age > Self.settle {
             state.withLock { state in
                 if state.stamp != stamp || state.records.count >= Self.capacity { state = (stamp, [:]) }
                 state.records[id] = .some(record)

@@ -9,8 +9,9 @@ public enum Retention {
     @discardableResult
     public static func purgeRawBodies(in store: Store, olderThan age: TimeInterval, now: Date = Date()) throws -> Int {
         try store.write { db in
-            try db.execute(sql: "UPDATE webhook_events SET raw_body = x'' WHERE received_at < ? AND length(raw_body) > 0",
-                           arguments: [Store.timestamp(now.addingTimeInterval(-age))])
+            try db.execute(
+                sql: "UPDATE webhook_events SET raw_body = x'' WHERE received_at < ? AND length(raw_body) > 0",
+                arguments: [Store.timestamp(now.addingTimeInterval(-age))])
             return db.changesCount
         }
     }

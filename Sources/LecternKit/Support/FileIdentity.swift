@@ -27,7 +27,8 @@ public struct FileIdentity: Equatable, Sendable {
         // Clamped: a file dated after 2262 (ext4 allows 2446) would overflow nanoseconds, and this
         // runs on every request for a public file.
         let (nanos, overflow) = Int64(info.st_mtim.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
-        modified = overflow ? (info.st_mtim.tv_sec < 0 ? 0 : Int64.max / 2) : max(0, min(Int64.max / 2, nanos)) + Int64(info.st_mtim.tv_nsec)
+        let whole = overflow ? (info.st_mtim.tv_sec < 0 ? 0 : Int64.max / 2) : max(0, min(Int64.max / 2, nanos))
+        modified = whole + Int64(info.st_mtim.tv_nsec)
     }
 
     /// The identity of a regular file, or nil for anything else (or nothing).

@@ -71,7 +71,9 @@ struct JSONObject {
     /// The buyer's address, checked here at ingestion: a string that is not an address never becomes a
     /// buyer row, a mail header or a curl argument (422, and the provider's dashboard shows why).
     func email(_ path: String...) throws(HTTPProblem) -> EmailAddress {
-        guard let text = value(path)?.text, !text.isEmpty else { throw .malformed("missing `\(path.joined(separator: "."))`") }
+        guard let text = value(path)?.text, !text.isEmpty else {
+            throw .malformed("missing `\(path.joined(separator: "."))`")
+        }
         guard let address = EmailAddress(text) else { throw .invalidEmail(path.joined(separator: ".")) }
         return address
     }

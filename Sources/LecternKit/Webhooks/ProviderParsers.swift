@@ -11,7 +11,9 @@ public enum ProviderParsers {
         let type = try event.require("type")
         guard let object = event.object("data", "object") else { throw .malformed("missing `data.object`") }
         let createdSeconds = event.integer("created") ?? 0
-        guard TokenVerifier.validTimes.contains(createdSeconds) else { throw .malformed("`created` is not a time between 1970 and 9999") }
+        guard TokenVerifier.validTimes.contains(createdSeconds) else {
+            throw .malformed("`created` is not a time between 1970 and 9999")
+        }
         let created = Date(timeIntervalSince1970: TimeInterval(createdSeconds))
         let action: PaymentEvent.Action
         switch type {

@@ -66,15 +66,16 @@ public struct WebhookProcessor: Sendable {
             let buyer = try Ledger.buyer(email: payment.email.value, db: db, now: stamp)
             var flag: String?
             if let price = expectedPrice, price.minorUnits != payment.amount || price.currency != payment.currency {
-                flag = "price mismatch: paid \(payment.amount) \(payment.currency), catalog says \(price.minorUnits) \(price.currency)"
+                flag = "price mismatch: paid \(payment.amount) \(payment.currency), "
+                    + "catalog says \(price.minorUnits) \(price.currency)"
             }
             let pending = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1
                 """), arguments: [provider, payment.paymentRef])
             let status = flag != nil ? "flagged" : (pending ?? "paid")
             try db.executeCached(sql: """
-                INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency, status, flag,
-                  created_at, updated_at, number)
+                INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
+                  status, flag, created_at, updated_at, number)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
                 """, arguments: [provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
                                  payment.currency, status, flag, stamp, stamp, OrderNumber.random()])

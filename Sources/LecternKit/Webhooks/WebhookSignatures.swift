@@ -14,7 +14,8 @@ public enum WebhookSignatures {
     /// Stripe: `Stripe-Signature: t=…,v1=…[,v1=…]`, HMAC-SHA256 of "t.body" keyed with the whole
     /// `whsec_…` string. Any matching v1 is accepted (Stripe sends several during secret rotation).
     /// The cheap checks come first (timestamp window, candidate count); the MAC is computed once.
-    public static func verifyStripe(body: Data, header: String?, secret: String, now: Date = Date()) throws(HTTPProblem) {
+    public static func verifyStripe(body: Data, header: String?, secret: String, now: Date = Date()) throws(HTTPProblem)
+    {
         guard let header, !header.isEmpty else { throw .badSignature("missing Stripe-Signature header") }
         guard header.utf8.count <= 4_096 else { throw .badSignature("Stripe-Signature is too long") }
         var timestamp: Substring?
@@ -28,7 +29,9 @@ public enum WebhookSignatures {
         guard let timestamp else { throw .badSignature("Stripe-Signature has no timestamp") }
         try checkTimestamp(timestamp, now: now)
         guard !signatures.isEmpty else { throw .badSignature("Stripe-Signature has no v1 signature") }
-        guard signatures.count <= maximumCandidates else { throw .badSignature("more than \(maximumCandidates) v1 signatures") }
+        guard signatures.count <= maximumCandidates else {
+            throw .badSignature("more than \(maximumCandidates) v1 signatures")
+        }
         var signed = Data(timestamp.utf8)
         signed.append(UInt8(ascii: "."))
         signed.append(body)
@@ -37,16 +40,22 @@ public enum WebhookSignatures {
 
     /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> …`;
     /// HMAC-SHA256 of "id.timestamp.body" keyed with the base64-decoded part of `whsec_…`.
-    public static func verifyStandard(body: Data, id: String?, timestamp: String?, signature: String?,
-                                      secret: String, now: Date = Date()) throws(HTTPProblem) {
+    public static func verifyStandard(
+        body: Data, id: String?, timestamp: String?, signature: String?,
+        secret: String, now: Date = Date()
+    ) throws(HTTPProblem) {
         guard let id, !id.isEmpty, let timestamp, let signature else {
             throw .badSignature("missing webhook-id, webhook-timestamp or webhook-signature")
         }
-        guard id.utf8.count <= 256, signature.utf8.count <= 4_096 else { throw .badSignature("webhook-id or webhook-signature is too long") }
+        guard id.utf8.count <= 256, signature.utf8.count <= 4_096 else {
+            throw .badSignature("webhook-id or webhook-signature is too long")
+        }
         try checkTimestamp(Substring(timestamp), now: now)
         let encodedKey = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let keyBytes = Data(base64Encoded: encodedKey) else {
-            throw HTTPProblem(status: 500, code: "misconfigured", title: "Server misconfigured", detail: "the Standard Webhooks secret is not base64")
+            throw HTTPProblem(
+                status: 500, code: "misconfigured", title: "Server misconfigured",
+                detail: "the Standard Webhooks secret is not base64")
         }
         let candidates = signature.split(separator: " ").compactMap { part -> Data? in
             let pieces = part.split(separator: ",", maxSplits: 1)
@@ -54,7 +63,9 @@ public enum WebhookSignatures {
             return Data(base64Encoded: String(pieces[1]))
         }
         guard !candidates.isEmpty else { throw .badSignature("no v1 signature") }
-        guard candidates.count <= maximumCandidates else { throw .badSignature("more than \(maximumCandidates) v1 signatures") }
+        guard candidates.count <= maximumCandidates else {
+            throw .badSignature("more than \(maximumCandidates) v1 signatures")
+        }
         var signed = Data("\(id).\(timestamp).".utf8)
         signed.append(body)
         try requireMatch(candidates, over: signed, key: SymmetricKey(data: keyBytes))
@@ -79,7 +90,9 @@ public enum WebhookSignatures {
     /// our clock alone, so no arithmetic ever touches the sender's number (`abs(now - Int64.min)` used
     /// to trap and end the daemon).
     static func checkTimestamp(_ text: Substring, now: Date) throws(HTTPProblem) {
-        guard !text.isEmpty, text.utf8.count <= 12, text.utf8.allSatisfy({ (48...57).contains($0) }), let seconds = Int(text) else {
+        guard !text.isEmpty, text.utf8.count <= 12, text.utf8.allSatisfy({ (48...57).contains($0) }),
+            let seconds = Int(text)
+        else {
             throw .badSignature("the signed timestamp is not a number of seconds")
         }
         let current = Int(now.timeIntervalSince1970)
