@@ -6,7 +6,7 @@ HTTP level. hypothesis builds the requests from --seed, so a run is repeatable (
 
 usage: daemon_fuzz.py --bin DIR [--seed 1] [--examples 12000] [--seconds 70] [--jobs 12]
 """
-import argparse, base64, collections, hashlib, hmac, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, atexit, base64, collections, hashlib, hmac, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 try:
@@ -277,18 +277,23 @@ def main():
     lectern = os.path.join(args.bin, "lectern")
     subprocess.run([lectern, "keys", "generate", "--root", site], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([lectern, "build", "--quiet", "--root", site], check=True)
-    link = subprocess.run([lectern, "token", "issue", "--root", site, "--buyer", "fuzz", "--course", "practical-sqlite"],
-                          check=True, capture_output=True, text=True).stdout.strip()
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LECTERN_LEMONSQUEEZY_SECRET=LEMON_SECRET,
                LECTERN_STANDARD_WEBHOOK_SECRET="whsec_" + base64.b64encode(STANDARD_KEY).decode(), LECTERN_METRICS_TOKEN=METRICS_TOKEN,
                LOG_LEVEL="error")
     proc, port, stderr = start_daemon(args.bin, site, env)
+    atexit.register(lambda: proc.poll() is None and proc.kill())  # never leave a daemon behind, whatever goes wrong
 
-    # A real access cookie (from signing in with a real link), so that the paid lessons are fuzzed too.
+    # A real access cookie (from signing in with a real link), so that the paid lessons are fuzzed too. A link works only
+    # for a grant, and `lectern grant` needs the database that lecternd creates.
+    buyer = ["--root", site, "--email", "buyer@example.com", "--course", "practical-sqlite"]
+    subprocess.run([lectern, "grant", *buyer], check=True, stdout=subprocess.DEVNULL)
+    link = subprocess.run([lectern, "token", "issue", *buyer], check=True, capture_output=True, text=True).stdout.strip()
     with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
         s.sendall(f"GET {link[link.index('/learn/'):]} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
         reply = b"".join(iter(lambda: s.recv(65536), b"")).decode("latin-1")
-    real_cookie = (re.findall(r"(?im)^set-cookie: lectern_access=([^;\r\n]+)", reply) or ["v1.none"])[0]
+    if not (m := re.search(r"(?im)^set-cookie: lectern_access=([^;\r\n]+)", reply)):
+        sys.exit(f"daemon fuzz: signing in with {link} set no access cookie:\n{reply[:500]}")
+    real_cookie = m.group(1)
 
     statuses, failures, closed, total = collections.Counter(), [], 0, 0
     recent = collections.deque(maxlen=args.jobs + 5)  # the requests that may have been in flight when the daemon died
@@ -307,7 +312,8 @@ def main():
             stderr.seek(0)
             print(f"daemon fuzz FAILED: lecternd exited with status {proc.returncode}; the last requests sent:")
             print("\n".join("   " + show(r) for r in recent))
-            print(f"lecternd stderr:\n{stderr.read()[-6000:]}\n{reproduce}\n{total - 1} passed, 1 failed", flush=True)
+            print(f"lecternd stderr:\n{stderr.read()[-6000:]}\n{reproduce}\n(site and database kept in {site})")
+            print(f"{total - 1} passed, 1 failed", flush=True)
             os._exit(1)  # at once: the pool's threads need not finish
         if status is None:
             closed += 1
@@ -353,11 +359,12 @@ def main():
         print("FAIL", failure)
     if failures:
         stderr.seek(0)
-        print(f"lecternd stderr (end):\n{stderr.read()[-3000:]}\n{reproduce}")
+        print(f"lecternd stderr (end):\n{stderr.read()[-3000:]}\n{reproduce}\n(site and database kept in {site})")
+    else:
+        shutil.rmtree(site, ignore_errors=True)
     print(f"seed {args.seed}, {time.time() - started:.0f} s; {closed} malformed requests closed without an answer")
     print(f"daemon fuzz: {total} requests, statuses {dict(sorted(statuses.items()))}, daemon alive")
     print(f"{total - len(failures)} passed, {len(failures)} failed")
-    shutil.rmtree(site, ignore_errors=True)
     sys.exit(1 if failures else 0)
 
 
