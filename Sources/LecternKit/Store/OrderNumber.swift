@@ -6,9 +6,11 @@ enum OrderNumber {
     /// Crockford's base-32 digits: no I, L, O or U, so a number read aloud or retyped stays right.
     private static let digits = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
+    /// 40 random bits, 5 per digit (32 digits: no modulo bias), from one draw of the system generator.
     static func random() -> String {
         var generator = SystemRandomNumberGenerator()
-        let characters = (0..<8).map { _ in digits[Int(generator.next(upperBound: UInt32(digits.count)))] }
+        let bits = generator.next() as UInt64
+        let characters = (0..<8).map { digits[Int((bits >> (5 * UInt64($0))) & 31)] }
         return String(characters[0..<4]) + "-" + String(characters[4..<8])
     }
 }

@@ -36,9 +36,9 @@ public struct PaymentEvent: Sendable, Equatable {
 /// Typed reading of a webhook's JSON object, so parsers say what they need in one line each.
 /// Numbers are read exactly (`JSONValue`): an amount is an integer in range or it is refused.
 struct JSONObject {
-    let fields: [String: JSONValue]
+    let fields: [String: Any]
 
-    init(_ fields: [String: JSONValue]) { self.fields = fields }
+    init(_ fields: [String: Any]) { self.fields = fields }
 
     init(data: Data) throws(HTTPProblem) {
         guard case .object(let fields) = try JSONValue.parse(data) else {
@@ -48,12 +48,12 @@ struct JSONObject {
     }
 
     private func value(_ path: [String]) -> JSONValue? {
-        var current = JSONValue.object(fields)
+        var current: Any = fields
         for key in path {
-            guard case .object(let object) = current, let next = object[key] else { return nil }
+            guard let object = current as? [String: Any], let next = object[key] else { return nil }
             current = next
         }
-        return current
+        return JSONValue(current)
     }
 
     func object(_ path: String...) -> JSONObject? {
