@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measurements behind BENCHMARKS.md.",
-        subcommands: [Tokens.self, Trace.self, Incremental.self, Markdown.self])
+        subcommands: [Tokens.self, WebhookParse.self, Trace.self, Incremental.self, Markdown.self])
 
     struct Tokens: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Token sign and verify operations per second (one core).")
@@ -15,6 +15,16 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             let result = try TokenBenchmark.run(seconds: seconds)
             print(String(format: "EdDSA JWT sign: %.0f/s, verify: %.0f/s", result.signPerSecond, result.verifyPerSecond))
+        }
+    }
+
+    struct WebhookParse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "webhook-parse", abstract: "Stripe checkout events parsed per second (one core).")
+        @Option(help: "Seconds per measurement.") var seconds: Double = 2
+
+        func run() throws {
+            print(String(format: "Stripe checkout event parsed: %.0f/s", try WebhookParseBenchmark.run(seconds: seconds)))
         }
     }
 
