@@ -31,16 +31,18 @@ struct AccessRoutes: Sendable {
                   session.utf8.count <= 255 else {
                 throw HTTPProblem.malformed("`session_id` is required")
             }
+            // Past its limit a client is not refused: it is told what every late claim is told, that
+            // the link is in its e-mail (a buyer behind a shared address still gets in that way).
             let client = context.clientAddress(request, trustProxy: trustProxy)
-            if case .limited(let seconds) = claimsPerClient.take("claim:" + client) {
-                return .notice(pages.tooManyRequests(retryAfter: seconds), for: request)
+            if case .limited = claimsPerClient.take("claim:" + client) {
+                return .html(Self.checkEmailPage, status: .accepted)
             }
             let deadline = ContinuousClock.now + claimWait
             while true {
                 switch try claims.claim(stripeSession: session) {
                 case .granted(let grant, let product):
                     let signIn = gate.claimSignIn(grant: grant, product: product)
-                    return GateRoutes.signIn(signIn, secureCookies: secureCookies)
+                    return .signIn(signIn, secureCookies: secureCookies) ?? .html(Self.checkEmailPage, status: .accepted)
                 case .refused:
                     return .html(Self.checkEmailPage, status: .accepted)
                 case .notRecorded:
@@ -83,8 +85,9 @@ struct AccessRoutes: Sendable {
 
     /// `POST /access/resend` (`email`, optional `course`; form or JSON). The answer is the same whether
     /// or not the address has bought anything, and the e-mail is queued after answering, so neither
-    /// the reply nor its timing tells a stranger who the buyers are. Both limits are checked before
-    /// either is spent: a request refused for its client must not use up the buyer's own budget.
+    /// the reply nor its timing tells a stranger who the buyers are. The client's limit is taken first:
+    /// a request refused for its client never spends the buyer's own budget (three requests from
+    /// anyone used to lock a buyer out for an hour).
     private func resend(_ request: Request, client: String) async throws -> Response {
         var buffer = try await request.body.collect(upTo: 4_096)
         let body = buffer.readString(length: buffer.readableBytes) ?? ""
@@ -98,12 +101,11 @@ struct AccessRoutes: Sendable {
         guard let email = EmailAddress(fields["email"] ?? "") else {
             throw HTTPProblem.malformed("`email` must be an e-mail address")
         }
-        let clientKey = "client:" + client, addressKey = "address:" + email.value
-        for decision in [perClient.peek(clientKey), perAddress.peek(addressKey)] {
-            if case .limited(let seconds) = decision { return .notice(pages.tooManyRequests(retryAfter: seconds), for: request) }
+        for (limiter, key) in [(perClient, "client:" + client), (perAddress, "address:" + email.value)] {
+            if case .limited(let seconds) = limiter.take(key) {
+                return .notice(pages.tooManyRequests(retryAfter: seconds), for: request)
+            }
         }
-        _ = perClient.take(clientKey)
-        _ = perAddress.take(addressKey)
         let queries = CreatorQueries(store: store), links = self.links
         Task.detached { _ = try? queries.resend(email: email, links: links) }
         return .notice(pages.resendAccepted(), for: request)

@@ -57,7 +57,7 @@ public struct Daemon: Sendable {
                      claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
                      perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
                      perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
-                     claimsPerClient: RateLimiter(limit: 60, per: 3_600),
+                     claimsPerClient: RateLimiter(limit: config.daemon.claimsPerClient, per: 3_600),
                      trustProxy: config.daemon.trustProxy, secureCookies: secureCookies, metrics: metrics,
                      metricsAccess: try MetricsAccess(environment: environment)).register(on: router)
         let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)

@@ -17,29 +17,18 @@ struct GateRoutes: Sendable {
                 // The token is in this request's URL: whatever the answer (sign-in, error page, 404),
                 // nothing it loads may pass the URL on as a Referer, and no cache may keep it.
                 var response: Response
-                do { response = try self.respond(to: request) } catch let problem as HTTPProblem {
+                do {
+                    response = try self.respond(to: request)
+                } catch let problem as HTTPProblem {
                     response = try problem.response(from: request, context: context)
+                } catch {
+                    response = try HTTPProblem.storeUnavailable().response(from: request, context: context)
                 }
                 response.headers[.referrerPolicy] = "no-referrer"
                 response.headers[.cacheControl] = "no-store"
                 return response
             }
         }
-    }
-
-    /// The sign-in answer: the access cookies and a redirect to a URL without the token.
-    static func signIn(_ outcome: Gate.Outcome, secureCookies: Bool) -> Response {
-        guard case .signIn(let cookies, let location) = outcome else {
-            return .html(AccessRoutes.checkEmailPage, status: .accepted)
-        }
-        var headers = HTTPFields()
-        headers[.location] = location
-        headers[.cacheControl] = "no-store"
-        headers[.referrerPolicy] = "no-referrer"
-        for cookie in cookies {
-            headers.append(HTTPField(name: .setCookie, value: cookie.header(secure: secureCookies)))
-        }
-        return Response(status: .seeOther, headers: headers)
     }
 
     private func respond(to request: Request) throws -> Response {
@@ -52,7 +41,7 @@ struct GateRoutes: Sendable {
                                       token: token, cookie: cookie)
         switch outcome {
         case .signIn:
-            return Self.signIn(outcome, secureCookies: secureCookies)
+            return .signIn(outcome, secureCookies: secureCookies) ?? publicSite.notFound(request)
 
         case .lesson(let html, let refresh):
             return paid(html, type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)

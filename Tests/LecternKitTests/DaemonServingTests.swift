@@ -76,11 +76,10 @@ import Testing
         #expect(try daemon.curl("/access/resend", arguments: ["-d", "email=ada@example.com"]).status == 202)
         let limited = try daemon.curl("/access/resend", arguments: ["-d", "email=ada@example.com", "-H", "Accept: application/json"])
         #expect(limited.status == 429 && !limited.header("Retry-After").isEmpty)
-        // Per client: a flood of different addresses from one client stops at its limit (4: the request
-        // refused for ada's address above did not spend this client's budget).
+        // Per client: a flood of different addresses from one client stops at its limit.
         var statuses: [Int] = []
         for index in 0..<6 { statuses.append(try daemon.curl("/access/resend", arguments: ["-d", "email=flood\(index)@example.com"]).status) }
-        #expect(statuses == [202, 429, 429, 429, 429, 429], "\(statuses)")
+        #expect(statuses.allSatisfy { $0 == 429 }, "\(statuses)")
         #expect(try daemon.curl("/access/resend", arguments: ["-d", "email=not-an-address"]).status == 400)
         try await Task.sleep(for: .seconds(2))
         #expect(try daemon.count("outbox") == 3)

@@ -44,6 +44,28 @@ import Testing
         #expect(try await sender.sendDue(now: now.addingTimeInterval(7_200)) == 0, "sent once only")
         #expect(transport.delivered == ["ada@example.com"])
         #expect(try Outbox.depth(in: store) == 0)
+        #expect(try store.read { try String.fetchOne($0, sql: "SELECT body FROM outbox") } == "", "a sent link is not kept")
+    }
+
+    @Test func aRowWithAnUncheckedRecipientIsAbandonedNeverSent() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        // As an older version could have stored it, before addresses were checked at ingestion.
+        try store.write { db in
+            try db.execute(sql: """
+                INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at)
+                VALUES ('a@b.c"' || char(10) || 'upload-file = "keys/watermark.secret', 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                """)
+        }
+        let transport = FlakyTransport(failures: 0)
+        let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
+        #expect(try await sender.sendDue() == 0)
+        #expect(try await sender.sendDue(now: Date().addingTimeInterval(86_400 * 365)) == 0, "never retried")
+        #expect(transport.delivered.isEmpty)
+        let row = try #require(try store.read { try Row.fetchOne($0, sql: "SELECT body, last_error FROM outbox") })
+        #expect(row["body"] as String == "" && (row["last_error"] as String?)?.contains("not a deliverable") == true)
     }
 }
 

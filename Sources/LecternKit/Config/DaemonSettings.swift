@@ -13,6 +13,9 @@ public struct DaemonSettings: Sendable {
     public var cookieSecure: Bool?
     /// Minutes after an order during which `/access/claim` signs in the browser that paid (once).
     public var claimWindowMinutes = 15
+    /// Claims per client address per hour (each may poll the store while it waits). Behind a proxy
+    /// without `trust_proxy` every buyer is one client: raise it, or better, set `trust_proxy`.
+    public var claimsPerClient = 60
     /// Take the client address for rate limits from `X-Forwarded-For`: the last entry, which is the
     /// address your proxy saw. Turn it on only when every request reaches lecternd through a proxy you
     /// run that appends that header (nginx: `proxy_add_x_forwarded_for`); otherwise a client can name
@@ -38,6 +41,7 @@ public struct DaemonSettings: Sendable {
         ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
         ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
         ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
+        ("claims_per_client", 1...100_000, \.claimsPerClient),
         ("resend_per_address", 1...10_000, \.resendPerAddress),
         ("resend_per_client", 1...10_000, \.resendPerClient),
         ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),

@@ -6,7 +6,7 @@
 enum YAMLInteger {
     static func parse(_ text: String) -> Int? {
         let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
-        guard !digits.isEmpty, digits.utf8.count <= 19, digits.utf8.allSatisfy({ (48...57).contains($0) }) else {
+        guard digits.utf8.count <= 19, digits.isASCIIDigits else {
             return nil
         }
         return Int(text)

@@ -135,7 +135,9 @@ public struct Gate: Sendable {
               let grant = try GrantRecord.load(id: grantID, from: store) else {
             return .notice(pages.invalidLink(course: target))
         }
-        guard let fallback = target ?? catalog.first(where: { $0.products.contains(slug) }) else {
+        // A token for something else says nothing about this id either: same answer as a bad token.
+        guard target != nil || claims.aud == slug,
+              let fallback = target ?? catalog.first(where: { $0.products.contains(slug) }) else {
             return .notice(pages.invalidLink(course: nil))
         }
         // The courses this link opens: covered by the token's audience and by the grant's product.

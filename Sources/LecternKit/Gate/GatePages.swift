@@ -130,8 +130,7 @@ public struct GatePages: Sendable {
 
     /// "5 December 2026" (UTC).
     static func day(_ date: Date) -> String {
-        let clamped = min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound))
-        var seconds = time_t(clamped.rounded(.down))
+        var seconds = time_t(date.secondsInCalendarRange.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"

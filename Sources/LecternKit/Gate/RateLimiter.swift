@@ -38,15 +38,6 @@ public final class RateLimiter: Sendable {
 
     /// Whether `key` may act now, spending one token if so.
     public func take(_ key: String, now: Date = Date()) -> Decision {
-        check(key, spend: true, now: now)
-    }
-
-    /// Whether `key` could act now, spending nothing: to check several limits before spending any.
-    public func peek(_ key: String, now: Date = Date()) -> Decision {
-        check(key, spend: false, now: now)
-    }
-
-    private func check(_ key: String, spend: Bool, now: Date) -> Decision {
         let rate = Double(limit) / period
         return state.withLock { state in
             if state.buckets[key] == nil, state.buckets.count >= capacity {
@@ -61,14 +52,9 @@ public final class RateLimiter: Sendable {
             var bucket = state.buckets[key] ?? Bucket(tokens: Double(limit), updated: now)
             bucket.tokens = min(Double(limit), bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
             bucket.updated = now
-            guard bucket.tokens >= 1 else {
-                if spend { state.buckets[key] = bucket }
-                return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up)))
-            }
-            if spend {
-                bucket.tokens -= 1
-                state.buckets[key] = bucket
-            }
+            defer { state.buckets[key] = bucket }
+            guard bucket.tokens >= 1 else { return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up))) }
+            bucket.tokens -= 1
             return .allowed
         }
     }

@@ -2,12 +2,14 @@
 /// carried as this type afterwards, so nothing downstream — curl's config, a mail header, the
 /// database — ever sees a string that was not checked.
 ///
-/// Accepted: `local@domain` where the local part is a dot-atom (RFC 5322 `atext`, plus UTF-8 as
-/// RFC 6531 allows for international addresses such as `张伟@例子.中国`) and the domain is
-/// dot-separated labels of letters, digits and hyphens (any script). Refused: quoted local parts,
-/// comments, IP literals, whitespace, control characters and the characters that mean something to
-/// a config file or a header (`"`, `\`, `<`, `>`, `,`, `;`, `:`, `(`, `)`, `[`, `]`). Real checkouts
-/// never produce the refused forms; an injection always needs one of them.
+/// Accepted: `local@domain`. The local part is RFC 5322 `atext` and dots, anywhere: some Japanese
+/// carriers issued addresses such as `taro..yamada.@docomo.ne.jp` that payment providers accept, so a
+/// strict dot-atom would refuse a real buyer. UTF-8 letters, marks and digits are allowed as RFC 6531
+/// allows (`张伟@例子.中国`), with the zero-width joiner and non-joiner that Persian and Indic names
+/// need. The domain is dot-separated labels of letters, digits and hyphens, in any script.
+/// Refused: quoted local parts, comments, IP literals, whitespace, control and other format
+/// characters (bidi overrides only deceive), and `"`, `\`, `<`, `>`, `,`, `;`, `:`, `(`, `)`, `[`, `]`,
+/// which mean something to a config file or a header. An injection always needs one of those.
 public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// Normalized: trimmed and lower-cased, as the store keys buyers.
     public let value: String
@@ -22,7 +24,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         guard halves.count == 2 else { return nil }
         let local = halves[0]
         let domain = halves[1]
-        guard !local.isEmpty, local.utf8.count <= Self.maximumLocalLength, Self.isDotAtom(local),
+        guard !local.isEmpty, local.utf8.count <= Self.maximumLocalLength,
+            local.unicodeScalars.allSatisfy(Self.isLocalPartScalar), local.contains(where: { $0 != "." }),
             Self.isDomain(domain)
         else { return nil }
         value = normalized
@@ -30,19 +33,14 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { value }
 
-    /// RFC 5322 atext outside ASCII letters and digits.
-    private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~".unicodeScalars)
+    /// RFC 5322 atext outside ASCII letters and digits, and the dot.
+    private static let atextSymbols = Set("!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
 
-    private static func isDotAtom(_ text: Substring) -> Bool {
-        text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { atom in
-            !atom.isEmpty
-                && atom.unicodeScalars.allSatisfy { scalar in
-                    scalar.isASCII
-                        ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                            || atextSymbols.contains(scalar))
-                        : isPrintableNonASCII(scalar)
-                }
+    private static func isLocalPartScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || atextSymbols.contains(scalar)
         }
+        return isPrintableNonASCII(scalar) || scalar == "\u{200C}" || scalar == "\u{200D}"
     }
 
     private static func isDomain(_ text: Substring) -> Bool {
@@ -59,7 +57,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Letters, marks and digits of any script; never spaces, separators, controls or format characters
-    /// (a zero-width or bidi control in an address only ever serves to deceive).
+    /// (the local part adds back the two joiners that names need).
     private static func isPrintableNonASCII(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,

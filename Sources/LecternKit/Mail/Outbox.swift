@@ -47,6 +47,17 @@ public enum Outbox {
         }
     }
 
+    /// Gives up on a message that can never be delivered (a recipient stored before addresses were
+    /// checked): no more attempts, and its body, which holds a signed link, is emptied. It stays in the
+    /// outbox with its reason, for the operator.
+    public static func abandon(_ message: Message, error: String, in store: Store) throws {
+        try store.write { db in
+            try db.executeCached(sql: """
+                UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z' WHERE id = ?
+                """, arguments: [error, message.id])
+        }
+    }
+
     public static func depth(in store: Store) throws -> Int {
         try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") ?? 0 }
     }

@@ -18,12 +18,14 @@ public struct OutboxSender: Sendable {
     public func sendDue(now: Date = Date()) async throws -> Int {
         var sent = 0
         for message in try Outbox.due(in: store, now: now) {
+            // Rows written before addresses were checked at ingestion may hold anything: such a row is
+            // given up, with its reason, and never reaches a transport.
+            guard let recipient = EmailAddress(message.recipient) else {
+                try Outbox.abandon(message, error: "the recipient is not a deliverable e-mail address", in: store)
+                logger.warning("e-mail abandoned: undeliverable recipient", metadata: ["outbox_id": "\(message.id)"])
+                continue
+            }
             do {
-                // Rows written before addresses were checked at ingestion may hold anything: such a
-                // row fails here, with its reason, and never reaches a transport.
-                guard let recipient = EmailAddress(message.recipient) else {
-                    throw LecternError(.mail, "the outbox recipient is not a deliverable e-mail address")
-                }
                 try await transport.send(to: recipient, subject: message.subject, body: message.body)
                 try Outbox.markSent(message.id, in: store, now: now)
                 sent += 1

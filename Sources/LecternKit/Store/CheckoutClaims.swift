@@ -24,31 +24,29 @@ public struct CheckoutClaims: Sendable {
         self.window = window
     }
 
-    /// Marks the order claimed in the same transaction that reads it, so two simultaneous claims for
-    /// one session cannot both succeed.
+    /// Reads first (a claim waiting for its webhook polls this several times a second, and must not
+    /// take the writer from the webhooks each time); only a claimable order is then marked claimed,
+    /// by a conditional UPDATE, so two simultaneous claims for one session cannot both succeed.
     public func claim(stripeSession session: String, now: Date = Date()) throws -> Result {
-        try store.write { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
-                      g.id AS grant_id, g.product, g.revoked_at
-                    FROM orders o LEFT JOIN grants g ON g.order_id = o.id
-                    WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
-                    """, arguments: [session])
-            guard let row else { return .notRecorded }
-            let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
-            guard (row["status"] as String?) == "paid", (row["claimed_at"] as String?) == nil,
-                (row["revoked_at"] as String?) == nil, let grant: Int64 = row["grant_id"],
-                let product: String = row["product"],
-                now.timeIntervalSince(created) <= window
-            else {
-                return .refused
-            }
-            try db.execute(
-                sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
-                arguments: [Store.timestamp(now), row["order_id"] as Int64?])
-            return db.changesCount == 1 ? .granted(grant: grant, product: product) : .refused
+        let row = try store.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
+                       g.id AS grant_id, g.product, g.revoked_at
+                FROM orders o LEFT JOIN grants g ON g.order_id = o.id
+                WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
+                """, arguments: [session])
         }
+        guard let row else { return .notRecorded }
+        let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
+        guard (row["status"] as String?) == "paid", (row["claimed_at"] as String?) == nil,
+            (row["revoked_at"] as String?) == nil, let order: Int64 = row["order_id"], let grant: Int64 = row["grant_id"],
+            let product: String = row["product"], now.timeIntervalSince(created) <= window
+        else { return .refused }
+        let claimed = try store.write { db in
+            try db.execute(sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
+                           arguments: [Store.timestamp(now), order])
+            return db.changesCount == 1
+        }
+        return claimed ? .granted(grant: grant, product: product) : .refused
     }
 }

@@ -149,8 +149,12 @@ public final class Store: Sendable {
             CREATE INDEX webhook_events_by_received ON webhook_events (received_at);
             UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
             """)
+            // 40 random bits each; drawn again on the rare repeat, so the unique index below cannot fail.
+            var taken = Set<String>()
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM orders") {
-                try db.execute(sql: "UPDATE orders SET number = ? WHERE id = ?", arguments: [OrderNumber.random(), id])
+                var number = OrderNumber.random()
+                while !taken.insert(number).inserted { number = OrderNumber.random() }
+                try db.execute(sql: "UPDATE orders SET number = ? WHERE id = ?", arguments: [number, id])
             }
             try db.execute(sql: "CREATE UNIQUE INDEX orders_by_number ON orders (number)")
         }
@@ -163,8 +167,7 @@ public final class Store: Sendable {
     static func timestamp(_ date: Date) -> String {
         // Clamped to years 1970–9999: a date computed from input (a drip delay, a provider's time)
         // must not overflow the conversion below.
-        let clamped = min(max(date.timeIntervalSince1970, 0), Double(TokenVerifier.validTimes.upperBound))
-        let millis = Int64((clamped * 1000).rounded(.down))
+        let millis = Int64((date.secondsInCalendarRange * 1000).rounded(.down))
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)

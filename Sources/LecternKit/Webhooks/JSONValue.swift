@@ -109,9 +109,7 @@ enum JSONValue {
             guard number.isFinite, number == number.rounded(), abs(number) <= 9_007_199_254_740_992 else { return nil }
             return Int(number)
         case .string(let text):
-            guard !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ (48...57).contains($0) }) else {
-                return nil
-            }
+            guard text.utf8.count <= 19, text.isASCIIDigits else { return nil }
             return Int(text)
         default: return nil
         }
