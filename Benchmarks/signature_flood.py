@@ -5,9 +5,11 @@ candidate cap). Reads the daemon's own CPU time from /proc, so the client's shar
 
 usage: Benchmarks/signature_flood.py [--requests 40] [--bin DIR]   (DIR: a release build, default this one's)
 """
-import argparse, http.client, os, shutil, subprocess, tempfile, time
+import argparse, http.client, os, shutil, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402  (the test peers' folder: one way to make a site for a live daemon)
 
 
 def main():
@@ -20,12 +22,7 @@ def main():
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                                 capture_output=True, text=True).stdout.strip()
-    site = tempfile.mkdtemp(prefix="lectern-flood-")
-    for item in ("content", "site-template", "lectern.toml"):
-        src = os.path.join(ROOT, item)
-        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, item))
-    subprocess.run([f"{bindir}/lectern", "keys", "generate", "--root", site], check=True, capture_output=True)
-    subprocess.run([f"{bindir}/lectern", "build", "--quiet", "--root", site], check=True, capture_output=True)
+    site = example_site.make(bindir, prefix="lectern-flood-")
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET="whsec_flood")
     daemon = subprocess.Popen([f"{bindir}/lecternd", "--config", f"{site}/lectern.toml", "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)

@@ -6,11 +6,13 @@ pass. Exits 1 with the reason if not.
 
 usage: crash_safety.py --bin DIR [--events 300] [--rounds 6] [--senders 4] [--seed 7]
 """
-import argparse, http.client, json, os, queue, random, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import argparse, http.client, json, os, queue, random, shutil, signal, socket, sqlite3, subprocess, sys, threading, time
 
 import stripe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402
 SECRET = "whsec_crash_safety"
 
 
@@ -54,15 +56,7 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
-    site = tempfile.mkdtemp(prefix="lectern-crash-")
-    for item in ("content", "site-template", "lectern.toml"):
-        src = os.path.join(ROOT, item)
-        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, item))
-    with open(os.path.join(site, "lectern.toml"), "a") as f:
-        f.write('\n[mail]\ntransport = "file"\n')
-    lectern = os.path.join(args.bin, "lectern")
-    subprocess.run([lectern, "keys", "generate", "--root", site], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([lectern, "build", "--quiet", "--root", site], check=True)
+    site = example_site.make(args.bin, prefix="lectern-crash-")
     daemon = Daemon(os.path.join(args.bin, "lecternd"), site, free_port())
     daemon.start()
 

@@ -6,7 +6,7 @@ HTTP level. hypothesis builds the requests from --seed, so a run is repeatable (
 
 usage: daemon_fuzz.py --bin DIR [--seed 1] [--examples 12000] [--seconds 70] [--jobs 12]
 """
-import argparse, atexit, base64, collections, hashlib, hmac, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, atexit, base64, collections, hashlib, hmac, os, re, shutil, signal, socket, subprocess, sys, time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 try:
@@ -15,6 +15,8 @@ except ImportError:
     sys.exit("daemon fuzz needs hypothesis: python3 -m pip install hypothesis")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402
 STRIPE_SECRET, STANDARD_KEY, LEMON_SECRET, METRICS_TOKEN = "whsec_fuzz_stripe", bytes(range(32)), "fuzz-lemon", "5a" * 32
 PROVIDERS = ("stripe", "standard", "lemonsqueezy")
 BIG = ["-9223372036854775808", "9223372036854775807", "9223372036854775808", "99999999999999999999", "18446744073709556516",
@@ -268,15 +270,8 @@ def main():
     args = ap.parse_args()
     started = time.time()
 
-    site = tempfile.mkdtemp(prefix="lectern-fuzz-")
-    for item in ("content", "site-template", "lectern.toml"):  # as crash_safety.py does
-        src = os.path.join(ROOT, item)
-        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, item))
-    with open(os.path.join(site, "lectern.toml"), "a") as f:
-        f.write('\n[mail]\ntransport = "file"\n')
+    site = example_site.make(args.bin, prefix="lectern-fuzz-")
     lectern = os.path.join(args.bin, "lectern")
-    subprocess.run([lectern, "keys", "generate", "--root", site], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([lectern, "build", "--quiet", "--root", site], check=True)
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LECTERN_LEMONSQUEEZY_SECRET=LEMON_SECRET,
                LECTERN_STANDARD_WEBHOOK_SECRET="whsec_" + base64.b64encode(STANDARD_KEY).decode(), LECTERN_METRICS_TOKEN=METRICS_TOKEN,
                LOG_LEVEL="error")
