@@ -42,7 +42,8 @@ struct AccessRoutes: Sendable {
                 switch try claims.claim(stripeSession: session) {
                 case .granted(let grant, let product):
                     let signIn = gate.claimSignIn(grant: grant, product: product)
-                    return .signIn(signIn, secureCookies: secureCookies) ?? .html(Self.checkEmailPage, status: .accepted)
+                    return .signIn(signIn, secureCookies: secureCookies)
+                        ?? .html(Self.checkEmailPage, status: .accepted)
                 case .refused:
                     return .html(Self.checkEmailPage, status: .accepted)
                 case .notRecorded:

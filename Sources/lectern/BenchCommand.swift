@@ -24,7 +24,8 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Seconds per measurement.") var seconds: Double = 2
 
         func run() throws {
-            print(String(format: "Stripe checkout event parsed: %.0f/s", try WebhookParseBenchmark.run(seconds: seconds)))
+            let rate = try WebhookParseBenchmark.run(seconds: seconds)
+            print(String(format: "Stripe checkout event parsed: %.0f/s", rate))
         }
     }
 

@@ -7,7 +7,8 @@ public enum WebhookParseBenchmark {
     public static func run(seconds: Double) throws -> Double {
         let session: [String: Any] = [
             "id": "cs_test_a1b2c3", "object": "checkout.session", "payment_status": "paid", "amount_total": 4900,
-            "amount_subtotal": 4900, "currency": "usd", "payment_intent": "pi_123", "mode": "payment", "livemode": false,
+            "amount_subtotal": 4900, "currency": "usd", "payment_intent": "pi_123", "mode": "payment",
+            "livemode": false,
             "status": "complete", "metadata": ["course": "practical-sqlite"], "client_reference_id": NSNull(),
             "created": 1_800_000_000, "expires_at": 1_800_086_400, "payment_method_types": ["card"],
             "customer_details": [

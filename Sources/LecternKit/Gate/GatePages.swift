@@ -18,9 +18,10 @@ public struct GatePages: Sendable {
     /// that would tell a stranger whether that id exists.
     public func expired(course: BuildManifest.CourseEntry?) -> GateNotice {
         let what = course.map { "Links to <strong>\(escape($0.title))</strong>" } ?? "Access links"
-        let problem = HTTPProblem(status: 401, code: "link-expired", title: "Your link has expired",
-                                  detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
-                                  extensions: resendExtensions(course))
+        let problem = HTTPProblem(
+            status: 401, code: "link-expired", title: "Your link has expired",
+            detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
+            extensions: resendExtensions(course))
         return notice(problem,
                       body: "<p>\(what) work for a limited time, and this one has run out. "
                           + "Enter the e-mail address you bought with and we will send you a fresh one.</p>"
@@ -29,9 +30,10 @@ public struct GatePages: Sendable {
 
     public func invalidLink(course: BuildManifest.CourseEntry?) -> GateNotice {
         let what = course.map { "This link to <strong>\(escape($0.title))</strong>" } ?? "This link"
-        let problem = HTTPProblem(status: 401, code: "invalid-link", title: "This link does not work",
-                                  detail: "the access token is damaged, was not issued by this site, or its key was retired",
-                                  extensions: resendExtensions(course))
+        let problem = HTTPProblem(
+            status: 401, code: "invalid-link", title: "This link does not work",
+            detail: "the access token is damaged, was not issued by this site, or its key was retired",
+            extensions: resendExtensions(course))
         return notice(problem,
                       body: "<p>\(what) is incomplete or no longer valid. Links sometimes break when an e-mail program "
                           + "wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
