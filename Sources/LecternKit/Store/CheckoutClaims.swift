@@ -40,7 +40,8 @@ public struct CheckoutClaims: Sendable {
         let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
         guard (row["status"] as String?) == "paid", (row["claimed_at"] as String?) == nil,
             (row["revoked_at"] as String?) == nil, let order: Int64 = row["order_id"],
-            let grant: Int64 = row["grant_id"], let product: String = row["product"], now.timeIntervalSince(created) <= window
+            let grant: Int64 = row["grant_id"], let product: String = row["product"],
+            now.timeIntervalSince(created) <= window
         else { return .refused }
         let claimed = try store.write { db in
             try db.execute(sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
