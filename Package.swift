@@ -84,6 +84,8 @@ let package = Package(
 // The libFuzzer harness exists only for `scripts/fuzz` (LECTERN_FUZZ=1): it has no `main` of its own
 // (libFuzzer provides it), so it cannot be part of an ordinary build.
 if ProcessInfo.processInfo.environment["LECTERN_FUZZ"] == "1" {
-    package.targets.append(.executableTarget(name: "LecternFuzz", dependencies: ["LecternKit"],
-                                             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.targets.append(
+        .executableTarget(
+            name: "LecternFuzz", dependencies: ["LecternKit"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
 }

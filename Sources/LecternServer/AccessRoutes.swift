@@ -28,7 +28,8 @@ struct AccessRoutes: Sendable {
         // directly (no token in any URL); every later or late claim gets "check your e-mail".
         router.get("/access/claim") { request, context -> Response in
             guard let session = request.uri.queryParameters["session_id"].map(String.init), !session.isEmpty,
-                  session.utf8.count <= 255 else {
+                session.utf8.count <= 255
+            else {
                 throw HTTPProblem.malformed("`session_id` is required")
             }
             // Past its limit a client is not refused: it is told what every late claim is told, that
@@ -58,12 +59,14 @@ struct AccessRoutes: Sendable {
         router.get("/metrics") { request, _ -> Response in
             // Sales counts are business data: off unless LECTERN_METRICS_TOKEN is set, then bearer-token only.
             guard metricsAccess.isEnabled else {
-                throw HTTPProblem(status: 404, code: "not-found", title: "Page not found",
-                                  detail: "no page at /metrics")
+                throw HTTPProblem(
+                    status: 404, code: "not-found", title: "Page not found",
+                    detail: "no page at /metrics")
             }
             guard metricsAccess.allows(authorization: request.headers[.authorization]) else {
-                throw HTTPProblem(status: 401, code: "unauthorized", title: "Unauthorized",
-                                  detail: "send `Authorization: Bearer <\(MetricsAccess.environmentVariable)>`")
+                throw HTTPProblem(
+                    status: 401, code: "unauthorized", title: "Unauthorized",
+                    detail: "send `Authorization: Bearer <\(MetricsAccess.environmentVariable)>`")
             }
             let depth = try? Outbox.depth(in: store)
             var headers = HTTPFields()
@@ -107,16 +110,17 @@ struct AccessRoutes: Sendable {
                 return .notice(pages.tooManyRequests(retryAfter: seconds), for: request)
             }
         }
-        let queries = CreatorQueries(store: store), links = self.links
+        let queries = CreatorQueries(store: store)
+        let links = self.links
         Task.detached { _ = try? queries.resend(email: email, links: links) }
         return .notice(pages.resendAccepted(), for: request)
     }
 
     static let checkEmailPage = """
-    <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Check your e-mail</title><link rel="stylesheet" href="/style.css"></head><body><main id="main">
-    <h1>Thank you — check your e-mail</h1>
-    <p>Your payment is being confirmed. Your personal link to the course is on its way to the address you used at checkout;
-    it usually arrives within a minute. You can reload this page to try again.</p></main></body></html>
-    """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Check your e-mail</title><link rel="stylesheet" href="/style.css"></head><body><main id="main">
+        <h1>Thank you — check your e-mail</h1>
+        <p>Your payment is being confirmed. Your personal link to the course is on its way to the address you used at checkout;
+        it usually arrives within a minute. You can reload this page to try again.</p></main></body></html>
+        """
 }

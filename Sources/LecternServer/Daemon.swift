@@ -27,8 +27,10 @@ public struct Daemon: Sendable {
     let store: Store
     let application: Application<RouterResponder<LecternRequestContext>>
 
-    public init(options: Options, environment: [String: String] = ProcessInfo.processInfo.environment,
-                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+    public init(
+        options: Options, environment: [String: String] = ProcessInfo.processInfo.environment,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
         var logger = Logger(label: "lecternd")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         config = try SiteConfig.load(root: options.root)
@@ -36,30 +38,37 @@ public struct Daemon: Sendable {
 
         let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)
-        let links = AccessLinks(signer: try TokenSigner(keys: keys), baseURL: config.baseURL,
-                                lifetime: config.tokens.lifetime, siteTitle: config.title)
+        let links = AccessLinks(
+            signer: try TokenSigner(keys: keys), baseURL: config.baseURL,
+            lifetime: config.tokens.lifetime, siteTitle: config.title)
         let processor = WebhookProcessor(store: store, prices: { bundle.manifest.price(of: $0) }, links: links)
         let secret = try keys.watermarkSecret()
         let pages = GatePages(siteTitle: config.title)
-        let gate = Gate(bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys), cookies: AccessCookie(secret: secret),
-                        watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
-                        accessLifetime: config.tokens.lifetime)
+        let gate = Gate(
+            bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys),
+            cookies: AccessCookie(secret: secret),
+            watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
+            accessLifetime: config.tokens.lifetime)
         let metrics = RequestMetrics()
 
         let router = Router(context: LecternRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
-        WebhookRoutes(processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
-                      logger: logger, metrics: metrics).register(on: router)
+        WebhookRoutes(
+            processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
+            logger: logger, metrics: metrics
+        ).register(on: router)
         let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
-        AccessRoutes(store: store, links: links, keys: keys, gate: gate,
-                     claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
-                     claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
-                     perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
-                     perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
-                     claimsPerClient: RateLimiter(limit: config.daemon.claimsPerClient, per: 3_600),
-                     trustProxy: config.daemon.trustProxy, secureCookies: secureCookies, metrics: metrics,
-                     metricsAccess: try MetricsAccess(environment: environment)).register(on: router)
+        AccessRoutes(
+            store: store, links: links, keys: keys, gate: gate,
+            claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
+            claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
+            perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
+            perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
+            claimsPerClient: RateLimiter(limit: config.daemon.claimsPerClient, per: 3_600),
+            trustProxy: config.daemon.trustProxy, secureCookies: secureCookies, metrics: metrics,
+            metricsAccess: try MetricsAccess(environment: environment)
+        ).register(on: router)
         let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)
         GateRoutes(gate: gate, publicSite: publicSite, secureCookies: secureCookies).register(on: router)
         publicSite.register(on: router)
@@ -70,15 +79,21 @@ public struct Daemon: Sendable {
         let port = options.port ?? config.daemon.port
         application = Application(
             router: router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: headTimeout, bodyTimeout: bodyTimeout)],
-                idleTimeout: .seconds(60))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestDeadlineHandler(headTimeout: headTimeout, bodyTimeout: bodyTimeout)
+                    ],
+                    idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
             services: [
-                OutboxService(sender: OutboxSender(store: store, transport: Self.mailTransport(config, environment),
-                                                   logger: logger)),
-                RetentionService(store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),
-                                 logger: logger),
+                OutboxService(
+                    sender: OutboxSender(
+                        store: store, transport: Self.mailTransport(config, environment),
+                        logger: logger)),
+                RetentionService(
+                    store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),
+                    logger: logger),
             ],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
@@ -90,9 +105,10 @@ public struct Daemon: Sendable {
         case .file:
             return FileMailTransport(folder: config.url(config.mail.folder), from: config.mail.from)
         case .smtp:
-            return SMTPMailTransport(host: config.mail.smtpHost, port: config.mail.smtpPort, startTLS: config.mail.startTLS,
-                                     from: config.mail.from, user: environment["LECTERN_SMTP_USER"],
-                                     password: environment["LECTERN_SMTP_PASSWORD"])
+            return SMTPMailTransport(
+                host: config.mail.smtpHost, port: config.mail.smtpPort, startTLS: config.mail.startTLS,
+                from: config.mail.from, user: environment["LECTERN_SMTP_USER"],
+                password: environment["LECTERN_SMTP_PASSWORD"])
         }
     }
 

@@ -33,12 +33,14 @@ struct GateRoutes: Sendable {
 
     private func respond(to request: Request) throws -> Response {
         guard let path = RequestPath(request.uri.path), path.segments.count >= 2, path.segments[0] == "learn" else {
-            throw HTTPProblem(status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
+            throw HTTPProblem(
+                status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
         }
         let token = request.uri.queryParameters["token"].map(String.init)
         let cookie = AccessCookie.find(in: request.headers[.cookie])
-        let outcome = try gate.handle(slug: path.segments[1], rest: Array(path.segments.dropFirst(2)), isFolder: path.isFolder,
-                                      token: token, cookie: cookie)
+        let outcome = try gate.handle(
+            slug: path.segments[1], rest: Array(path.segments.dropFirst(2)), isFolder: path.isFolder,
+            token: token, cookie: cookie)
         switch outcome {
         case .signIn:
             return .signIn(outcome, secureCookies: secureCookies) ?? publicSite.notFound(request)
@@ -47,8 +49,9 @@ struct GateRoutes: Sendable {
             return paid(html, type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)
 
         case .asset(let file, let refresh):
-            return paid(file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),
-                        refresh: refresh, request: request)
+            return paid(
+                file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),
+                refresh: refresh, request: request)
 
         case .redirect(let location):
             var headers = HTTPFields()
@@ -58,9 +61,10 @@ struct GateRoutes: Sendable {
 
         case .noAccess(let course):
             if request.prefersJSON {
-                throw HTTPProblem(status: 401, code: "no-access", title: "Sign-in needed",
-                                  detail: "open the link from your purchase e-mail, or buy the course",
-                                  extensions: ["buy_url": course.buyLink, "course_url": "/courses/\(course.slug)/"])
+                throw HTTPProblem(
+                    status: 401, code: "no-access", title: "Sign-in needed",
+                    detail: "open the link from your purchase e-mail, or buy the course",
+                    extensions: ["buy_url": course.buyLink, "course_url": "/courses/\(course.slug)/"])
             }
             var headers = HTTPFields()
             headers[.location] = "/courses/\(course.slug)/"
@@ -76,7 +80,9 @@ struct GateRoutes: Sendable {
     }
 
     /// A paid response: the buyer's own copy, so no shared cache may keep it and no browser may store it.
-    private func paid(_ bytes: [UInt8], type: String, compressible: Bool, refresh: Gate.IssuedCookie?, request: Request) -> Response {
+    private func paid(
+        _ bytes: [UInt8], type: String, compressible: Bool, refresh: Gate.IssuedCookie?, request: Request
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         headers[.cacheControl] = "private, no-store"
@@ -88,7 +94,9 @@ struct GateRoutes: Sendable {
         if compressible {
             headers[.vary] = "Accept-Encoding"
             // Level 1: a buyer's page is compressed per request, so speed matters more than the last few percent.
-            if Gzip.accepted(by: request.headers[.acceptEncoding]), bytes.count >= 256, let gzipped = Gzip.compress(bytes, level: 1) {
+            if Gzip.accepted(by: request.headers[.acceptEncoding]), bytes.count >= 256,
+                let gzipped = Gzip.compress(bytes, level: 1)
+            {
                 body = gzipped
                 headers[.contentEncoding] = "gzip"
             }

@@ -1,5 +1,5 @@
-import LecternKit
 import Hummingbird
+import LecternKit
 import NIOCore
 
 /// The request context of every route: Hummingbird's core storage plus the client's address, which
@@ -15,7 +15,8 @@ struct LecternRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The key a client is rate-limited under (see `ClientAddress`).
     func clientAddress(_ request: Request, trustProxy: Bool) -> String {
-        ClientAddress.key(forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
-                          trustProxy: trustProxy)
+        ClientAddress.key(
+            forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
+            trustProxy: trustProxy)
     }
 }

@@ -14,6 +14,7 @@ struct OutboxService: Service {
                 do { try await sender.sendDue() } catch { sender.logger.error("outbox pass failed: \(error)") }
                 try? await Task.sleep(for: .seconds(1))
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 }

@@ -59,8 +59,9 @@ extension Response {
             // Problem documents are for failures; an accepted request answers with plain JSON.
             headers[.contentType] = notice.problem.statusCode >= 400 ? "application/problem+json" : "application/json"
             headers[.cacheControl] = "no-store"
-            response = Response(status: .init(code: notice.problem.statusCode), headers: headers,
-                                body: .init(byteBuffer: ByteBuffer(bytes: notice.problem.json())))
+            response = Response(
+                status: .init(code: notice.problem.statusCode), headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: notice.problem.json())))
         } else {
             response = .html(notice.html, status: .init(code: notice.problem.statusCode))
         }
@@ -73,6 +74,7 @@ extension Request {
     /// `Accept` names JSON (or problem JSON) and not HTML: an API client, not a browser.
     var prefersJSON: Bool {
         let accept = headers[.accept]?.lowercased() ?? ""
-        return (accept.contains("application/json") || accept.contains("application/problem+json")) && !accept.contains("text/html")
+        return (accept.contains("application/json") || accept.contains("application/problem+json"))
+            && !accept.contains("text/html")
     }
 }

@@ -17,7 +17,8 @@ struct PublicSiteRoutes: Sendable {
 
     private func respond(to request: Request) throws -> Response {
         guard let path = RequestPath(request.uri.path) else {
-            throw HTTPProblem(status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
+            throw HTTPProblem(
+                status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
         }
         switch files.lookup(path) {
         case .file(let file):
@@ -32,7 +33,9 @@ struct PublicSiteRoutes: Sendable {
     }
 
     func notFound(_ request: Request) -> Response {
-        if !request.prefersJSON, case .file(let page) = files.lookup(RequestPath(segments: ["404.html"], isFolder: false)) {
+        if !request.prefersJSON,
+            case .file(let page) = files.lookup(RequestPath(segments: ["404.html"], isFolder: false))
+        {
             var headers = HTTPFields()
             headers[.contentType] = page.contentType
             headers[.cacheControl] = "no-store"
@@ -57,13 +60,16 @@ struct PublicSiteRoutes: Sendable {
         }
         headers[.contentType] = file.contentType
         if gzip { headers[.contentEncoding] = "gzip" }
-        return Self.response(.ok, headers: headers, body: gzip ? file.gzipped ?? file.bytes : file.bytes, request: request)
+        return Self.response(
+            .ok, headers: headers, body: gzip ? file.gzipped ?? file.bytes : file.bytes, request: request)
     }
 
     /// RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since; ETags compare weakly for GET/HEAD.
     static func notModified(_ request: Request, etag: String, lastModified: Date) -> Bool {
         if let match = request.headers[.ifNoneMatch] {
-            let bare = { (tag: Substring) in tag.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
+            let bare = { (tag: Substring) in
+                tag.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
+            }
             return match.split(separator: ",").contains { bare($0) == etag || bare($0) == "*" }
         }
         if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
@@ -73,7 +79,9 @@ struct PublicSiteRoutes: Sendable {
     }
 
     /// The response with its body, or for HEAD the same headers (Content-Length included) and no body.
-    static func response(_ status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8], request: Request) -> Response {
+    static func response(
+        _ status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8], request: Request
+    ) -> Response {
         var headers = headers
         if request.method == .head {
             headers[.contentLength] = String(body.count)

@@ -8,7 +8,11 @@ import LecternKit
 final class RequestMetrics: Sendable {
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
-    private struct Histogram { var counts = [Int](repeating: 0, count: RequestMetrics.buckets.count); var sum = 0.0; var count = 0 }
+    private struct Histogram {
+        var counts = [Int](repeating: 0, count: RequestMetrics.buckets.count)
+        var sum = 0.0
+        var count = 0
+    }
     private struct State {
         var requests: [String: [Int: Int]] = [:]
         var latency: [String: Histogram] = [:]
@@ -34,36 +38,43 @@ final class RequestMetrics: Sendable {
 
     func render(outboxDepth: Int?) -> String {
         let snapshot = state.withLock { $0 }
-        var out = "# HELP lectern_http_requests_total HTTP requests by route and status.\n# TYPE lectern_http_requests_total counter\n"
+        var out =
+            "# HELP lectern_http_requests_total HTTP requests by route and status.\n# TYPE lectern_http_requests_total counter\n"
         for (route, statuses) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
             for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {
                 out += "lectern_http_requests_total{route=\"\(Self.label(route))\",status=\"\(status)\"} \(count)\n"
             }
         }
-        out += "# HELP lectern_http_request_duration_seconds Time to answer, by route.\n# TYPE lectern_http_request_duration_seconds histogram\n"
+        out +=
+            "# HELP lectern_http_request_duration_seconds Time to answer, by route.\n# TYPE lectern_http_request_duration_seconds histogram\n"
         for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
             let name = Self.label(route)
             for (index, bound) in Self.buckets.enumerated() {
-                out += "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"\(bound)\"} \(histogram.counts[index])\n"
+                out +=
+                    "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"\(bound)\"} \(histogram.counts[index])\n"
             }
             out += "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"+Inf\"} \(histogram.count)\n"
             out += "lectern_http_request_duration_seconds_sum{route=\"\(name)\"} \(histogram.sum)\n"
             out += "lectern_http_request_duration_seconds_count{route=\"\(name)\"} \(histogram.count)\n"
         }
-        out += "# HELP lectern_webhook_events_total Webhook events by provider and result.\n# TYPE lectern_webhook_events_total counter\n"
+        out +=
+            "# HELP lectern_webhook_events_total Webhook events by provider and result.\n# TYPE lectern_webhook_events_total counter\n"
         for (provider, results) in snapshot.webhooks.sorted(by: { $0.key < $1.key }) {
             for (result, count) in results.sorted(by: { $0.key < $1.key }) {
-                out += "lectern_webhook_events_total{provider=\"\(Self.label(provider))\",result=\"\(Self.label(result))\"} \(count)\n"
+                out +=
+                    "lectern_webhook_events_total{provider=\"\(Self.label(provider))\",result=\"\(Self.label(result))\"} \(count)\n"
             }
         }
         if let outboxDepth {
-            out += "# HELP lectern_outbox_depth E-mails waiting to be sent.\n# TYPE lectern_outbox_depth gauge\nlectern_outbox_depth \(outboxDepth)\n"
+            out +=
+                "# HELP lectern_outbox_depth E-mails waiting to be sent.\n# TYPE lectern_outbox_depth gauge\nlectern_outbox_depth \(outboxDepth)\n"
         }
         return out
     }
 
     private static func label(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 
@@ -73,15 +84,20 @@ struct MetricsMiddleware: RouterMiddleware {
     typealias Context = LecternRequestContext
     let metrics: RequestMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            metrics.record(route: context.endpointPath ?? "unmatched", status: response.status.code, seconds: Self.seconds(since: start))
+            metrics.record(
+                route: context.endpointPath ?? "unmatched", status: response.status.code,
+                seconds: Self.seconds(since: start))
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.record(route: context.endpointPath ?? "unmatched", status: status, seconds: Self.seconds(since: start))
+            metrics.record(
+                route: context.endpointPath ?? "unmatched", status: status, seconds: Self.seconds(since: start))
             throw error
         }
     }
@@ -98,11 +114,14 @@ struct HeaderLimitMiddleware: RouterMiddleware {
     typealias Context = LecternRequestContext
     let limit: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let size = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
         guard size <= limit else {
-            throw HTTPProblem(status: 431, code: "headers-too-large", title: "Request header fields too large",
-                              detail: "the request's headers total \(size) bytes; the limit is \(limit)")
+            throw HTTPProblem(
+                status: 431, code: "headers-too-large", title: "Request header fields too large",
+                detail: "the request's headers total \(size) bytes; the limit is \(limit)")
         }
         return try await next(request, context)
     }

@@ -16,21 +16,24 @@ struct WebhookRoutes: Sendable {
         router.post("/webhooks/stripe") { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.stripe else { throw Self.notConfigured("LECTERN_STRIPE_WEBHOOK_SECRET") }
-            try WebhookSignatures.verifyStripe(body: body, header: request.headers[.init("Stripe-Signature")!], secret: secret)
+            try WebhookSignatures.verifyStripe(
+                body: body, header: request.headers[.init("Stripe-Signature")!], secret: secret)
             return try await self.record(try ProviderParsers.stripe(body), body: body)
         }
         router.post("/webhooks/standard") { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.standard else { throw Self.notConfigured("LECTERN_STANDARD_WEBHOOK_SECRET") }
             let id = request.headers[.init("webhook-id")!]
-            try WebhookSignatures.verifyStandard(body: body, id: id, timestamp: request.headers[.init("webhook-timestamp")!],
-                                                 signature: request.headers[.init("webhook-signature")!], secret: secret)
+            try WebhookSignatures.verifyStandard(
+                body: body, id: id, timestamp: request.headers[.init("webhook-timestamp")!],
+                signature: request.headers[.init("webhook-signature")!], secret: secret)
             return try await self.record(try ProviderParsers.standard(body, id: id ?? ""), body: body)
         }
         router.post("/webhooks/lemonsqueezy") { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.lemonSqueezy else { throw Self.notConfigured("LECTERN_LEMONSQUEEZY_SECRET") }
-            try WebhookSignatures.verifyLemonSqueezy(body: body, signature: request.headers[.init("X-Signature")!], secret: secret)
+            try WebhookSignatures.verifyLemonSqueezy(
+                body: body, signature: request.headers[.init("X-Signature")!], secret: secret)
             return try await self.record(try ProviderParsers.lemonSqueezy(body), body: body)
         }
     }
@@ -56,15 +59,20 @@ struct WebhookRoutes: Sendable {
         }
         metrics.recordWebhook(provider: event.provider.rawValue, result: result)
         // Event ids and types only: bodies hold personal data, signatures and tokens never get logged.
-        logger.info("webhook", metadata: ["provider": "\(event.provider.rawValue)", "event_id": "\(event.eventID)",
-                                          "type": "\(event.type)", "result": "\(result)"])
+        logger.info(
+            "webhook",
+            metadata: [
+                "provider": "\(event.provider.rawValue)", "event_id": "\(event.eventID)",
+                "type": "\(event.type)", "result": "\(result)",
+            ])
         return .json(["received": true, "result": result])
     }
 
     /// Providers retry on 5xx, so an unconfigured secret loses nothing once it is set.
     static func notConfigured(_ variable: String) -> HTTPProblem {
-        HTTPProblem(status: 503, code: "not-configured", title: "Provider not configured",
-                    detail: "set \(variable) in lecternd's environment")
+        HTTPProblem(
+            status: 503, code: "not-configured", title: "Provider not configured",
+            detail: "set \(variable) in lecternd's environment")
     }
 }
 
@@ -80,9 +88,12 @@ public struct WebhookSecrets: Sendable {
         self.lemonSqueezy = lemonSqueezy
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WebhookSecrets {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> WebhookSecrets {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return WebhookSecrets(stripe: value("LECTERN_STRIPE_WEBHOOK_SECRET"), standard: value("LECTERN_STANDARD_WEBHOOK_SECRET"),
-                              lemonSqueezy: value("LECTERN_LEMONSQUEEZY_SECRET"))
+        return WebhookSecrets(
+            stripe: value("LECTERN_STRIPE_WEBHOOK_SECRET"), standard: value("LECTERN_STANDARD_WEBHOOK_SECRET"),
+            lemonSqueezy: value("LECTERN_LEMONSQUEEZY_SECRET"))
     }
 }

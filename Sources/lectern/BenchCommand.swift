@@ -9,12 +9,14 @@ struct BenchCommand: ParsableCommand {
         subcommands: [Tokens.self, WebhookParse.self, Trace.self, Incremental.self, Markdown.self])
 
     struct Tokens: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Token sign and verify operations per second (one core).")
+        static let configuration = CommandConfiguration(
+            abstract: "Token sign and verify operations per second (one core).")
         @Option(help: "Seconds per measurement.") var seconds: Double = 2
 
         func run() throws {
             let result = try TokenBenchmark.run(seconds: seconds)
-            print(String(format: "EdDSA JWT sign: %.0f/s, verify: %.0f/s", result.signPerSecond, result.verifyPerSecond))
+            print(
+                String(format: "EdDSA JWT sign: %.0f/s, verify: %.0f/s", result.signPerSecond, result.verifyPerSecond))
         }
     }
 
@@ -30,7 +32,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     struct Trace: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Leak-tracing experiment on a built site's paid pages.")
+        static let configuration = CommandConfiguration(
+            abstract: "Leak-tracing experiment on a built site's paid pages.")
         @OptionGroup var site: SiteOptions
         @Option(help: "Number of buyers.") var buyers = 1_000
         @Option(help: "Excerpts per length.") var excerpts = 200
@@ -43,8 +46,10 @@ struct BenchCommand: ParsableCommand {
             var pages: [PaidPage] = []
             for course in names.sorted() {
                 let dir = paid.appendingPathComponent(course)
-                for file in ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted() where file.hasSuffix(".page") {
-                    pages.append(try PaidPage.decode(try Data(contentsOf: dir.appendingPathComponent(file)), file: file))
+                for file in ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+                where file.hasSuffix(".page") {
+                    pages.append(
+                        try PaidPage.decode(try Data(contentsOf: dir.appendingPathComponent(file)), file: file))
                 }
             }
             guard !pages.isEmpty else {
@@ -55,37 +60,48 @@ struct BenchCommand: ParsableCommand {
             print("|---|---|---|---|---|")
             for length in words.split(separator: ",").compactMap({ Int($0) }) {
                 let o = experiment.run(words: length, excerpts: excerpts)
-                print(String(format: "| %d | %d | %d (%.1f%%) | %d | %d |", o.words, o.excerpts, o.right,
-                             Double(o.right) * 100 / Double(o.excerpts), o.wrong, o.unnamed))
+                print(
+                    String(
+                        format: "| %d | %d | %d (%.1f%%) | %d | %d |", o.words, o.excerpts, o.right,
+                        Double(o.right) * 100 / Double(o.excerpts), o.wrong, o.unnamed))
             }
         }
     }
 
     struct Incremental: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "lectern serve's rebuild time after a one-lesson edit.")
+        static let configuration = CommandConfiguration(
+            abstract: "lectern serve's rebuild time after a one-lesson edit.")
         @OptionGroup var site: SiteOptions
         @Option(help: "Edits to time.") var rounds = 10
 
         func run() throws {
             let result = try IncrementalBenchmark.run(root: site.rootURL, rounds: rounds)
             let sorted = result.editSeconds.sorted()
-            print(String(format: "| %d lessons | preview full build %.2f s | one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
-                         result.lessons, result.fullBuildSeconds, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000,
-                         result.renderedPerEdit, sorted.count))
+            print(
+                String(
+                    format:
+                        "| %d lessons | preview full build %.2f s | one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
+                    result.lessons, result.fullBuildSeconds, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000,
+                    result.renderedPerEdit, sorted.count))
         }
     }
 
     struct Markdown: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Markdown rendering throughput on one core; writes the concatenated bodies for a cmark-gfm CLI run.")
+            abstract:
+                "Markdown rendering throughput on one core; writes the concatenated bodies for a cmark-gfm CLI run.")
         @OptionGroup var site: SiteOptions
         @Option(help: "Where to write all lesson bodies as one file.") var concatenated = "/tmp/lectern-bodies.md"
 
         func run() throws {
-            let r = try MarkdownBenchmark.run(root: site.rootURL, concatenatedOutput: URL(fileURLWithPath: concatenated))
+            let r = try MarkdownBenchmark.run(
+                root: site.rootURL, concatenatedOutput: URL(fileURLWithPath: concatenated))
             let mb = Double(r.bytes) / 1_048_576
-            print(String(format: "%d files, %.1f MB: per file %.3f s (%.1f MB/s), concatenated %.3f s (%.1f MB/s)",
-                         r.files, mb, r.perFileSeconds, mb / r.perFileSeconds, r.concatenatedSeconds, mb / r.concatenatedSeconds))
+            print(
+                String(
+                    format: "%d files, %.1f MB: per file %.3f s (%.1f MB/s), concatenated %.3f s (%.1f MB/s)",
+                    r.files, mb, r.perFileSeconds, mb / r.perFileSeconds, r.concatenatedSeconds,
+                    mb / r.concatenatedSeconds))
         }
     }
 }

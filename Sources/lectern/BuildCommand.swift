@@ -23,17 +23,20 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressLine(enabled: !quiet)
-        let options = SiteBuilder.Options(root: site.rootURL, outputBase: out.map { URL(fileURLWithPath: $0).standardizedFileURL },
-                                          includeDrafts: drafts)
+        let options = SiteBuilder.Options(
+            root: site.rootURL, outputBase: out.map { URL(fileURLWithPath: $0).standardizedFileURL },
+            includeDrafts: drafts)
         let report = try SiteBuilder(options: options, progress: progress.update).build()
         progress.finish()
         if verbose && !quiet {
             for line in report.courseLines { print(line) }
         }
         if !quiet {
-            print(String(format: "Built %d course(s): %d public pages → %@, %d paid pages → %@ in %.2f s",
-                         report.courses, report.publicPages, report.publicDir.path, report.paidPages,
-                         report.paidDir.path, report.seconds))
+            print(
+                String(
+                    format: "Built %d course(s): %d public pages → %@, %d paid pages → %@ in %.2f s",
+                    report.courses, report.publicPages, report.publicDir.path, report.paidPages,
+                    report.paidDir.path, report.seconds))
         }
     }
 }
@@ -57,7 +60,8 @@ final class ProgressLine: @unchecked Sendable {
     private func draw(_ done: Int, _ total: Int) {
         guard enabled, total > 0, Date().timeIntervalSince(started) > 1 else { return }
         let percent = done * 100 / total
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard percent != lastPercent else { return }
         lastPercent = percent
         shown = true

@@ -5,7 +5,8 @@ import LecternKit
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "List broken links and anchors, missing files and alt text, duplicate titles, links to drafts, and free pages that quote paid lessons.",
+        abstract:
+            "List broken links and anchors, missing files and alt text, duplicate titles, links to drafts, and free pages that quote paid lessons.",
         discussion: "Exits 1 when an error is found (warnings alone exit 0). --format json prints one array for CI.")
 
     enum Format: String, ExpressibleByArgument { case text, json }
@@ -23,7 +24,8 @@ struct CheckCommand: ParsableCommand {
         case .text:
             for problem in problems { print(problem) }
             let errors = problems.filter { $0.severity == .error }.count
-            print(problems.isEmpty ? "No problems found." : "\(errors) error(s), \(problems.count - errors) warning(s).")
+            print(
+                problems.isEmpty ? "No problems found." : "\(errors) error(s), \(problems.count - errors) warning(s).")
         }
         if problems.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     }

@@ -15,7 +15,8 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
-        try SiteScaffolder(root: root).initSite(from: from.map { URL(fileURLWithPath: $0) } ?? SiteScaffolder.defaultStarter())
+        try SiteScaffolder(root: root).initSite(
+            from: from.map { URL(fileURLWithPath: $0) } ?? SiteScaffolder.defaultStarter())
         print("Created a site in \(root.path). Next: cd \(directory) && lectern build")
     }
 }
@@ -27,7 +28,8 @@ struct NewCommand: ParsableCommand {
         subcommands: [NewCourse.self, NewLesson.self])
 
     struct NewCourse: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "course", abstract: "Add a course folder with its _index.md.")
+        static let configuration = CommandConfiguration(
+            commandName: "course", abstract: "Add a course folder with its _index.md.")
         @OptionGroup var site: SiteOptions
         @Argument(help: "URL slug of the course, e.g. swift-basics.") var slug: String
 
@@ -38,7 +40,8 @@ struct NewCommand: ParsableCommand {
     }
 
     struct NewLesson: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "lesson", abstract: "Add a numbered lesson to a course.")
+        static let configuration = CommandConfiguration(
+            commandName: "lesson", abstract: "Add a numbered lesson to a course.")
         @OptionGroup var site: SiteOptions
         @Argument(help: "The course slug.") var course: String
         @Argument(help: "URL slug of the lesson, e.g. first-steps.") var slug: String

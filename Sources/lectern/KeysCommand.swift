@@ -31,7 +31,8 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct JWKS: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "jwks", abstract: "Print the public keys as a JWKS document.")
+        static let configuration = CommandConfiguration(
+            commandName: "jwks", abstract: "Print the public keys as a JWKS document.")
         @OptionGroup var site: SiteOptions
         func run() throws {
             print(try KeyStore(config: try SiteConfig.load(root: site.rootURL)).jwks())

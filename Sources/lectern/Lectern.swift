@@ -8,9 +8,12 @@ struct Lectern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
-        subcommands: [InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self, KeysCommand.self, TokenCommand.self,
-                      TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
-                      RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self]
+        subcommands: [
+            InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self,
+            KeysCommand.self, TokenCommand.self,
+            TraceCommand.self, BuyersCommand.self, OrdersCommand.self, GrantCommand.self,
+            RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Exit codes: 0 ok, 1 content/config error (message names file:line), 2 usage.

@@ -20,11 +20,17 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let preview = try PreviewSite(root: site.rootURL)
-        let server = PreviewServer(site: preview, host: host, port: port, report: { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }, onRunning: { port in
-            FileHandle.standardOutput.write(Data("Built in \(Int(Date().timeIntervalSince(started) * 1000)) ms. Preview on http://\(host):\(port)/ (watching content/, site-template/, lectern.toml)\n".utf8))
-        })
+        let server = PreviewServer(
+            site: preview, host: host, port: port,
+            report: { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            },
+            onRunning: { port in
+                FileHandle.standardOutput.write(
+                    Data(
+                        "Built in \(Int(Date().timeIntervalSince(started) * 1000)) ms. Preview on http://\(host):\(port)/ (watching content/, site-template/, lectern.toml)\n"
+                            .utf8))
+            })
         try await server.run()
     }
 }

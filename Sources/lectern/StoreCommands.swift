@@ -11,14 +11,16 @@ struct StoreOptions: ParsableArguments {
         let config = try SiteConfig.load(root: site.rootURL)
         let path = db ?? Store.defaultPath(for: config)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw LecternError(.store, file: path, "no database yet", hint: "lecternd creates it when it starts; or pass --db PATH")
+            throw LecternError(
+                .store, file: path, "no database yet", hint: "lecternd creates it when it starts; or pass --db PATH")
         }
         return (config, try Store(path: path))
     }
 
     func links(_ config: SiteConfig) throws -> AccessLinks {
-        AccessLinks(signer: try TokenSigner(keys: KeyStore(config: config)), baseURL: config.baseURL,
-                    lifetime: config.tokens.lifetime, siteTitle: config.title)
+        AccessLinks(
+            signer: try TokenSigner(keys: KeyStore(config: config)), baseURL: config.baseURL,
+            lifetime: config.tokens.lifetime, siteTitle: config.title)
     }
 }
 
@@ -36,7 +38,8 @@ struct BuyersCommand: ParsableCommand {
 }
 
 struct OrdersCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "orders", abstract: "List orders, with flags such as price mismatches.")
+    static let configuration = CommandConfiguration(
+        commandName: "orders", abstract: "List orders, with flags such as price mismatches.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -44,28 +47,33 @@ struct OrdersCommand: ParsableCommand {
         print("number\tprovider\tprovider order\temail\tproduct\tamount\tstatus\tflag")
         for order in try CreatorQueries(store: db).orders() {
             let amount = Money(minorUnits: order.amount, currency: order.currency).display
-            let columns = [order.number ?? "-", order.provider, order.providerOrderID, order.email, order.product,
-                           amount, order.status, order.flag ?? ""]
+            let columns = [
+                order.number ?? "-", order.provider, order.providerOrderID, order.email, order.product,
+                amount, order.status, order.flag ?? "",
+            ]
             print(columns.joined(separator: "\t"))
         }
     }
 }
 
 struct GrantCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a buyer free access and e-mail the link.")
+    static let configuration = CommandConfiguration(
+        commandName: "grant", abstract: "Give a buyer free access and e-mail the link.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Buyer e-mail.") var email: EmailAddress
     @Option(help: "Course slug or product id.") var course: String
 
     func run() throws {
         let (config, db) = try store.open()
-        let grant = try CreatorQueries(store: db).compGrant(email: email, product: course, links: try store.links(config))
+        let grant = try CreatorQueries(store: db).compGrant(
+            email: email, product: course, links: try store.links(config))
         print("Granted \(course) to \(email) (grant \(grant)); the link e-mail is queued.")
     }
 }
 
 struct RevokeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Withdraw a buyer's access to a course.")
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Withdraw a buyer's access to a course.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Buyer e-mail.") var email: String
     @Option(help: "Course slug or product id.") var course: String
@@ -80,7 +88,8 @@ struct RevokeCommand: ParsableCommand {
 }
 
 struct ResendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resend", abstract: "E-mail a buyer fresh links to everything they own.")
+    static let configuration = CommandConfiguration(
+        commandName: "resend", abstract: "E-mail a buyer fresh links to everything they own.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Buyer e-mail.") var email: EmailAddress
 
@@ -100,7 +109,9 @@ struct SalesCommand: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report with SVG charts to this file.") var html: String?
 
     func validate() throws {
-        if let since, since.count != 10 || ContentLoader.day(since) == nil { throw ValidationError("--since must be a date such as 2026-11-01") }
+        if let since, since.count != 10 || ContentLoader.day(since) == nil {
+            throw ValidationError("--since must be a date such as 2026-11-01")
+        }
     }
 
     func run() throws {
@@ -108,7 +119,8 @@ struct SalesCommand: ParsableCommand {
         let report = try SalesReport.load(from: db, since: since)
         print(report.text(), terminator: "")
         if let html {
-            try Data(SalesReportPage(report: report, siteTitle: config.title).html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            try Data(SalesReportPage(report: report, siteTitle: config.title).html().utf8).write(
+                to: URL(fileURLWithPath: html), options: .atomic)
             print("\nReport written to \(html)")
         }
     }

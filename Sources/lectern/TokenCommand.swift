@@ -17,8 +17,12 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "Lifetime, e.g. 7d, 12h (default: [tokens] ttl).") var ttl: String?
 
         func validate() throws {
-            guard (buyer == nil) != (email == nil) else { throw ValidationError("give exactly one of --buyer or --email") }
-            if let ttl, Duration.parseSeconds(ttl) == nil { throw ValidationError("--ttl must look like 7d, 12h or 90m") }
+            guard (buyer == nil) != (email == nil) else {
+                throw ValidationError("give exactly one of --buyer or --email")
+            }
+            if let ttl, Duration.parseSeconds(ttl) == nil {
+                throw ValidationError("--ttl must look like 7d, 12h or 90m")
+            }
         }
 
         func run() throws {
@@ -27,25 +31,29 @@ struct TokenCommand: ParsableCommand {
             if let email {
                 let (_, db) = try store.open()
                 guard let grant = try CreatorQueries(store: db).liveGrant(email: email, product: course) else {
-                    throw LecternError(.token, "\(email) has no live grant of \(course)",
-                                       hint: "give one with `lectern grant --email \(email) --course \(course)`")
+                    throw LecternError(
+                        .token, "\(email) has no live grant of \(course)",
+                        hint: "give one with `lectern grant --email \(email) --course \(course)`")
                 }
                 subject = AccessLinks.subject(grant: grant)
             }
             let catalog = try ContentLoader(config: config).load()
             guard catalog.courses.contains(where: { $0.slug == course || $0.productIDs.contains(course) }) else {
-                throw LecternError(.token, file: "\(config.contentDir)/\(course)", "no course or product `\(course)`",
-                                   hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
+                throw LecternError(
+                    .token, file: "\(config.contentDir)/\(course)", "no course or product `\(course)`",
+                    hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
             }
             let lifetime = ttl.flatMap(Duration.parseSeconds) ?? config.tokens.lifetime
             let signer = try TokenSigner(keys: KeyStore(config: config))
-            let token = try signer.sign(AccessClaims(subject: subject, audience: course, issuedAt: Date(), lifetime: lifetime))
+            let token = try signer.sign(
+                AccessClaims(subject: subject, audience: course, issuedAt: Date(), lifetime: lifetime))
             print("\(config.baseURL)/learn/\(course)/?token=\(token)")
         }
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a token (or a signed link) and print its claims.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check a token (or a signed link) and print its claims.")
         @OptionGroup var site: SiteOptions
         @Argument(help: "The token, or a whole link containing ?token=…") var token: String
 

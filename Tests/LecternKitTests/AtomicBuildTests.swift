@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// A failed build must leave the previous output exactly as it was.
@@ -11,8 +12,9 @@ import Testing
         #expect(before.count > 10)
 
         // A change that renders most pages fine, then fails on one broken link.
-        try site.write("content/practical-sqlite/01-foundations/01-why-sqlite.md",
-                       lesson("Why SQLite (edited)", free: true, body: "Edited.\n\nSee [gone](09-gone.md)."))
+        try site.write(
+            "content/practical-sqlite/01-foundations/01-why-sqlite.md",
+            lesson("Why SQLite (edited)", free: true, body: "Edited.\n\nSee [gone](09-gone.md)."))
         let error = lecternError { try site.build() }
         #expect(error?.file == "content/practical-sqlite/01-foundations/01-why-sqlite.md" && error?.line == 7)
 
@@ -26,13 +28,15 @@ import Testing
         let site = try TempSite(withExampleContent: true)
         try site.build()
         #expect(site.exists("public/courses/practical-sqlite/why-sqlite/index.html"))
-        try FileManager.default.removeItem(at: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/01-why-sqlite.md"))
+        try FileManager.default.removeItem(
+            at: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/01-why-sqlite.md"))
         // The course landing links to that lesson; fix the link so the build is valid.
         let landing = try site.read("content/practical-sqlite/_index.md")
             .replacingOccurrences(of: "[Why SQLite](01-foundations/01-why-sqlite.md) and\n", with: "")
         try site.write("content/practical-sqlite/_index.md", landing)
         let chapter = try site.read("content/practical-sqlite/02-in-production/07-backups.md")
-            .replacingOccurrences(of: "../01-foundations/01-why-sqlite.md", with: "../01-foundations/02-first-database.md")
+            .replacingOccurrences(
+                of: "../01-foundations/01-why-sqlite.md", with: "../01-foundations/02-first-database.md")
         try site.write("content/practical-sqlite/02-in-production/07-backups.md", chapter)
         try site.build()
         #expect(!site.exists("public/courses/practical-sqlite/why-sqlite/index.html"), "stale page removed")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import LecternKit
 
 /// `lectern backup` while lecternd takes webhooks: each copy is one consistent instant, passes its
@@ -19,8 +20,10 @@ import Testing
                     group.addTask {
                         for n in 0..<15 {
                             let id = "\(sender)-\(n)"
-                            let reply = try await daemon.postStripe(DaemonHarness.stripeCheckout(event: "evt_\(id)", session: "cs_\(id)",
-                                                                                                 paymentIntent: "pi_\(id)", email: "b\(id)@example.com"))
+                            let reply = try await daemon.postStripe(
+                                DaemonHarness.stripeCheckout(
+                                    event: "evt_\(id)", session: "cs_\(id)",
+                                    paymentIntent: "pi_\(id)", email: "b\(id)@example.com"))
                             #expect(reply.status == 200)
                         }
                     }
@@ -42,7 +45,8 @@ import Testing
             let copy = try DatabaseQueue(path: file)
             try await copy.read { db in
                 // One instant: every granted event has its order, grant and e-mail, nothing half-applied.
-                let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_events WHERE result = 'granted'") ?? -1
+                let events =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_events WHERE result = 'granted'") ?? -1
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders") == events)
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grants") == events)
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") == events)
@@ -53,7 +57,13 @@ import Testing
         // After the load: the backup equals the live database, table by table.
         let final = root.appendingPathComponent("final.sqlite").path
         #expect(try runProgram(binary, ["backup", "--root", root.path, final]).status == 0)
-        let live = try DatabaseQueue(path: root.appendingPathComponent("lectern.sqlite").path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let live = try DatabaseQueue(
+            path: root.appendingPathComponent("lectern.sqlite").path,
+            configuration: {
+                var c = Configuration()
+                c.readonly = true
+                return c
+            }())
         let restored = try Store(path: final)  // opening runs migrations: a restored file is a working store
         for table in ["buyers", "orders", "grants", "webhook_events", "outbox"] {
             let sql = "SELECT * FROM \(table) ORDER BY id"
@@ -63,7 +73,9 @@ import Testing
             #expect(a == b, "\(table) differs after restore")
         }
         // The restored store answers the creator's queries like the live one.
-        #expect(try CreatorQueries(store: restored).liveGrant(email: "b0-0@example.com", product: "practical-sqlite") != nil)
+        #expect(
+            try CreatorQueries(store: restored).liveGrant(email: "b0-0@example.com", product: "practical-sqlite") != nil
+        )
         // A backup to a folder that does not exist fails cleanly and leaves nothing behind.
         let bad = try runProgram(binary, ["backup", "--root", root.path, "/nonexistent-dir/x.sqlite"])
         #expect(bad.status == 1 && bad.stderr.contains("error: store:"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// The `lectern` executable end to end: exit codes 0 / 1 (content error naming file:line) / 2 (usage),
@@ -37,12 +38,15 @@ import Testing
         let dir = site.root.appendingPathComponent("school")
         let created = try lectern(["init", dir.path], in: site.root)
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("content/practical-sqlite/_index.md").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: dir.appendingPathComponent("content/practical-sqlite/_index.md").path))
 
         #expect(try lectern(["new", "course", "git-basics"], in: dir).status == 0)
         #expect(try lectern(["new", "lesson", "git-basics", "first-commit", "--free"], in: dir).status == 0)
         #expect(try lectern(["new", "lesson", "git-basics", "branches"], in: dir).status == 0)
-        let second = try String(contentsOf: dir.appendingPathComponent("content/git-basics/02-branches.md"), encoding: .utf8)
+        let second = try String(
+            contentsOf: dir.appendingPathComponent("content/git-basics/02-branches.md"), encoding: .utf8)
         #expect(second.contains("title: Branches") && second.contains("free: false"))
 
         // New courses start as drafts: not published until the creator says so.
@@ -51,7 +55,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("public/courses/git-basics").path))
         let drafts = try lectern(["build", "--drafts"], in: dir)
         #expect(drafts.status == 0 && drafts.stdout.hasPrefix("Built 2 course(s)"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("public/courses/git-basics/first-commit/index.html").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: dir.appendingPathComponent("public/courses/git-basics/first-commit/index.html").path))
 
         let again = try lectern(["init", dir.path], in: site.root)
         #expect(again.status == 1 && again.stderr.contains("a site already exists here"))
@@ -59,10 +65,14 @@ import Testing
 
     @Test func contentErrorExitsOneAndNamesFileAndLine() throws {
         let site = try TempSite(withExampleContent: true)
-        try site.write("content/practical-sqlite/01-foundations/01-why-sqlite.md", "---\ntitle: x\nfree: maybe\n---\nBody\n")
+        try site.write(
+            "content/practical-sqlite/01-foundations/01-why-sqlite.md", "---\ntitle: x\nfree: maybe\n---\nBody\n")
         let run = try lectern(["build"], in: site.root)
         #expect(run.status == 1)
-        #expect(run.stderr.hasPrefix("content/practical-sqlite/01-foundations/01-why-sqlite.md:3: error: front matter: `free` must be true or false"))
+        #expect(
+            run.stderr.hasPrefix(
+                "content/practical-sqlite/01-foundations/01-why-sqlite.md:3: error: front matter: `free` must be true or false"
+            ))
     }
 
     @Test func usageErrorsExitTwo() throws {
@@ -81,7 +91,8 @@ import Testing
     @Test func keysTokenAndTraceEndToEnd() throws {
         let site = try TempSite(withExampleContent: true)
         #expect(try lectern(["keys", "generate"], in: site.root).status == 0)
-        let issued = try lectern(["token", "issue", "--buyer", "g_5", "--course", "practical-sqlite", "--ttl", "7d"], in: site.root)
+        let issued = try lectern(
+            ["token", "issue", "--buyer", "g_5", "--course", "practical-sqlite", "--ttl", "7d"], in: site.root)
         #expect(issued.status == 0, "\(issued.stderr)")
         let link = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(link.hasPrefix("http://127.0.0.1:8080/learn/practical-sqlite/?token=ey"))
@@ -100,8 +111,10 @@ import Testing
         // A buyer's copy, rendered with the site's own watermark secret, traces back from a text file.
         try site.build()
         let store = KeyStore(directory: site.root.appendingPathComponent("keys"))
-        let page = try PaidPage.decode(try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/wal-mode.page")), file: "w")
-        let copy = Watermarker(fingerprint: Fingerprint(secret: try store.watermarkSecret())).render(page, grant: 77, email: "b@example.com", order: "o")
+        let page = try PaidPage.decode(
+            try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/wal-mode.page")), file: "w")
+        let copy = Watermarker(fingerprint: Fingerprint(secret: try store.watermarkSecret())).render(
+            page, grant: 77, email: "b@example.com", order: "o")
         try site.write("leak.txt", TraceExperiment.articleText(copy))
         let traced = try lectern(["trace", "leak.txt"], in: site.root)
         #expect(traced.status == 0 && traced.stdout.hasPrefix("Traced: grant 77"))

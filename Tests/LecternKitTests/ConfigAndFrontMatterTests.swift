@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 @Suite struct ConfigAndFrontMatterTests {
     let root = URL(fileURLWithPath: "/tmp/site")
 
     @Test func configDefaultsAndOverrides() throws {
-        let config = try SiteConfig.parse("title = \"T\"\nbase_url = \"https://x.test/\"\ncurrency = \"eur\"\n[build]\npaid_dir = \"private\"\n[tokens]\nttl = \"7d\"\n", root: root)
+        let config = try SiteConfig.parse(
+            "title = \"T\"\nbase_url = \"https://x.test/\"\ncurrency = \"eur\"\n[build]\npaid_dir = \"private\"\n[tokens]\nttl = \"7d\"\n",
+            root: root)
         #expect(config.title == "T" && config.baseURL == "https://x.test" && config.currency == "EUR")
         #expect(config.paidDir == "private" && config.publicDir == "public" && !config.allowRawHTML)
         #expect(config.tokens.lifetime == 7 * 86_400)
@@ -14,13 +17,20 @@ import Testing
 
     @Test func unknownKeysAreNamedWithTheirLine() {
         let top = lecternError { _ = try SiteConfig.parse("title = \"T\"\ntitel = \"x\"\n", root: root) }
-        #expect(top?.description == "lectern.toml:2: error: config: unknown key `titel`\n  hint: known keys here: author, base_url, build, currency, daemon, description, language, mail, products, title, tokens")
-        let nested = lecternError { _ = try SiteConfig.parse("[build]\npublic_dir = \"p\"\npaid = \"x\"\n", root: root) }
+        #expect(
+            top?.description
+                == "lectern.toml:2: error: config: unknown key `titel`\n  hint: known keys here: author, base_url, build, currency, daemon, description, language, mail, products, title, tokens"
+        )
+        let nested = lecternError {
+            _ = try SiteConfig.parse("[build]\npublic_dir = \"p\"\npaid = \"x\"\n", root: root)
+        }
         #expect(nested?.line == 3 && nested?.message == "unknown key `build.paid`")
     }
 
     @Test func paidBundleInsidePublicIsRefused() {
-        let error = lecternError { _ = try SiteConfig.parse("[build]\npublic_dir = \"out\"\npaid_dir = \"out/paid\"\n", root: root) }
+        let error = lecternError {
+            _ = try SiteConfig.parse("[build]\npublic_dir = \"out\"\npaid_dir = \"out/paid\"\n", root: root)
+        }
         #expect(error?.message.contains("must not contain each other") == true)
     }
 
@@ -32,7 +42,8 @@ import Testing
     }
 
     @Test func yamlAndTomlFrontMatter() throws {
-        let yaml = try FrontMatter.parse("---\ntitle: \"A: B\"\nfree: true\nweight: 3\nprice: 49.90\n---\nBody\n", file: "x.md")
+        let yaml = try FrontMatter.parse(
+            "---\ntitle: \"A: B\"\nfree: true\nweight: 3\nprice: 49.90\n---\nBody\n", file: "x.md")
         #expect(try yaml.settings.string("title") == "A: B")
         #expect(try yaml.settings.bool("free") == true && yaml.settings.integer("weight") == 3)
         #expect(try yaml.settings.string("price") == "49.90", "decimals stay text")

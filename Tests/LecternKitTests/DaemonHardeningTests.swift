@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import LecternKit
 
 /// The weaknesses of the security review, against a real lecternd over loopback: signature work an
@@ -12,19 +13,26 @@ import Testing
         defer { _ = daemon.stop() }
         let now = Int(Date().timeIntervalSince1970)
         let body = Data(String(repeating: "x", count: 512 * 1_024).utf8)
-        func bogus(_ count: Int) -> String { (0..<count).map { _ in "v1=" + String(repeating: "ab", count: 32) }.joined(separator: ",") }
-        let many = try await daemon.request("POST", "/webhooks/stripe", body: body, headers: ["Stripe-Signature": "t=\(now),\(bogus(20))"])
+        func bogus(_ count: Int) -> String {
+            (0..<count).map { _ in "v1=" + String(repeating: "ab", count: 32) }.joined(separator: ",")
+        }
+        let many = try await daemon.request(
+            "POST", "/webhooks/stripe", body: body, headers: ["Stripe-Signature": "t=\(now),\(bogus(20))"])
         #expect(many.status == 401 && (many.json["detail"] as? String)?.contains("more than 8") == true, "\(many.json)")
         // The attack as reported (230 candidates) does not get as far as parsing them.
-        let flood = try await daemon.request("POST", "/webhooks/stripe", body: body, headers: ["Stripe-Signature": "t=\(now),\(bogus(230))"])
+        let flood = try await daemon.request(
+            "POST", "/webhooks/stripe", body: body, headers: ["Stripe-Signature": "t=\(now),\(bogus(230))"])
         #expect(flood.status == 401 && (flood.json["detail"] as? String)?.contains("too long") == true, "\(flood.json)")
-        let stale = try await daemon.request("POST", "/webhooks/stripe", body: body,
-                                             headers: ["Stripe-Signature": "t=\(now - 3_600),v1=" + String(repeating: "ab", count: 32)])
+        let stale = try await daemon.request(
+            "POST", "/webhooks/stripe", body: body,
+            headers: ["Stripe-Signature": "t=\(now - 3_600),v1=" + String(repeating: "ab", count: 32)])
         #expect(stale.status == 400 && stale.json["type"] as? String == "https://lectern.dev/problems/stale-timestamp")
-        let standard = try await daemon.request("POST", "/webhooks/standard", body: body, headers: [
-            "webhook-id": "msg_1", "webhook-timestamp": String(now),
-            "webhook-signature": (0..<100).map { _ in "v1,AAAA" }.joined(separator: " "),
-        ])
+        let standard = try await daemon.request(
+            "POST", "/webhooks/standard", body: body,
+            headers: [
+                "webhook-id": "msg_1", "webhook-timestamp": String(now),
+                "webhook-signature": (0..<100).map { _ in "v1,AAAA" }.joined(separator: " "),
+            ])
         #expect(standard.status == 401 && (standard.json["detail"] as? String)?.contains("more than 8") == true)
     }
 
@@ -36,7 +44,9 @@ import Testing
         _ = try await daemon.receivedMail(count: 1)
         // The outbox row is marked sent right after delivery: wait for it, then look at what it keeps.
         let deadline = Date().addingTimeInterval(10)
-        while try daemon.count("outbox", where: "sent_at IS NOT NULL") == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        while try daemon.count("outbox", where: "sent_at IS NOT NULL") == 0 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(try daemon.count("outbox", where: "sent_at IS NOT NULL") == 1)
         #expect(try daemon.count("outbox", where: "body LIKE '%token=%'") == 0)
 
@@ -46,8 +56,9 @@ import Testing
             #expect(mode == 0o600, "\(file) is \(String(mode, radix: 8))")
         }
         let backup = daemon.site.root.appendingPathComponent("backup.sqlite")
-        let run = try runProgram(try #require(CommandLineTests.binary).path,
-                                 ["backup", backup.path, "--root", daemon.site.root.path])
+        let run = try runProgram(
+            try #require(CommandLineTests.binary).path,
+            ["backup", backup.path, "--root", daemon.site.root.path])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try FileManager.default.attributesOfItem(atPath: backup.path)[.posixPermissions] as? Int == 0o600)
     }
@@ -57,17 +68,20 @@ import Testing
             // An event received long ago, before this daemon starts: the first retention pass empties it.
             let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
             try store.write { db in
-                try db.execute(sql: """
-                    INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
-                    VALUES ('stripe', 'evt_old', 'x', '2026-01-01T00:00:00.000Z', 'personal data', 'ignored')
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
+                        VALUES ('stripe', 'evt_old', 'x', '2026-01-01T00:00:00.000Z', 'personal data', 'ignored')
+                        """)
             }
         }
         defer { _ = daemon.stop() }
         let payload = DaemonHarness.stripeCheckout(event: "evt_new", session: "cs_new", paymentIntent: "pi_new")
         #expect(try await daemon.postStripe(payload).status == 200)
         let deadline = Date().addingTimeInterval(10)
-        while try daemon.count("webhook_events", where: "event_id = 'evt_old' AND length(raw_body) > 0") > 0 && Date() < deadline {
+        while try daemon.count("webhook_events", where: "event_id = 'evt_old' AND length(raw_body) > 0") > 0
+            && Date() < deadline
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(try daemon.count("webhook_events", where: "event_id = 'evt_old' AND length(raw_body) = 0") == 1)
@@ -75,11 +89,17 @@ import Testing
     }
 
     @Test func aClientRefusedByItsOwnLimitDoesNotSpendTheBuyersBudget() async throws {
-        let daemon = try await DaemonHarness(extraConfig: "trust_proxy = true\nresend_per_client = 1\nresend_per_address = 3")
+        let daemon = try await DaemonHarness(
+            extraConfig: "trust_proxy = true\nresend_per_client = 1\nresend_per_address = 3")
         defer { _ = daemon.stop() }
         func resend(from client: String) throws -> Int {
-            try daemon.curl("/access/resend", arguments: ["-X", "POST", "--data", "email=ada%40example.com",
-                                                          "-H", "X-Forwarded-For: \(client)"]).status
+            try daemon.curl(
+                "/access/resend",
+                arguments: [
+                    "-X", "POST", "--data", "email=ada%40example.com",
+                    "-H", "X-Forwarded-For: \(client)",
+                ]
+            ).status
         }
         #expect(try resend(from: "198.51.100.1") == 202)
         // The same client again and again: refused for the client; the address's budget is untouched.
@@ -89,10 +109,22 @@ import Testing
         // Now the address has had its three: refused, whoever asks.
         #expect(try resend(from: "198.51.100.4") == 429)
         // IPv6 clients share one budget per /64.
-        #expect(try daemon.curl("/access/resend", arguments: ["-X", "POST", "--data", "email=bob%40example.com",
-                                                              "-H", "X-Forwarded-For: 2001:db8:1:2::1"]).status == 202)
-        #expect(try daemon.curl("/access/resend", arguments: ["-X", "POST", "--data", "email=eve%40example.com",
-                                                              "-H", "X-Forwarded-For: 2001:db8:1:2::ffff"]).status == 429)
+        #expect(
+            try daemon.curl(
+                "/access/resend",
+                arguments: [
+                    "-X", "POST", "--data", "email=bob%40example.com",
+                    "-H", "X-Forwarded-For: 2001:db8:1:2::1",
+                ]
+            ).status == 202)
+        #expect(
+            try daemon.curl(
+                "/access/resend",
+                arguments: [
+                    "-X", "POST", "--data", "email=eve%40example.com",
+                    "-H", "X-Forwarded-For: 2001:db8:1:2::ffff",
+                ]
+            ).status == 429)
     }
 
     @Test func metricsNeedTheOperatorsToken() async throws {
@@ -101,7 +133,8 @@ import Testing
         // Loopback alone is not enough (a same-host proxy makes every client loopback).
         #expect(try daemon.curl("/metrics").status == 401)
         #expect(try daemon.curl("/metrics", arguments: ["-H", "Authorization: Bearer wrong"]).status == 401)
-        let scraped = try daemon.curl("/metrics", arguments: ["-H", "Authorization: Bearer \(DaemonHarness.metricsToken)"])
+        let scraped = try daemon.curl(
+            "/metrics", arguments: ["-H", "Authorization: Bearer \(DaemonHarness.metricsToken)"])
         #expect(scraped.status == 200 && scraped.body.contains("lectern_outbox_depth"))
 
         let off = try await DaemonHarness(environment: ["LECTERN_METRICS_TOKEN": ""])
@@ -119,7 +152,10 @@ import Testing
         let json = try daemon.curl("/learn/no-such-product/?token=x", arguments: ["-H", "Accept: application/json"])
         #expect(json.status == 401 && json.body.contains("invalid-link") && !json.body.contains("all-access"))
         // A buyer's own, valid token for a course says nothing about other ids either.
-        #expect(try await daemon.postStripe(DaemonHarness.stripeCheckout(event: "evt_e", session: "cs_e", paymentIntent: "pi_e"))
+        #expect(
+            try await daemon.postStripe(
+                DaemonHarness.stripeCheckout(event: "evt_e", session: "cs_e", paymentIntent: "pi_e")
+            )
             .json["result"] as? String == "granted")
         let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
         let token = try #require(link.components(separatedBy: "?token=").last)
@@ -127,10 +163,13 @@ import Testing
         let probeMade = try daemon.curl("/learn/no-such-product/?token=\(token)")
         #expect(probeReal.status == 401 && probeMade.status == 401 && probeReal.body == probeMade.body)
         #expect(try daemon.curl(link).status == 303)
-        for reply in [real, made, json, try daemon.curl("/learn/practical-sqlite/../%2e%2e/?token=x"),
-                      try daemon.curl("/learn/practical-sqlite/?token=x")] {
-            #expect(reply.header("Referrer-Policy") == ["no-referrer"] && reply.header("Cache-Control") == ["no-store"],
-                    "\(reply.status) \(reply.headers)")
+        for reply in [
+            real, made, json, try daemon.curl("/learn/practical-sqlite/../%2e%2e/?token=x"),
+            try daemon.curl("/learn/practical-sqlite/?token=x"),
+        ] {
+            #expect(
+                reply.header("Referrer-Policy") == ["no-referrer"] && reply.header("Cache-Control") == ["no-store"],
+                "\(reply.status) \(reply.headers)")
         }
     }
 }

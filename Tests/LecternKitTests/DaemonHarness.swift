@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import LecternKit
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -21,22 +23,32 @@ final class DaemonHarness: @unchecked Sendable {
     var port = 0
 
     /// `environment` adds to (or, with "", unsets) the daemon's environment.
-    init(extraConfig: String = "", environment extra: [String: String] = [:], prepare: (TempSite) throws -> Void = { _ in }) async throws {
+    init(
+        extraConfig: String = "", environment extra: [String: String] = [:],
+        prepare: (TempSite) throws -> Void = { _ in }
+    ) async throws {
         site = try TempSite(withExampleContent: true)
         try prepare(site)
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
         let smtpPort = Int.random(in: 20_000...40_000)
         var toml = try site.read("lectern.toml")
-        toml += "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
+        toml +=
+            "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
         try site.write("lectern.toml", toml)
         try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
         try site.build()
 
         smtp.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        smtp.arguments = ["python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path]
+        smtp.arguments = [
+            "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox",
+            mailbox.path,
+        ]
         smtp.standardOutput = FileHandle.nullDevice
         smtp.standardError = FileHandle.nullDevice
         try smtp.run()
+        // The daemon sends at once; a refused first attempt waits out a 30 s backoff, longer than tests wait
+        // for mail. Python can take seconds to start on a loaded machine, so wait for the port.
+        try #require(Self.waitForPort(smtpPort, timeout: 20), "aiosmtpd did not start on port \(smtpPort)")
 
         daemon.executableURL = CommandLineTests.binary?.deletingLastPathComponent().appendingPathComponent("lecternd")
         daemon.arguments = ["--config", site.root.appendingPathComponent("lectern.toml").path, "--port", "0"]
@@ -65,6 +77,27 @@ final class DaemonHarness: @unchecked Sendable {
         try #require(port > 0, "lecternd did not start")
     }
 
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` within `timeout` seconds.
+    static func waitForPort(_ port: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(descriptor)
+            if connected { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
     /// SIGTERM (graceful shutdown), then the daemon's exit status. Polls instead of `waitUntilExit`,
     /// which can hang when called from a Swift concurrency thread on Linux.
     func stop() -> Int32 {
@@ -89,7 +122,9 @@ final class DaemonHarness: @unchecked Sendable {
         var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
@@ -103,8 +138,10 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+        ) {
             completionHandler(nil)
         }
     }
@@ -125,7 +162,9 @@ final class DaemonHarness: @unchecked Sendable {
         }
     }
 
-    func curl(_ url: String, jar: URL? = nil, follow: Bool = false, arguments: [String] = [], port: Int? = nil) throws -> CurlReply {
+    func curl(
+        _ url: String, jar: URL? = nil, follow: Bool = false, arguments: [String] = [], port: Int? = nil
+    ) throws -> CurlReply {
         let absolute = url.hasPrefix("http") ? url : "http://127.0.0.1:\(port ?? self.port)\(url)"
         let headerFile = site.root.appendingPathComponent("curl-headers-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: headerFile) }
@@ -140,7 +179,9 @@ final class DaemonHarness: @unchecked Sendable {
         // With -L, -D holds every response's headers; keep the last block.
         let allHeaders = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
         let last = allHeaders.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }.last ?? ""
-        return CurlReply(status: Int(fields.first ?? "") ?? 0, url: fields.count > 1 ? String(fields[1]) : "", headers: last, body: body)
+        return CurlReply(
+            status: Int(fields.first ?? "") ?? 0, url: fields.count > 1 ? String(fields[1]) : "", headers: last,
+            body: body)
     }
 
     /// The signed link in an e-mail, pointed at this daemon's port.
@@ -160,15 +201,22 @@ final class DaemonHarness: @unchecked Sendable {
         return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func postStripe(_ payload: Data, timestamp: Int = Int(Date().timeIntervalSince1970), secret: String = stripeSecret) async throws -> Reply {
+    func postStripe(
+        _ payload: Data, timestamp: Int = Int(Date().timeIntervalSince1970), secret: String = stripeSecret
+    ) async throws -> Reply {
         let signature = try peer(["stripe", secret, String(timestamp)], payload: payload)
-        return try await request("POST", "/webhooks/stripe", body: payload, headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
+        return try await request(
+            "POST", "/webhooks/stripe", body: payload,
+            headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
     }
 
-    func postStandard(_ payload: Data, id: String, timestamp: Int = Int(Date().timeIntervalSince1970)) async throws -> Reply {
+    func postStandard(
+        _ payload: Data, id: String, timestamp: Int = Int(Date().timeIntervalSince1970)
+    ) async throws -> Reply {
         let signature = try peer(["standard", Self.standardSecret, id, String(timestamp)], payload: payload)
-        return try await request("POST", "/webhooks/standard", body: payload,
-                                 headers: ["webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature])
+        return try await request(
+            "POST", "/webhooks/standard", body: payload,
+            headers: ["webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature])
     }
 
     func postLemon(_ payload: Data) async throws -> Reply {
@@ -198,20 +246,27 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: Payloads
 
-    static func stripeCheckout(event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
-                               course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
-                               type: String = "checkout.session.completed") -> Data {
+    static func stripeCheckout(
+        event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
+        course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
+        type: String = "checkout.session.completed"
+    ) -> Data {
         let object: [String: Any] = [
-            "id": session, "object": "checkout.session", "payment_status": "paid", "amount_total": amount, "currency": currency,
+            "id": session, "object": "checkout.session", "payment_status": "paid", "amount_total": amount,
+            "currency": currency,
             "payment_intent": paymentIntent, "metadata": ["course": course], "customer_details": ["email": email],
         ]
-        return json(["id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
-                     "data": ["object": object]])
+        return json([
+            "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+            "data": ["object": object],
+        ])
     }
 
     static func stripeRefund(event: String, paymentIntent: String, type: String = "charge.refunded") -> Data {
-        json(["id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
-              "data": ["object": ["id": "ch_\(paymentIntent)", "payment_intent": paymentIntent]]])
+        json([
+            "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+            "data": ["object": ["id": "ch_\(paymentIntent)", "payment_intent": paymentIntent]],
+        ])
     }
 
     static func json(_ object: [String: Any]) -> Data {

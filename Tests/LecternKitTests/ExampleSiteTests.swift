@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// The example course shipped in content/ is what a new user sees first: it must build and show off
@@ -12,7 +13,9 @@ import Testing
         #expect(course.lessons.count >= 6)
         #expect(course.lessons.filter(\.isFree).count >= 2)
         let all = course.lessons.map(\.body).joined(separator: "\n")
-        #expect(all.contains("|---") && all.contains("```") && all.contains("- [ ]") && all.contains("[^") && all.contains("!["))
+        #expect(
+            all.contains("|---") && all.contains("```") && all.contains("- [ ]") && all.contains("[^")
+                && all.contains("!["))
         #expect(course.price == Money(minorUnits: 4900, currency: "USD"))
     }
 
@@ -21,9 +24,11 @@ import Testing
         let report = try site.build()
         #expect(report.courses == 1 && report.paidPages == 5 && report.publicPages == 5)
 
-        for page in ["index.html", "404.html", "courses/practical-sqlite/index.html",
-                     "courses/practical-sqlite/why-sqlite/index.html", "courses/practical-sqlite/first-database/index.html",
-                     "courses/practical-sqlite/images/file-layout.svg", "style.css", "sitemap.xml", "feed.xml"] {
+        for page in [
+            "index.html", "404.html", "courses/practical-sqlite/index.html",
+            "courses/practical-sqlite/why-sqlite/index.html", "courses/practical-sqlite/first-database/index.html",
+            "courses/practical-sqlite/images/file-layout.svg", "style.css", "sitemap.xml", "feed.xml",
+        ] {
             #expect(site.exists("public/\(page)"), "missing public/\(page)")
         }
         let landing = try site.read("public/courses/practical-sqlite/index.html")
@@ -66,28 +71,38 @@ import Testing
         let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{2064}" })
         #expect(spliced.contains("<p class=\"watermark\" role=\"note\">Licensed to ada@example.com</p>"))
         // Code samples stay byte-for-byte identical: no mark lands inside <pre>.
-        let codeText = spliced.replacingOccurrences(of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: "</span>", with: "").replacingOccurrences(of: "&#39;", with: "'")
-        #expect(codeText.contains("BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
-        #expect(spliced.replacingOccurrences(of: "\u{2064}", with: "") == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
+        let codeText = spliced.replacingOccurrences(
+            of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression
+        )
+        .replacingOccurrences(of: "</span>", with: "").replacingOccurrences(of: "&#39;", with: "'")
+        #expect(
+            codeText.contains(
+                "BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
+        #expect(
+            spliced.replacingOccurrences(of: "\u{2064}", with: "")
+                == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
     }
 }
 
 @Suite struct PaidPageFormatTests {
     @Test func encodeDecodeRoundTripAndCorruptionIsRefused() throws {
-        let page = PaidPage(course: "c", lesson: "l", title: "T", availableAfterDays: 3,
-                            html: "<p>héllo wörld and more</p>\n", stampOffset: 0, markOffsets: [10, 17, 21])
+        let page = PaidPage(
+            course: "c", lesson: "l", title: "T", availableAfterDays: 3,
+            html: "<p>héllo wörld and more</p>\n", stampOffset: 0, markOffsets: [10, 17, 21])
         let data = try page.encoded()
         #expect(try PaidPage.decode(data, file: "x") == page)
         var broken = data
         broken.removeLast(20)  // offsets now point past the end of the HTML
-        #expect(lecternError { _ = try PaidPage.decode(broken, file: "x.page") }?.message == "paid page offsets do not fit its HTML")
+        #expect(
+            lecternError { _ = try PaidPage.decode(broken, file: "x.page") }?.message
+                == "paid page offsets do not fit its HTML")
         #expect(lecternError { _ = try PaidPage.decode(Data("nonsense".utf8), file: "x.page") } != nil)
     }
 
     @Test func stampAndMarksSplicedInOrder() {
-        let page = PaidPage(course: "c", lesson: "l", title: "T", availableAfterDays: nil,
-                            html: "AB CD EF", stampOffset: 3, markOffsets: [3, 6])
+        let page = PaidPage(
+            course: "c", lesson: "l", title: "T", availableAfterDays: nil,
+            html: "AB CD EF", stampOffset: 3, markOffsets: [3, 6])
         #expect(page.splice(stamp: "[S]", mark: { "<\($0)>" }) == "AB [S]<0>CD <1>EF")
         #expect(page.splice(stamp: "", mark: { _ in nil }) == "AB CD EF")
     }

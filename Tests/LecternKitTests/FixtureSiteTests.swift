@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// Fixture sites under Tests/Fixtures: every `valid/` site must build, every `invalid/` site must fail
@@ -40,7 +41,8 @@ import Testing
         #expect(site.exists("paid/alpha/deeper.page") && site.exists("paid/alpha/first-by-weight.page"))
         #expect(!site.exists("public/courses/alpha/draft/index.html"))
         // The TOML-front-matter lesson links to a paid lesson: rewritten to the gate's URL, anchor kept.
-        #expect(try site.read("public/courses/alpha/start/index.html").contains("href=\"/learn/alpha/deeper/#details\""))
+        #expect(
+            try site.read("public/courses/alpha/start/index.html").contains("href=\"/learn/alpha/deeper/#details\""))
 
         try site.build(drafts: true)
         #expect(site.exists("public/courses/alpha/draft/index.html"))

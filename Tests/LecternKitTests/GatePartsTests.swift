@@ -2,15 +2,20 @@ import Crypto
 import Foundation
 import GRDB
 import Testing
+
 @testable import LecternKit
 
 /// The gate's pieces on their own: path rules, cookies, rate limits, HTTP dates, gzip, the grant cache.
 struct GatePartsTests {
     @Test func requestPathRefusesEveryWayOut() {
-        #expect(RequestPath("/courses/sql/")?.segments == ["courses", "sql"] && RequestPath("/courses/sql/")?.isFolder == true)
+        #expect(
+            RequestPath("/courses/sql/")?.segments == ["courses", "sql"]
+                && RequestPath("/courses/sql/")?.isFolder == true)
         #expect(RequestPath("/a%20b.png")?.segments == ["a b.png"])
-        for hostile in ["/../x", "/%2e%2e/x", "/%2E%2e/x", "/a/..", "/a/.", "/.git/config", "/a%2fb", "/a\\b", "/a%5cb", "/a%00b",
-                        "/a%zzb", "//x", "relative", "/" + String(repeating: "a", count: 3_000)] {
+        for hostile in [
+            "/../x", "/%2e%2e/x", "/%2E%2e/x", "/a/..", "/a/.", "/.git/config", "/a%2fb", "/a\\b", "/a%5cb", "/a%00b",
+            "/a%zzb", "//x", "relative", "/" + String(repeating: "a", count: 3_000),
+        ] {
             #expect(RequestPath(hostile) == nil, "\(hostile) was accepted")
         }
         // Decoded once: a double-encoded dot-dot stays a literal name, not a way up.
@@ -25,7 +30,8 @@ struct GatePartsTests {
         #expect(cookies.check(text, course: "sql", now: now) == .valid(value))
         #expect(cookies.check(text, course: "sql", now: now.addingTimeInterval(120)) == .expired(value))
         #expect(cookies.check(text, course: "go", now: now) == .invalid)
-        #expect(cookies.check(text.replacingOccurrences(of: "v1.42.", with: "v1.43."), course: "sql", now: now) == .invalid)
+        #expect(
+            cookies.check(text.replacingOccurrences(of: "v1.42.", with: "v1.43."), course: "sql", now: now) == .invalid)
         #expect(AccessCookie(secret: SymmetricKey(size: .bits256)).check(text, course: "sql", now: now) == .invalid)
         #expect(AccessCookie.find(in: "a=1; lectern_access=v1.2.3.x;b=2") == "v1.2.3.x")
         #expect(AccessCookie.find(in: "xlectern_access=no") == nil)
@@ -44,7 +50,9 @@ struct GatePartsTests {
         let date = Date(timeIntervalSince1970: 784_111_777)
         #expect(HTTPDate.format(date) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == date && HTTPDate.parse("yesterday") == nil)
-        #expect(Gzip.accepted(by: "gzip, deflate, br") && Gzip.accepted(by: "*") && !Gzip.accepted(by: "gzip;q=0") && !Gzip.accepted(by: nil))
+        #expect(
+            Gzip.accepted(by: "gzip, deflate, br") && Gzip.accepted(by: "*") && !Gzip.accepted(by: "gzip;q=0")
+                && !Gzip.accepted(by: nil))
 
         let text = Array(String(repeating: "Lectern serves courses. ", count: 200).utf8)
         let compressed = try #require(Gzip.compress(text))
@@ -64,15 +72,17 @@ struct GatePartsTests {
         let path = folder.appendingPathComponent("lectern.sqlite").path
         let store = try Store(path: path)
         let grant = try store.write { db in
-            try Ledger.grant(buyer: try Ledger.buyer(email: "ada@example.com", db: db, now: Store.timestamp(Date())), order: nil,
-                             product: "sql", subscription: nil, db: db, now: Store.timestamp(Date()))
+            try Ledger.grant(
+                buyer: try Ledger.buyer(email: "ada@example.com", db: db, now: Store.timestamp(Date())), order: nil,
+                product: "sql", subscription: nil, db: db, now: Store.timestamp(Date()))
         }
         let cache = GrantCache(store: store)
         try await Task.sleep(for: .milliseconds(120))  // past the settle time, so the next read is cached
         #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
         #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
         // Another process (here: another Store on the same file, like `lectern revoke`) revokes it.
-        _ = try CreatorQueries(store: try Store(path: path)).revoke(email: "ada@example.com", product: "sql", reason: "chargeback")
+        _ = try CreatorQueries(store: try Store(path: path)).revoke(
+            email: "ada@example.com", product: "sql", reason: "chargeback")
         #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
     }
 }

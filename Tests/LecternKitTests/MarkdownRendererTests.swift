@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LecternKit
 
 /// Every GFM extension the issue lists, through the real cmark-gfm library.
@@ -16,7 +17,9 @@ import Testing
     }
 
     @Test func autolink() throws {
-        #expect(try safe.render("see https://example.com/x now").html.contains("<a href=\"https://example.com/x\">https://example.com/x</a>"))
+        #expect(
+            try safe.render("see https://example.com/x now").html.contains(
+                "<a href=\"https://example.com/x\">https://example.com/x</a>"))
     }
 
     @Test func taskList() throws {
@@ -27,7 +30,8 @@ import Testing
 
     @Test func footnotes() throws {
         let html = try safe.render("Claim.[^n]\n\n[^n]: Source.\n").html
-        #expect(html.contains("<sup class=\"footnote-ref\"><a href=\"#fn-n\" id=\"fnref-n\" data-footnote-ref>1</a></sup>"))
+        #expect(
+            html.contains("<sup class=\"footnote-ref\"><a href=\"#fn-n\" id=\"fnref-n\" data-footnote-ref>1</a></sup>"))
         #expect(html.contains("<section class=\"footnotes\" data-footnotes>") && html.contains("Source."))
     }
 
@@ -45,7 +49,8 @@ import Testing
 
     @Test func linkRewriterSeesEveryLinkWithItsFileLine() throws {
         var seen: [(String, Bool, Int)] = []
-        let output = try safe.render("Intro\n\nA [link](a.md) here.\n\n![pic](p.png)\n", firstLine: 5) { url, isImage, line in
+        let output = try safe.render("Intro\n\nA [link](a.md) here.\n\n![pic](p.png)\n", firstLine: 5) {
+            url, isImage, line in
             seen.append((url, isImage, line))
             return "/rewritten/\(url)"
         }
@@ -63,14 +68,14 @@ import Testing
 struct MarkdownConcurrencyTests {
     @Test func concurrentRendersAreIdentical() throws {
         let markdown = """
-        Visit https://sqlite.org/cli.html or www.example.com, ~~old~~ new, and a [link](https://a.test).
+            Visit https://sqlite.org/cli.html or www.example.com, ~~old~~ new, and a [link](https://a.test).
 
-        | a | b |
-        |---|---|
-        | ~x~ | https://b.test |
+            | a | b |
+            |---|---|
+            | ~x~ | https://b.test |
 
-        - [ ] task with www.c.test
-        """
+            - [ ] task with www.c.test
+            """
         let renderer = MarkdownRenderer()
         let expected = try renderer.render(markdown).html
         #expect(expected.contains("<a href=\"https://sqlite.org/cli.html\">") && expected.contains("<del>old</del>"))
@@ -82,15 +87,24 @@ struct MarkdownConcurrencyTests {
 
 struct SyntaxHighlightingTests {
     @Test func codeBlocksGetTokenSpansAndKeepTheirText() throws {
-        let markdown = "```sql\nSELECT name FROM t WHERE id = 42 AND note = 'a <b> & \"c\"'; -- why\n```\n\n```unknownlang\nSELECT 1\n```\n"
+        let markdown =
+            "```sql\nSELECT name FROM t WHERE id = 42 AND note = 'a <b> & \"c\"'; -- why\n```\n\n```unknownlang\nSELECT 1\n```\n"
         let html = try MarkdownRenderer().render(markdown).html
-        #expect(html.contains("<span class=\"tok-kw\">SELECT</span>") && html.contains("<span class=\"tok-num\">42</span>"))
-        #expect(html.contains("<span class=\"tok-str\">&#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;</span>") && html.contains("<span class=\"tok-com\">-- why</span>"))
-        #expect(html.contains("<code class=\"language-unknownlang\">SELECT 1\n</code>"), "unknown languages are left alone")
+        #expect(
+            html.contains("<span class=\"tok-kw\">SELECT</span>") && html.contains("<span class=\"tok-num\">42</span>"))
+        #expect(
+            html.contains("<span class=\"tok-str\">&#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;</span>")
+                && html.contains("<span class=\"tok-com\">-- why</span>"))
+        #expect(
+            html.contains("<code class=\"language-unknownlang\">SELECT 1\n</code>"), "unknown languages are left alone")
         // Without the spans, the text is exactly what cmark-gfm alone produces.
         let plain = html.replacingOccurrences(of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression)
             .replacingOccurrences(of: "</span>", with: "")
-        #expect(plain.contains("SELECT name FROM t WHERE id = 42 AND note = &#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;; -- why") ||
-                plain.contains("SELECT name FROM t WHERE id = 42 AND note = 'a &lt;b&gt; &amp; &quot;c&quot;'; -- why"))
+        #expect(
+            plain.contains(
+                "SELECT name FROM t WHERE id = 42 AND note = &#39;a &lt;b&gt; &amp; &quot;c&quot;&#39;; -- why")
+                || plain.contains(
+                    "SELECT name FROM t WHERE id = 42 AND note = 'a &lt;b&gt; &amp; &quot;c&quot;'; -- why")
+        )
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
+
 @testable import LecternKit
 
 /// The outbox retries failed sends with backoff and sends each message once.
@@ -30,12 +31,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
         let now = Date()
-        try store.write { try Outbox.enqueue(to: EmailAddress("Ada@Example.com")!, subject: "Hi", body: "Link", db: $0, now: now) }
+        try store.write {
+            try Outbox.enqueue(to: EmailAddress("Ada@Example.com")!, subject: "Hi", body: "Link", db: $0, now: now)
+        }
 
         let transport = FlakyTransport(failures: 1)
         let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
         #expect(try await sender.sendDue(now: now) == 0)
-        let row = try #require(try store.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
+        let row = try #require(
+            try store.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
         #expect(row["attempts"] as Int == 1 && (row["last_error"] as String?)?.contains("connection refused") == true)
         #expect((row["next_attempt_at"] as String) > Store.timestamp(now.addingTimeInterval(29)))
 
@@ -44,7 +48,8 @@ import Testing
         #expect(try await sender.sendDue(now: now.addingTimeInterval(7_200)) == 0, "sent once only")
         #expect(transport.delivered == ["ada@example.com"])
         #expect(try Outbox.depth(in: store) == 0)
-        #expect(try store.read { try String.fetchOne($0, sql: "SELECT body FROM outbox") } == "", "a sent link is not kept")
+        #expect(
+            try store.read { try String.fetchOne($0, sql: "SELECT body FROM outbox") } == "", "a sent link is not kept")
     }
 
     @Test func aRowWithAnUncheckedRecipientIsAbandonedNeverSent() async throws {
@@ -54,10 +59,11 @@ import Testing
         let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
         // As an older version could have stored it, before addresses were checked at ingestion.
         try store.write { db in
-            try db.execute(sql: """
-                INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at)
-                VALUES ('a@b.c"' || char(10) || 'upload-file = "keys/watermark.secret', 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at)
+                    VALUES ('a@b.c"' || char(10) || 'upload-file = "keys/watermark.secret', 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                    """)
         }
         let transport = FlakyTransport(failures: 0)
         let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))

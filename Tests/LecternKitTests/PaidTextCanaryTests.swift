@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// Paid text must never reach public/: not in pages, feed, sitemap, meta descriptions or comments.
@@ -8,26 +9,28 @@ import Testing
     @Test func canaryInPaidLessonsNeverAppearsUnderPublic() throws {
         let canary = "CANARY-\(UUID().uuidString)"
         let site = try TempSite(withExampleContent: true)
-        try site.write("content/practical-sqlite/02-in-production/08-secret.md", """
-        ---
-        title: Secret techniques
-        ---
-        \(canary) opens the lesson, so it would be the meta description of a public page.
+        try site.write(
+            "content/practical-sqlite/02-in-production/08-secret.md",
+            """
+            ---
+            title: Secret techniques
+            ---
+            \(canary) opens the lesson, so it would be the meta description of a public page.
 
-        ## \(canary) heading
+            ## \(canary) heading
 
-        | a | b |
-        |---|---|
-        | \(canary) | cell |
+            | a | b |
+            |---|---|
+            | \(canary) | cell |
 
-        Footnote here.[^1] ![\(canary) alt](../images/file-layout.svg "\(canary) title")
+            Footnote here.[^1] ![\(canary) alt](../images/file-layout.svg "\(canary) title")
 
-        ```
-        \(canary) in code
-        ```
+            ```
+            \(canary) in code
+            ```
 
-        [^1]: \(canary) in a footnote.
-        """)
+            [^1]: \(canary) in a footnote.
+            """)
         try site.build()
         let publicFiles = site.files(under: "public")
         #expect(publicFiles.count > 8)

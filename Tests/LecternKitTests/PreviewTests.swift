@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// `lectern serve`'s incremental rebuild: after each kind of edit, the pages in memory equal a fresh
@@ -7,7 +8,9 @@ import Testing
 @Suite(.serialized) struct PreviewTests {
     let schema = "content/practical-sqlite/01-foundations/03-schema-design.md"
 
-    func expectSameAsFullBuild(_ preview: PreviewSite, _ site: TempSite, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectSameAsFullBuild(
+        _ preview: PreviewSite, _ site: TempSite, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let fresh = try PreviewSite(root: site.root)
         #expect(preview.pagePaths == fresh.pagePaths, sourceLocation: sourceLocation)
         for path in fresh.pagePaths {
@@ -32,19 +35,25 @@ import Testing
         try edit(site, schema) { $0 + "\nA new closing paragraph.\n" }
         let refresh = preview.refresh()
         #expect(refresh.rendered == 1 && !refresh.full)
-        let page = String(decoding: try #require(preview.resource(at: "/learn/practical-sqlite/schema-design/")).bytes, as: UTF8.self)
-        #expect(page.contains("A new closing paragraph.") && page.contains(PreviewSite.previewStamp.replacingOccurrences(of: "—", with: "—")))
+        let page = String(
+            decoding: try #require(preview.resource(at: "/learn/practical-sqlite/schema-design/")).bytes, as: UTF8.self)
+        #expect(
+            page.contains("A new closing paragraph.")
+                && page.contains(PreviewSite.previewStamp.replacingOccurrences(of: "—", with: "—")))
         try expectSameAsFullBuild(preview, site)
     }
 
     @Test func titleEditRendersItsCourseAndCatalog() throws {
         let site = try TempSite(withExampleContent: true)
         let preview = try PreviewSite(root: site.root)
-        try edit(site, schema) { $0.replacingOccurrences(of: "title: Designing a schema that lasts", with: "title: Schemas that last") }
+        try edit(site, schema) {
+            $0.replacingOccurrences(of: "title: Designing a schema that lasts", with: "title: Schemas that last")
+        }
         let refresh = preview.refresh()
         #expect(refresh.rendered > 1 && !refresh.full)
         // Every lesson's syllabus shows the new title.
-        let other = String(decoding: try #require(preview.resource(at: "/courses/practical-sqlite/why-sqlite/")).bytes, as: UTF8.self)
+        let other = String(
+            decoding: try #require(preview.resource(at: "/courses/practical-sqlite/why-sqlite/")).bytes, as: UTF8.self)
         #expect(other.contains("Schemas that last"))
         try expectSameAsFullBuild(preview, site)
     }
@@ -54,28 +63,37 @@ import Testing
         let preview = try PreviewSite(root: site.root)
         // Rename (nothing links to the last lesson): the old URL disappears, the new one appears.
         let backups = "content/practical-sqlite/02-in-production/07-backups.md"
-        try FileManager.default.moveItem(at: site.root.appendingPathComponent(backups),
-                                         to: site.root.appendingPathComponent("content/practical-sqlite/02-in-production/07-live-backups.md"))
+        try FileManager.default.moveItem(
+            at: site.root.appendingPathComponent(backups),
+            to: site.root.appendingPathComponent("content/practical-sqlite/02-in-production/07-live-backups.md"))
         #expect(preview.refresh().full)
-        #expect(preview.resource(at: "/learn/practical-sqlite/backups/") == nil && preview.resource(at: "/learn/practical-sqlite/live-backups/") != nil)
+        #expect(
+            preview.resource(at: "/learn/practical-sqlite/backups/") == nil
+                && preview.resource(at: "/learn/practical-sqlite/live-backups/") != nil)
         try expectSameAsFullBuild(preview, site)
         // Delete.
-        try FileManager.default.removeItem(at: site.root.appendingPathComponent("content/practical-sqlite/02-in-production/07-live-backups.md"))
+        try FileManager.default.removeItem(
+            at: site.root.appendingPathComponent("content/practical-sqlite/02-in-production/07-live-backups.md"))
         #expect(preview.refresh().full && preview.resource(at: "/learn/practical-sqlite/live-backups/") == nil)
         try expectSameAsFullBuild(preview, site)
         // Renaming a lesson other pages link to is a content error, shown until fixed.
-        try FileManager.default.moveItem(at: site.root.appendingPathComponent(schema),
-                                         to: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"))
+        try FileManager.default.moveItem(
+            at: site.root.appendingPathComponent(schema),
+            to: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"))
         preview.refresh()
-        #expect(preview.error?.code == "broken-link" && preview.error?.file == "content/practical-sqlite/01-foundations/02-first-database.md")
-        try FileManager.default.moveItem(at: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"),
-                                         to: site.root.appendingPathComponent(schema))
+        #expect(
+            preview.error?.code == "broken-link"
+                && preview.error?.file == "content/practical-sqlite/01-foundations/02-first-database.md")
+        try FileManager.default.moveItem(
+            at: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"),
+            to: site.root.appendingPathComponent(schema))
         preview.refresh()
         #expect(preview.error == nil)
         // Template.
         try edit(site, "site-template/partials/footer.mustache") { "<p>Footer marker 42</p>\n" + $0 }
         #expect(preview.refresh().full)
-        #expect(String(decoding: try #require(preview.resource(at: "/")).bytes, as: UTF8.self).contains("Footer marker 42"))
+        #expect(
+            String(decoding: try #require(preview.resource(at: "/")).bytes, as: UTF8.self).contains("Footer marker 42"))
         try expectSameAsFullBuild(preview, site)
     }
 
@@ -84,7 +102,8 @@ import Testing
         let preview = try PreviewSite(root: site.root)
         let before = try #require(preview.resource(at: "/learn/practical-sqlite/schema-design/")).bytes
         let good = try site.read(schema)
-        try site.write(schema, good.replacingOccurrences(of: "title: Designing a schema that lasts", with: "title: [unclosed"))
+        try site.write(
+            schema, good.replacingOccurrences(of: "title: Designing a schema that lasts", with: "title: [unclosed"))
         preview.refresh()
         #expect(preview.error?.file == schema && preview.error?.line != nil)
         #expect(preview.resource(at: "/learn/practical-sqlite/schema-design/")?.bytes == before)

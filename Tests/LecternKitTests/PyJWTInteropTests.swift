@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// Interoperability with PyJWT (a real, independent JWT implementation): it must verify a Lectern
@@ -16,15 +17,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = KeyStore(directory: dir)
         try store.generate()
-        let token = try TokenSigner(keys: store).sign(AccessClaims(subject: "g_7", audience: "practical-sqlite", issuedAt: Date(), lifetime: 600))
+        let token = try TokenSigner(keys: store).sign(
+            AccessClaims(subject: "g_7", audience: "practical-sqlite", issuedAt: Date(), lifetime: 600))
         let script = """
-        import json, sys, jwt
-        jwks, token = sys.stdin.read().split("\\n")
-        header = jwt.get_unverified_header(token)
-        key = jwt.PyJWKSet.from_dict(json.loads(jwks))[header["kid"]]
-        claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience="practical-sqlite")
-        print(claims["sub"], header["alg"])
-        """
+            import json, sys, jwt
+            jwks, token = sys.stdin.read().split("\\n")
+            header = jwt.get_unverified_header(token)
+            key = jwt.PyJWKSet.from_dict(json.loads(jwks))[header["kid"]]
+            claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience="practical-sqlite")
+            print(claims["sub"], header["alg"])
+            """
         let (status, output) = try python(script, input: try store.jwks() + "\n" + token)
         #expect(status == 0, "\(output)")
         #expect(output == "g_7 EdDSA")
@@ -34,20 +36,21 @@ import Testing
         let ours = Curve25519.Signing.PrivateKey()
         let verifier = TokenVerifier(keys: ["k1": ours.publicKey])
         let script = """
-        import sys, time, jwt
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-        seed = bytes.fromhex(sys.stdin.read().strip())
-        now = int(time.time())
-        claims = {"sub": "g_9", "aud": "practical-sqlite", "iat": now, "exp": now + 600, "jti": "py-1"}
-        for key in (Ed25519PrivateKey.generate(), Ed25519PrivateKey.from_private_bytes(seed)):
-            print(jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "k1"}))
-        """
+            import sys, time, jwt
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+            seed = bytes.fromhex(sys.stdin.read().strip())
+            now = int(time.time())
+            claims = {"sub": "g_9", "aud": "practical-sqlite", "iat": now, "exp": now + 600, "jti": "py-1"}
+            for key in (Ed25519PrivateKey.generate(), Ed25519PrivateKey.from_private_bytes(seed)):
+                print(jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "k1"}))
+            """
         let seedHex = ours.rawRepresentation.map { String(format: "%02x", $0) }.joined()
         let (status, output) = try python(script, input: seedHex)
         #expect(status == 0, "\(output)")
         let tokens = output.split(separator: "\n").map(String.init)
         try #require(tokens.count == 2)
         #expect(throws: TokenError.badSignature) { _ = try verifier.verify(tokens[0]) }
-        #expect(try verifier.verify(tokens[1]).sub == "g_9", "PyJWT's EdDSA tokens with our key are standard and accepted")
+        #expect(
+            try verifier.verify(tokens[1]).sub == "g_9", "PyJWT's EdDSA tokens with our key are standard and accepted")
     }
 }

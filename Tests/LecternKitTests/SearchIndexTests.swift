@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// The catalog's search index holds public pages only, and none of a paid lesson's text.
@@ -10,7 +11,11 @@ struct SearchIndexTests {
         let data = try Data(contentsOf: site.root.appendingPathComponent("public/search-index.json"))
         let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
         let urls = Set(entries.compactMap { $0["u"] })
-        #expect(urls == ["/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlite/", "/courses/practical-sqlite/first-database/"])
+        #expect(
+            urls == [
+                "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlite/",
+                "/courses/practical-sqlite/first-database/",
+            ])
         let why = try #require(entries.first { $0["u"] == "/courses/practical-sqlite/why-sqlite/" })
         #expect(why["t"] == "Why SQLite" && why["c"] == "Practical SQLite" && (why["x"] ?? "").count > 200)
 
@@ -20,7 +25,9 @@ struct SearchIndexTests {
         for lesson in catalog.courses.flatMap(\.lessons) where !lesson.isFree {
             lint.addPaid(try MarkdownRenderer().render(lesson.body).plainText, source: lesson.sourcePath)
         }
-        for entry in entries { #expect(lint.firstQuote(in: entry["x"] ?? "") == nil, "\(entry["u"] ?? "") quotes a paid lesson") }
+        for entry in entries {
+            #expect(lint.firstQuote(in: entry["x"] ?? "") == nil, "\(entry["u"] ?? "") quotes a paid lesson")
+        }
         // The catalog page loads the search script from the site itself.
         #expect(try site.read("public/index.html").contains("<script src=\"/search.js\" defer></script>"))
         #expect(site.exists("public/search.js"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// `lectern serve` as a creator runs it: a real process on a loopback port, an edit on disk, and the
@@ -21,13 +22,16 @@ import Testing
             while serve.isRunning && Date() < deadline { usleep(20_000) }
             if serve.isRunning { kill(serve.processIdentifier, SIGKILL) }
         }
-        var seen = "", found = 0
+        var seen = ""
+        var found = 0
         let deadline = Date().addingTimeInterval(20)
         while found == 0 && Date() < deadline {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "Preview on http://127.0.0.1:") { found = Int(seen[range.upperBound...].prefix { $0.isNumber }) ?? 0 }
+            if let range = seen.range(of: "Preview on http://127.0.0.1:") {
+                found = Int(seen[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
         }
         try #require(found > 0, "lectern serve did not start: \(seen)")
         let port = found
@@ -40,14 +44,20 @@ import Testing
         #expect(try get("/courses/practical-sqlite/").contains("Practical SQLite"))
 
         // A tab waiting for changes is answered when a lesson is saved.
-        let waiting = Task.detached { try runProgram("/usr/bin/curl", ["-s", "--max-time", "30", "http://127.0.0.1:\(port)/_lectern/wait?since=0"]).stdout }
+        let waiting = Task.detached {
+            try runProgram(
+                "/usr/bin/curl", ["-s", "--max-time", "30", "http://127.0.0.1:\(port)/_lectern/wait?since=0"]
+            ).stdout
+        }
         try await Task.sleep(for: .milliseconds(300))
         let file = "content/practical-sqlite/01-foundations/03-schema-design.md"
         try site.write(file, try site.read(file) + "\nSaved from the editor.\n")
         let answer = try await waiting.value
         #expect(answer.contains("\"generation\":1"), "\(answer)")
         let updated = try get("/learn/practical-sqlite/schema-design/")
-        #expect(String(updated.unicodeScalars.filter { !(0x2060...0x2064).contains($0.value) }).contains("Saved from the editor."))
+        #expect(
+            String(updated.unicodeScalars.filter { !(0x2060...0x2064).contains($0.value) }).contains(
+                "Saved from the editor."))
 
         // A broken edit shows the error on the page instead of stopping the server.
         try site.write(file, "---\ntitle: [unclosed\n---\n")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// The front-matter fast path must give exactly what the full YAML parser gives, or step aside.
@@ -14,8 +15,10 @@ struct SimpleYAMLTests {
         "title: ~\nother: null\nprice: 49.90",
     ]
     static let fallbacks = [
-        "extra:\n  nested: 1", "tags:\n  - a\n  - b", "title: a # comment", "title: \"esc\\\"aped\"", "title: >\n  folded",
-        "title: &anchor x\nother: *anchor", "title: a\ntitle: b", "title: [a, [b]]", "key:value", "title: a: b", "- item",
+        "extra:\n  nested: 1", "tags:\n  - a\n  - b", "title: a # comment", "title: \"esc\\\"aped\"",
+        "title: >\n  folded",
+        "title: &anchor x\nother: *anchor", "title: a\ntitle: b", "title: [a, [b]]", "key:value", "title: a: b",
+        "- item",
     ]
 
     @Test func fastPathMatchesYams() throws {
@@ -24,7 +27,10 @@ struct SimpleYAMLTests {
         for folder in [repoRoot.appendingPathComponent("content"), fixturesRoot] {
             let walker = FileManager.default.enumerator(atPath: folder.path)
             while let path = walker?.nextObject() as? String {
-                guard path.hasSuffix(".md"), let text = try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8), text.hasPrefix("---\n") else { continue }
+                guard path.hasSuffix(".md"),
+                    let text = try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8),
+                    text.hasPrefix("---\n")
+                else { continue }
                 let rest = text.dropFirst(4)
                 if let end = rest.range(of: "\n---") { texts.append(String(rest[..<end.lowerBound])) }
             }
@@ -38,6 +44,8 @@ struct SimpleYAMLTests {
             #expect(simple == full, "differs for:\n\(text)")
         }
         #expect(fast >= Self.cases.count, "the fast path should take the common cases")
-        for text in Self.fallbacks { #expect(SimpleYAML.read(text, file: "f.md", firstLine: 2) == nil, "should fall back: \(text)") }
+        for text in Self.fallbacks {
+            #expect(SimpleYAML.read(text, file: "f.md", firstLine: 2) == nil, "should fall back: \(text)")
+        }
     }
 }

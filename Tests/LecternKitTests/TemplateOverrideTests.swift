@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// A creator changes the look by editing site-template/; the build must use their files.
 @Suite struct TemplateOverrideTests {
     @Test func editedLayoutPartialAndStaticFileAreUsed() throws {
         let site = try TempSite(withExampleContent: true)
-        try site.write("site-template/partials/footer.mustache", "<footer>Custom footer for {{site.title}}</footer></body></html>\n")
-        try site.write("site-template/layouts/lesson.mustache",
-                       "{{> head}}<body><main class=\"my-lesson\"><h1>{{lesson.title}}</h1>{{{content}}}</main>{{> footer}}\n")
+        try site.write(
+            "site-template/partials/footer.mustache",
+            "<footer>Custom footer for {{site.title}}</footer></body></html>\n")
+        try site.write(
+            "site-template/layouts/lesson.mustache",
+            "{{> head}}<body><main class=\"my-lesson\"><h1>{{lesson.title}}</h1>{{{content}}}</main>{{> footer}}\n")
         try site.write("site-template/static/extra/brand.css", "body { color: rebeccapurple; }\n")
         try site.build()
         let lesson = try site.read("public/courses/practical-sqlite/why-sqlite/index.html")

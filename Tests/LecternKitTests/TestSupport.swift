@@ -1,8 +1,10 @@
 import Foundation
+
 @testable import LecternKit
 
 /// The package root, found from this file's path so tests run from any working directory.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let fixturesRoot = repoRoot.appendingPathComponent("Tests/Fixtures")
 
 /// A site in a fresh temporary folder: the repository's default template plus whatever files a test
@@ -14,10 +16,12 @@ final class TempSite {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-test-\(UUID().uuidString)")
         let fm = FileManager.default
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
-        try fm.copyItem(at: repoRoot.appendingPathComponent("site-template"), to: root.appendingPathComponent("site-template"))
+        try fm.copyItem(
+            at: repoRoot.appendingPathComponent("site-template"), to: root.appendingPathComponent("site-template"))
         if withExampleContent {
             try fm.copyItem(at: repoRoot.appendingPathComponent("content"), to: root.appendingPathComponent("content"))
-            try fm.copyItem(at: repoRoot.appendingPathComponent("lectern.toml"), to: root.appendingPathComponent("lectern.toml"))
+            try fm.copyItem(
+                at: repoRoot.appendingPathComponent("lectern.toml"), to: root.appendingPathComponent("lectern.toml"))
         }
         if let source { try overlay(source) }
     }
@@ -28,7 +32,8 @@ final class TempSite {
     func overlay(_ source: URL) throws {
         let fm = FileManager.default
         guard let walker = fm.enumerator(at: source, includingPropertiesForKeys: [.isRegularFileKey]) else { return }
-        for case let file as URL in walker where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+        for case let file as URL in walker
+        where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
             let relative = String(file.standardizedFileURL.path.dropFirst(source.standardizedFileURL.path.count + 1))
             let target = root.appendingPathComponent(relative)
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -39,7 +44,8 @@ final class TempSite {
 
     func write(_ relativePath: String, _ text: String) throws {
         let target = root.appendingPathComponent(relativePath)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: target, atomically: true, encoding: .utf8)
     }
 
@@ -59,9 +65,11 @@ final class TempSite {
     /// Every regular file under a folder of the site, as (relative path, bytes).
     func files(under folder: String) -> [(String, Data)] {
         let base = root.appendingPathComponent(folder)
-        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey])
+        else { return [] }
         var result: [(String, Data)] = []
-        for case let file as URL in walker where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+        for case let file as URL in walker
+        where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
             let relative = String(file.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count + 1))
             result.append((relative, (try? Data(contentsOf: file)) ?? Data()))
         }
@@ -76,13 +84,13 @@ final class TempSite {
 
 /// The minimal `lectern.toml` most tests start from.
 let minimalConfig = """
-title = "Test School"
-base_url = "https://school.test"
+    title = "Test School"
+    base_url = "https://school.test"
 
-[build]
-buy_url = "https://pay.test/{course}"
+    [build]
+    buy_url = "https://pay.test/{course}"
 
-"""
+    """
 
 func courseIndex(title: String = "Course", price: String = "\"10.00\"", extra: String = "") -> String {
     "---\ntitle: \(title)\nsummary: A course.\nprice: \(price)\n\(extra)---\nLanding text.\n"
@@ -94,19 +102,26 @@ func lesson(_ title: String, free: Bool = false, body: String) -> String {
 
 /// The error a throwing expression raised, as a LecternError (nil if it did not throw one).
 func lecternError(_ body: () throws -> Void) -> LecternError? {
-    do { try body(); return nil } catch let error as LecternError { return error } catch { return nil }
+    do {
+        try body()
+        return nil
+    } catch let error as LecternError { return error } catch { return nil }
 }
 
 /// Runs a program to completion with `input` on stdin; returns its exit status, stdout and stderr.
 /// Polls for exit instead of `waitUntilExit`, which can hang on Swift concurrency threads on Linux.
-func runProgram(_ executable: String, _ arguments: [String], input: Data = Data(),
-                environment: [String: String]? = nil, in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+func runProgram(
+    _ executable: String, _ arguments: [String], input: Data = Data(),
+    environment: [String: String]? = nil, in directory: URL? = nil
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = directory }
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 /// The default theme in headless Chromium, served by a real lecternd: home, course landing, free
@@ -20,39 +21,51 @@ import Testing
 
     @Test func pagesAtDesktopAndPhoneInLightAndDark() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)"); return
+            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
+            return
         }
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
-        _ = try await daemon.postStripe(DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
         let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
         try? FileManager.default.removeItem(at: Self.folder)
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
 
         let base = "http://127.0.0.1:\(daemon.port)"
-        let pages = [("home", base + "/"), ("course", base + "/courses/practical-sqlite/"),
-                     ("free-lesson", base + "/courses/practical-sqlite/why-sqlite/"), ("paid-lesson", link)]
+        let pages = [
+            ("home", base + "/"), ("course", base + "/courses/practical-sqlite/"),
+            ("free-lesson", base + "/courses/practical-sqlite/why-sqlite/"), ("paid-lesson", link),
+        ]
         var backgrounds: [String: Set<String>] = [:]
         for (name, url) in pages {
             for (device, width, height) in [("desktop", 1280, 900), ("phone", 375, 740)] {
                 for scheme in ["light", "dark"] {
                     let shot = Self.folder.appendingPathComponent("\(name)-\(device)-\(scheme).png")
-                    var arguments = [repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
-                                     "--width", String(width), "--height", String(height)]
+                    var arguments = [
+                        repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
+                        "--width", String(width), "--height", String(height),
+                    ]
                     if device == "phone" { arguments.append("--mobile") }
                     if scheme == "dark" { arguments.append("--dark") }
                     for check in Self.checks { arguments += ["--eval", check] }
                     let run = try runProgram("/usr/bin/env", ["python3"] + arguments)
                     try #require(run.status == 0, "browser_peer.py \(name) \(device) \(scheme): \(run.stderr)")
-                    let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+                    let result = try #require(
+                        try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
                     let values = try #require(result["values"] as? [String: Any])
                     let label = "\(name) \(device) \(scheme)"
                     #expect(result["status"] as? Int == 200, "\(label)")
                     #expect((values["overflow"] as? Int ?? 1) <= 0, "\(label): horizontal overflow")
                     #expect(values["landmarks"] as? Bool == true && values["imagesWithoutAlt"] as? Int == 0, "\(label)")
-                    #expect((values["external"] as? String ?? "x").isEmpty, "\(label) fetched from elsewhere: \(values["external"] ?? "")")
-                    if name == "course" { #expect(values["buyAboveFold"] as? Bool == true, "\(label): buy button below the fold") }
-                    let contrast = Self.contrast(values["color"] as? String ?? "", values["background"] as? String ?? "")
+                    #expect(
+                        (values["external"] as? String ?? "x").isEmpty,
+                        "\(label) fetched from elsewhere: \(values["external"] ?? "")")
+                    if name == "course" {
+                        #expect(values["buyAboveFold"] as? Bool == true, "\(label): buy button below the fold")
+                    }
+                    let contrast = Self.contrast(
+                        values["color"] as? String ?? "", values["background"] as? String ?? "")
                     #expect(contrast >= 7, "\(label): text contrast \(contrast) (AAA is 7)")
                     backgrounds[scheme, default: []].insert(values["background"] as? String ?? "")
                     #expect(try Data(contentsOf: shot).count > 5_000)
@@ -63,11 +76,17 @@ import Testing
 
         // The catalog's search, run by the browser over the built index: free lessons are found.
         let shot = Self.folder.appendingPathComponent("search-desktop-light.png")
-        let run = try runProgram("/usr/bin/env", ["python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path,
-                                                  base + "/?q=snapshot", shot.path, "--eval",
-                                                  "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')"])
+        let run = try runProgram(
+            "/usr/bin/env",
+            [
+                "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path,
+                base + "/?q=snapshot", shot.path, "--eval",
+                "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')",
+            ])
         try #require(run.status == 0, "\(run.stderr)")
-        let values = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"] as? [String: Any]
+        let values =
+            (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"]
+            as? [String: Any]
         let found = values?["results"] as? String ?? ""
         #expect(found.contains("/courses/practical-sqlite/why-sqlite/"), "search for snapshot found: \(found)")
         #expect(!found.contains("/learn/"), "search must not list paid lessons")

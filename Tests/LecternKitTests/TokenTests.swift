@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 @Suite struct TokenTests {
@@ -11,11 +12,14 @@ import Testing
     var verifier: TokenVerifier { TokenVerifier(keys: ["k1": key.publicKey]) }
 
     func claims(lifetime: Int = 3_600, at date: Date? = nil) -> AccessClaims {
-        AccessClaims(subject: "g_42", audience: "practical-sqlite", issuedAt: date ?? now, lifetime: lifetime, id: "jti-1")
+        AccessClaims(
+            subject: "g_42", audience: "practical-sqlite", issuedAt: date ?? now, lifetime: lifetime, id: "jti-1")
     }
 
     /// Builds a token with any header and payload, signed (or not) by `key`.
-    func forge(header: String, payload: String, signWith signingKey: Curve25519.Signing.PrivateKey? = nil) throws -> String {
+    func forge(
+        header: String, payload: String, signWith signingKey: Curve25519.Signing.PrivateKey? = nil
+    ) throws -> String {
         let input = Base64URL.encode(Data(header.utf8)) + "." + Base64URL.encode(Data(payload.utf8))
         let signature = try (signingKey ?? key).signature(for: Data(input.utf8))
         return input + "." + Base64URL.encode(signature)
@@ -26,34 +30,49 @@ import Testing
         #expect(try verifier.verify(token, now: now.addingTimeInterval(10)) == claims())
         let header = try #require(Base64URL.decode(token.split(separator: ".")[0]))
         #expect(String(decoding: header, as: UTF8.self) == "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"k1\"}")
-        #expect(!String(decoding: try #require(Base64URL.decode(token.split(separator: ".")[1])), as: UTF8.self).contains("@"))
+        #expect(
+            !String(decoding: try #require(Base64URL.decode(token.split(separator: ".")[1])), as: UTF8.self).contains(
+                "@"))
     }
 
     @Test func eachRejectionReason() throws {
         let valid = try signer.sign(claims())
         let payload = String(decoding: try JSONEncoder().encode(claims()), as: UTF8.self)
         func reason(_ token: String, at date: Date? = nil) -> TokenError? {
-            do { _ = try verifier.verify(token, now: date ?? now); return nil } catch { return error }
+            do {
+                _ = try verifier.verify(token, now: date ?? now)
+                return nil
+            } catch { return error }
         }
-        #expect(reason(valid, at: now.addingTimeInterval(3_600 + 61)) == .expired(at: Int(now.timeIntervalSince1970) + 3_600))
+        #expect(
+            reason(valid, at: now.addingTimeInterval(3_600 + 61))
+                == .expired(at: Int(now.timeIntervalSince1970) + 3_600))
         #expect(reason(valid, at: now.addingTimeInterval(3_600 + 30)) == nil, "within the leeway")
         #expect(reason(valid, at: now.addingTimeInterval(-120)) == .notYetValid(until: Int(now.timeIntervalSince1970)))
         #expect(reason(String(repeating: "a", count: 3_000)) == .tooLarge(3_000))
         #expect(reason("abc.def") == .malformed("expected three dot-separated parts, got 2"))
         #expect(reason("a*b.c.d") == .malformed("a part is not base64url"))
 
-        let none = Base64URL.encode(Data("{\"alg\":\"none\",\"kid\":\"k1\"}".utf8)) + "." + Base64URL.encode(Data(payload.utf8)) + "."
+        let none =
+            Base64URL.encode(Data("{\"alg\":\"none\",\"kid\":\"k1\"}".utf8)) + "."
+            + Base64URL.encode(Data(payload.utf8)) + "."
         #expect(reason(none) == .unsupportedAlgorithm("none"))
-        #expect(reason(try forge(header: "{\"alg\":\"HS256\",\"kid\":\"k1\"}", payload: payload)) == .unsupportedAlgorithm("HS256"))
+        #expect(
+            reason(try forge(header: "{\"alg\":\"HS256\",\"kid\":\"k1\"}", payload: payload))
+                == .unsupportedAlgorithm("HS256"))
         #expect(reason(try forge(header: "{\"alg\":\"EdDSA\",\"kid\":\"k9\"}", payload: payload)) == .unknownKey("k9"))
         #expect(reason(try forge(header: "{\"alg\":\"EdDSA\"}", payload: payload)) == .malformed("header has no `kid`"))
-        #expect(reason(try forge(header: "{\"alg\":\"EdDSA\",\"kid\":\"k1\"}", payload: payload, signWith: .init())) == .badSignature)
+        #expect(
+            reason(try forge(header: "{\"alg\":\"EdDSA\",\"kid\":\"k1\"}", payload: payload, signWith: .init()))
+                == .badSignature)
 
         // Change one claim but keep the signature: the signature no longer matches.
         let parts = valid.split(separator: ".")
         let otherCourse = payload.replacingOccurrences(of: "practical-sqlite", with: "other-course")
         #expect(reason("\(parts[0]).\(Base64URL.encode(Data(otherCourse.utf8))).\(parts[2])") == .badSignature)
-        #expect(reason(try forge(header: "{\"alg\":\"EdDSA\",\"kid\":\"k1\"}", payload: "{\"sub\":\"x\"}")) == .malformed("claims must hold sub, aud, iat, exp and jti"))
+        #expect(
+            reason(try forge(header: "{\"alg\":\"EdDSA\",\"kid\":\"k1\"}", payload: "{\"sub\":\"x\"}"))
+                == .malformed("claims must hold sub, aud, iat, exp and jti"))
     }
 
     @Test func rotationRemovalAndPermissions() throws {
@@ -65,7 +84,9 @@ import Testing
         let second = try store.generate()
         #expect(first != second && store.activeKid() == second)
         let newToken = try TokenSigner(keys: store).sign(claims(at: Date()))
-        #expect(newToken.hasPrefix(Base64URL.encode(Data("{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"\(second)\"}".utf8))))
+        #expect(
+            newToken.hasPrefix(Base64URL.encode(Data("{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"\(second)\"}".utf8)))
+        )
         #expect(try TokenVerifier(keyStore: store).verify(oldToken).sub == "g_42", "old key still verifies")
         #expect(try TokenVerifier(keyStore: store).verify(newToken).sub == "g_42")
 
@@ -76,7 +97,9 @@ import Testing
         let secretFile = dir.appendingPathComponent("\(second).private").path
         #expect(chmod(secretFile, 0o644) == 0)
         let refused = lecternError { _ = try store.signingKey() }
-        #expect(refused?.message.contains("readable by other users") == true && refused?.hint?.contains("chmod 600") == true)
+        #expect(
+            refused?.message.contains("readable by other users") == true && refused?.hint?.contains("chmod 600") == true
+        )
         #expect(chmod(dir.appendingPathComponent("watermark.secret").path, 0o640) == 0)
         #expect(lecternError { _ = try store.watermarkSecret() }?.hint?.contains("chmod 600") == true)
     }
@@ -85,11 +108,13 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = KeyStore(directory: dir)
-        let a = try store.generate(), b = try store.generate()
+        let a = try store.generate()
+        let b = try store.generate()
         let json = try JSONSerialization.jsonObject(with: Data(try store.jwks().utf8)) as? [String: [[String: String]]]
         let keys = try #require(json?["keys"])
         #expect(Set(keys.compactMap { $0["kid"] }) == [a, b])
-        #expect(keys.allSatisfy { $0["kty"] == "OKP" && $0["crv"] == "Ed25519" && $0["alg"] == "EdDSA" && $0["d"] == nil })
+        #expect(
+            keys.allSatisfy { $0["kty"] == "OKP" && $0["crv"] == "Ed25519" && $0["alg"] == "EdDSA" && $0["d"] == nil })
     }
 }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 @Suite struct WatermarkTests {
@@ -35,7 +36,9 @@ import Testing
         #expect(InvisibleMarkCodec.read(text).mark == mark)
         // Drop one invisible character from one run: that run is ignored, the rest still decodes.
         var scalars = Array(text.unicodeScalars)
-        if let first = scalars.firstIndex(where: { $0.value == 0x2064 || $0.value == 0x2060 || $0.value == 0x2062 || $0.value == 0x2063 }) {
+        if let first = scalars.firstIndex(where: {
+            $0.value == 0x2064 || $0.value == 0x2060 || $0.value == 0x2062 || $0.value == 0x2063
+        }) {
             scalars.remove(at: first)
         }
         var damaged = ""
@@ -49,7 +52,8 @@ import Testing
         #expect(tracer.trace("Plain text that was never watermarked.") == .noFingerprint)
         let sixteen = InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: 5)).joined(separator: " x ")
         guard case .traced(grant: 5, chunks: 16, _) = tracer.trace(sixteen) else {
-            Issue.record("expected grant 5, got \(tracer.trace(sixteen))"); return
+            Issue.record("expected grant 5, got \(tracer.trace(sixteen))")
+            return
         }
         let eight = InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: 5)).prefix(8).joined(separator: " x ")
         #expect(tracer.trace(eight) == .incomplete(chunks: 8, covered: 8))
@@ -64,13 +68,18 @@ import Testing
     @Test func buyersCopyTracesBackAndLooksTheSame() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
-        let page = try PaidPage.decode(try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.page")), file: "t")
+        let page = try PaidPage.decode(
+            try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.page")), file: "t"
+        )
         let watermarker = Watermarker(fingerprint: fingerprint)
         let html = watermarker.render(page, grant: 1042, email: "ada+<x>@example.com", order: "ord_1")
         #expect(html.contains("Licensed to ada+&lt;x&gt;@example.com · order ord_1"))
         let invisible = CharacterSet(charactersIn: "\u{2064}\u{2060}\u{2062}\u{2063}")
         let visible = String(String.UnicodeScalarView(html.unicodeScalars.filter { !invisible.contains($0) }))
-        #expect(visible == page.splice(stamp: Watermarker.stamp(email: "ada+<x>@example.com", order: "ord_1"), mark: { _ in nil }))
+        #expect(
+            visible
+                == page.splice(
+                    stamp: Watermarker.stamp(email: "ada+<x>@example.com", order: "ord_1"), mark: { _ in nil }))
         // Code, URLs and attributes are untouched.
         let pre = try #require(html.range(of: "<pre>")).lowerBound
         let preEnd = try #require(html.range(of: "</pre>")).upperBound
@@ -79,7 +88,8 @@ import Testing
         let text = TraceExperiment.articleText(html)
         let excerpt = TraceExperiment.visibleWords(of: text).suffix(80).joined(separator: " ")
         guard case .traced(grant: 1042, _, _) = LeakTracer(fingerprint: fingerprint).trace(excerpt) else {
-            Issue.record("the last 80 words of the lesson did not trace"); return
+            Issue.record("the last 80 words of the lesson did not trace")
+            return
         }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import LecternKit
 
 @Suite struct WebhookSignatureTests {
@@ -8,7 +9,8 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func stripeV1(_ secret: String, _ t: Int) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(t).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(t).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8)))
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
@@ -26,7 +28,8 @@ import Testing
         // Right signature, old timestamp: stale, not "bad".
         let old = t - 301
         #expect(throws: HTTPProblem.staleTimestamp("signed at 1799999699, more than 300 s from now (1800000000)")) {
-            try WebhookSignatures.verifyStripe(body: body, header: "t=\(old),v1=\(stripeV1("whsec_new", old))", secret: "whsec_new", now: now)
+            try WebhookSignatures.verifyStripe(
+                body: body, header: "t=\(old),v1=\(stripeV1("whsec_new", old))", secret: "whsec_new", now: now)
         }
     }
 
@@ -36,12 +39,15 @@ import Testing
         let t = String(Int(now.timeIntervalSince1970))
         let mac = HMAC<SHA256>.authenticationCode(for: Data("msg_1.\(t).".utf8) + body, using: SymmetricKey(data: key))
         let good = "v1," + Data(mac).base64EncodedString()
-        try WebhookSignatures.verifyStandard(body: body, id: "msg_1", timestamp: t, signature: "v1,AAAA \(good)", secret: secret, now: now)
+        try WebhookSignatures.verifyStandard(
+            body: body, id: "msg_1", timestamp: t, signature: "v1,AAAA \(good)", secret: secret, now: now)
         #expect(throws: HTTPProblem.self) {
-            try WebhookSignatures.verifyStandard(body: body, id: "msg_2", timestamp: t, signature: good, secret: secret, now: now)
+            try WebhookSignatures.verifyStandard(
+                body: body, id: "msg_2", timestamp: t, signature: good, secret: secret, now: now)
         }
         #expect(throws: HTTPProblem.badSignature("missing webhook-id, webhook-timestamp or webhook-signature")) {
-            try WebhookSignatures.verifyStandard(body: body, id: nil, timestamp: t, signature: good, secret: secret, now: now)
+            try WebhookSignatures.verifyStandard(
+                body: body, id: nil, timestamp: t, signature: good, secret: secret, now: now)
         }
     }
 
@@ -50,7 +56,11 @@ import Testing
         let hex = mac.map { String(format: "%02x", $0) }.joined()
         try WebhookSignatures.verifyLemonSqueezy(body: body, signature: hex, secret: "s3cret")
         try WebhookSignatures.verifyLemonSqueezy(body: body, signature: hex.uppercased(), secret: "s3cret")
-        #expect(throws: HTTPProblem.self) { try WebhookSignatures.verifyLemonSqueezy(body: body + Data(" ".utf8), signature: hex, secret: "s3cret") }
-        #expect(throws: HTTPProblem.self) { try WebhookSignatures.verifyLemonSqueezy(body: body, signature: "zz", secret: "s3cret") }
+        #expect(throws: HTTPProblem.self) {
+            try WebhookSignatures.verifyLemonSqueezy(body: body + Data(" ".utf8), signature: hex, secret: "s3cret")
+        }
+        #expect(throws: HTTPProblem.self) {
+            try WebhookSignatures.verifyLemonSqueezy(body: body, signature: "zz", secret: "s3cret")
+        }
     }
 }

@@ -19,22 +19,28 @@ public enum IncrementalBenchmark {
         let catalog = try ContentLoader(config: config).load()
         let lessons = catalog.courses.flatMap(\.lessons)
         guard let lesson = lessons.first(where: { !$0.isFree }) ?? lessons.first else {
-            throw LecternError(.content, file: config.contentDir, "no lessons to edit", hint: "generate a corpus with Benchmarks/corpus.py")
+            throw LecternError(
+                .content, file: config.contentDir, "no lessons to edit",
+                hint: "generate a corpus with Benchmarks/corpus.py")
         }
         let original = try Data(contentsOf: lesson.fileURL)
         defer { try? original.write(to: lesson.fileURL) }
-        var times: [Double] = [], rendered = 0
+        var times: [Double] = []
+        var rendered = 0
         for round in 0..<rounds {
             var edited = original
             edited.append(contentsOf: Array("\nAn edited paragraph, round \(round).\n".utf8))
             try edited.write(to: lesson.fileURL)
             let refresh = site.refresh()
             guard site.error == nil, refresh.rendered > 0 else {
-                throw LecternError(.content, file: lesson.sourcePath, "the edit was not picked up (\(site.error?.description ?? "no change seen"))")
+                throw LecternError(
+                    .content, file: lesson.sourcePath,
+                    "the edit was not picked up (\(site.error?.description ?? "no change seen"))")
             }
             times.append(refresh.seconds)
             rendered = refresh.rendered
         }
-        return Result(lessons: lessons.count, fullBuildSeconds: fullBuild, editSeconds: times, renderedPerEdit: rendered)
+        return Result(
+            lessons: lessons.count, fullBuildSeconds: fullBuild, editSeconds: times, renderedPerEdit: rendered)
     }
 }

@@ -30,8 +30,11 @@ public enum MarkdownBenchmark {
             return times.min() ?? 0
         }
         // As a build renders a paid lesson: HTML, heading ids, highlighting, every link through the hook.
-        let perFile = try best { for body in bodies { _ = try renderer.render(body, collectText: false) { url, _, _ in url } } }
+        let perFile = try best {
+            for body in bodies { _ = try renderer.render(body, collectText: false) { url, _, _ in url } }
+        }
         let whole = try best { _ = try renderer.render(joined, collectText: false) { url, _, _ in url } }
-        return Result(files: bodies.count, bytes: joined.utf8.count, perFileSeconds: perFile, concatenatedSeconds: whole)
+        return Result(
+            files: bodies.count, bytes: joined.utf8.count, perFileSeconds: perFile, concatenatedSeconds: whole)
     }
 }

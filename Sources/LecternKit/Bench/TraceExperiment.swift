@@ -49,12 +49,21 @@ public struct TraceExperiment {
     /// reader selecting the lesson and copying it would paste.
     static func articleText(_ html: String) -> String {
         var body = Substring(html)
-        if let start = body.range(of: "<article"), let end = body.range(of: "</article>") { body = body[start.lowerBound..<end.lowerBound] }
+        if let start = body.range(of: "<article"), let end = body.range(of: "</article>") {
+            body = body[start.lowerBound..<end.lowerBound]
+        }
         var text = ""
         var inTag = false
         for char in body {
-            if char == "<" { inTag = true; text.append(" "); continue }
-            if char == ">" { inTag = false; continue }
+            if char == "<" {
+                inTag = true
+                text.append(" ")
+                continue
+            }
+            if char == ">" {
+                inTag = false
+                continue
+            }
             if !inTag { text.append(char) }
         }
         return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")

@@ -13,8 +13,10 @@ public enum WebhookParseBenchmark {
             "created": 1_800_000_000, "expires_at": 1_800_086_400, "payment_method_types": ["card"],
             "customer_details": [
                 "email": "ada@example.com", "name": "Ada Lovelace", "phone": NSNull(), "tax_exempt": "none",
-                "address": ["city": "London", "country": "GB", "line1": "1 Street", "line2": NSNull(),
-                            "postal_code": "N1", "state": NSNull()],
+                "address": [
+                    "city": "London", "country": "GB", "line1": "1 Street", "line2": NSNull(),
+                    "postal_code": "N1", "state": NSNull(),
+                ],
             ],
             "total_details": ["amount_discount": 0, "amount_shipping": 0, "amount_tax": 0],
             "success_url": "https://example.com/access/claim?session_id={CHECKOUT_SESSION_ID}", "url": NSNull(),

@@ -19,8 +19,10 @@ public struct CheckProblem: Sendable, Codable, Equatable, CustomStringConvertibl
     }
 
     init(_ error: LecternError, kind: String? = nil) {
-        self.init(file: error.file ?? "", line: error.line, kind: kind ?? error.code ?? error.step.rawValue.replacingOccurrences(of: " ", with: "-"),
-                  message: error.message)
+        self.init(
+            file: error.file ?? "", line: error.line,
+            kind: kind ?? error.code ?? error.step.rawValue.replacingOccurrences(of: " ", with: "-"),
+            message: error.message)
     }
 
     /// `file:line: error: [kind] message`, the shape editors and CI logs link to.

@@ -39,7 +39,10 @@ struct LeakLint {
             current.removeAll(keepingCapacity: true)
         }
         for byte in text.utf8 {
-            if byte >= 0x80 { slowPath = true; break }
+            if byte >= 0x80 {
+                slowPath = true
+                break
+            }
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): current.append(byte)
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): current.append(byte | 0x20)
@@ -70,6 +73,6 @@ struct LeakLint {
     }
 }
 
-private extension UInt8 {
-    var isASCIILetterOrDigit: Bool { (self >= 0x61 && self <= 0x7A) || (self >= 0x30 && self <= 0x39) }
+extension UInt8 {
+    fileprivate var isASCIILetterOrDigit: Bool { (self >= 0x61 && self <= 0x7A) || (self >= 0x30 && self <= 0x39) }
 }

@@ -36,21 +36,24 @@ public struct DaemonSettings: Sendable {
     /// The range each integer setting must fall in: every number is checked before it reaches a timer
     /// or an allocation (`TimeAmount.seconds` multiplies, and overflow ends the process).
     typealias IntegerSetting = (key: String, range: ClosedRange<Int>, keyPath: WritableKeyPath<DaemonSettings, Int>)
-    static var integerRanges: [IntegerSetting] { [
-        ("port", 1...65_535, \.port),
-        ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
-        ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
-        ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
-        ("claims_per_client", 1...100_000, \.claimsPerClient),
-        ("resend_per_address", 1...10_000, \.resendPerAddress),
-        ("resend_per_client", 1...10_000, \.resendPerClient),
-        ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
-        ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),
-    ] }
+    static var integerRanges: [IntegerSetting] {
+        [
+            ("port", 1...65_535, \.port),
+            ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
+            ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
+            ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
+            ("claims_per_client", 1...100_000, \.claimsPerClient),
+            ("resend_per_address", 1...10_000, \.resendPerAddress),
+            ("resend_per_client", 1...10_000, \.resendPerClient),
+            ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
+            ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),
+        ]
+    }
 
     init(_ table: SettingsTable) throws {
-        try table.rejectUnknownKeys(allowed: Set(Self.integerRanges.map(\.key)).union(
-            ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention"]), section: "daemon")
+        try table.rejectUnknownKeys(
+            allowed: Set(Self.integerRanges.map(\.key)).union(
+                ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention"]), section: "daemon")
         host = try table.string("host") ?? host
         database = try table.string("database") ?? database
         cookieSecure = try table.bool("cookie_secure")
@@ -65,8 +68,9 @@ public struct DaemonSettings: Sendable {
         }
         if let text = try table.string("raw_body_retention") {
             guard let seconds = Duration.parseSeconds(text), seconds >= 86_400 else {
-                throw table.error("raw_body_retention",
-                                  "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
+                throw table.error(
+                    "raw_body_retention",
+                    "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
             }
             rawBodyRetention = seconds
         }
@@ -90,7 +94,8 @@ public struct MailSettings: Sendable {
     public init() {}
 
     init(_ table: SettingsTable) throws {
-        try table.rejectUnknownKeys(allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls"], section: "mail")
+        try table.rejectUnknownKeys(
+            allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls"], section: "mail")
         if let name = try table.string("transport") {
             guard let transport = Transport(rawValue: name) else {
                 throw table.error("transport", "`mail.transport` must be \"file\" or \"smtp\"")

@@ -34,9 +34,10 @@ struct SettingsTable: Sendable, Equatable {
     func rejectUnknownKeys(allowed: Set<String>, section: String? = nil) throws {
         for key in entries.keys.sorted() where !allowed.contains(key) {
             let name = section.map { "\($0).\(key)" } ?? key
-            throw LecternError(step, file: file, line: entries[key]?.line,
-                               "unknown key `\(name)`",
-                               hint: "known keys here: \(allowed.sorted().joined(separator: ", "))")
+            throw LecternError(
+                step, file: file, line: entries[key]?.line,
+                "unknown key `\(name)`",
+                hint: "known keys here: \(allowed.sorted().joined(separator: ", "))")
         }
     }
 

@@ -61,8 +61,9 @@ public struct SiteConfig: Sendable {
     public static func load(root: URL) throws -> SiteConfig {
         let file = root.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw LecternError(.config, file: fileName, "no \(fileName) in \(root.path)",
-                               hint: "run `lectern init` to create a site, or pass --root DIR")
+            throw LecternError(
+                .config, file: fileName, "no \(fileName) in \(root.path)",
+                hint: "run `lectern init` to create a site, or pass --root DIR")
         }
         let text = try TextFile.read(file, displayPath: fileName, step: .config)
         return try parse(text, root: root)
@@ -70,12 +71,16 @@ public struct SiteConfig: Sendable {
 
     static func parse(_ text: String, root: URL) throws -> SiteConfig {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
-        try table.rejectUnknownKeys(allowed: ["title", "base_url", "language", "description", "author",
-                                              "currency", "build", "products", "tokens", "daemon", "mail"])
+        try table.rejectUnknownKeys(allowed: [
+            "title", "base_url", "language", "description", "author",
+            "currency", "build", "products", "tokens", "daemon", "mail",
+        ])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
         if let base = try table.string("base_url") {
-            guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil
+            else {
                 throw table.error("base_url", "`base_url` must be an absolute http(s) URL, got \"\(base)\"")
             }
             config.baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
@@ -108,8 +113,11 @@ public struct SiteConfig: Sendable {
     }
 
     private mutating func applyBuild(_ build: SettingsTable) throws {
-        try build.rejectUnknownKeys(allowed: ["content_dir", "template_dir", "public_dir", "paid_dir",
-                                              "allow_raw_html", "buy_url"], section: "build")
+        try build.rejectUnknownKeys(
+            allowed: [
+                "content_dir", "template_dir", "public_dir", "paid_dir",
+                "allow_raw_html", "buy_url",
+            ], section: "build")
         contentDir = try build.string("content_dir") ?? contentDir
         templateDir = try build.string("template_dir") ?? templateDir
         publicDir = try build.string("public_dir") ?? publicDir
@@ -119,8 +127,9 @@ public struct SiteConfig: Sendable {
         let publicPath = url(publicDir).standardizedFileURL.path + "/"
         let paidPath = url(paidDir).standardizedFileURL.path + "/"
         if paidPath.hasPrefix(publicPath) || publicPath.hasPrefix(paidPath) {
-            throw build.error("paid_dir", "`build.paid_dir` and `build.public_dir` must not contain each other",
-                              hint: "paid lessons inside the public folder would be published; use e.g. \"public\" and \"paid\"")
+            throw build.error(
+                "paid_dir", "`build.paid_dir` and `build.public_dir` must not contain each other",
+                hint: "paid lessons inside the public folder would be published; use e.g. \"public\" and \"paid\"")
         }
     }
 }

@@ -4,14 +4,16 @@ import TOMLKit
 /// Turns TOML text into a `SettingsTable`, with line numbers for parse errors and for keys.
 enum TOMLSettingsReader {
     /// - Parameter firstLine: the file line of the text's first line (front matter starts after a fence).
-    static func read(_ text: String, file: String, step: LecternError.Step, firstLine: Int = 1) throws -> SettingsTable {
+    static func read(_ text: String, file: String, step: LecternError.Step, firstLine: Int = 1) throws -> SettingsTable
+    {
         try rejectNonASCIITableNames(text, file: file, step: step, firstLine: firstLine)
         let toml: TOMLTable
         do {
             toml = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw LecternError(step, file: file, line: error.source.begin.line + firstLine - 1,
-                               "invalid TOML: \(error.description)")
+            throw LecternError(
+                step, file: file, line: error.source.begin.line + firstLine - 1,
+                "invalid TOML: \(error.description)")
         } catch {
             throw LecternError(step, file: file, line: firstLine, "invalid TOML: \(error)")
         }
@@ -25,7 +27,10 @@ enum TOMLSettingsReader {
     /// here with their line before the parser sees them. Quoted names (`["é"]`) stay allowed.
     static func rejectNonASCIITableNames(_ text: String, file: String, step: LecternError.Step, firstLine: Int) throws {
         let scalars = Array(text.unicodeScalars)
-        var index = 0, line = 0, atLineStart = true, inMultilineString = false
+        var index = 0
+        var line = 0
+        var atLineStart = true
+        var inMultilineString = false
         func starts(_ s: String, at i: Int) -> Bool {
             let p = Array(s.unicodeScalars)
             return i + p.count <= scalars.count && Array(scalars[i..<(i + p.count)]) == p
@@ -34,15 +39,27 @@ enum TOMLSettingsReader {
             let c = scalars[index]
             if starts("\"\"\"", at: index) || starts("'''", at: index) {
                 inMultilineString.toggle()
-                index += 3; atLineStart = false; continue
+                index += 3
+                atLineStart = false
+                continue
             }
-            if c == "\n" { line += 1; atLineStart = true; index += 1; continue }
+            if c == "\n" {
+                line += 1
+                atLineStart = true
+                index += 1
+                continue
+            }
             // TOML allows no control characters but tab (toml++ mishandles some instead of refusing them).
             if (c.value < 0x20 && c != "\t" && c != "\r") || c.value == 0x7F {
-                throw LecternError(step, file: file, line: line + firstLine, String(format: "invalid TOML: control character U+%04X", c.value),
-                                   hint: "remove it (TOML text may contain tabs but no other control characters)")
+                throw LecternError(
+                    step, file: file, line: line + firstLine,
+                    String(format: "invalid TOML: control character U+%04X", c.value),
+                    hint: "remove it (TOML text may contain tabs but no other control characters)")
             }
-            if atLineStart && (c == " " || c == "\t" || c == "\u{FEFF}") { index += 1; continue }
+            if atLineStart && (c == " " || c == "\t" || c == "\u{FEFF}") {
+                index += 1
+                continue
+            }
             if atLineStart && c == "[" && !inMultilineString {
                 var probe = index + 1
                 if probe < scalars.count && scalars[probe] == "[" { probe += 1 }
@@ -50,10 +67,17 @@ enum TOMLSettingsReader {
                 while probe < scalars.count, scalars[probe] == " " || scalars[probe] == "\t" { probe += 1 }
                 if probe < scalars.count {
                     let first = scalars[probe]
-                    if !(first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first) || "_-\"'".unicodeScalars.contains(first))) {
-                        let shown = first.value < 0x20 || first.value == 0x7F ? String(format: "U+%04X", first.value) : String(first)
-                        throw LecternError(step, file: file, line: probeLine + firstLine, "invalid TOML: table name starts with `\(shown)`",
-                                           hint: "table names are ASCII letters, digits, `_` and `-`; quote others: [\"name\"]")
+                    if !(first.isASCII
+                        && (first.properties.isAlphabetic || ("0"..."9").contains(first)
+                            || "_-\"'".unicodeScalars.contains(first)))
+                    {
+                        let shown =
+                            first.value < 0x20 || first.value == 0x7F
+                            ? String(format: "U+%04X", first.value) : String(first)
+                        throw LecternError(
+                            step, file: file, line: probeLine + firstLine,
+                            "invalid TOML: table name starts with `\(shown)`",
+                            hint: "table names are ASCII letters, digits, `_` and `-`; quote others: [\"name\"]")
                     }
                 }
             }
@@ -62,15 +86,19 @@ enum TOMLSettingsReader {
         }
     }
 
-    private static func convert(_ toml: TOMLTable, lines: [String], firstLine: Int, file: String,
-                                step: LecternError.Step, section: String?) -> SettingsTable {
+    private static func convert(
+        _ toml: TOMLTable, lines: [String], firstLine: Int, file: String,
+        step: LecternError.Step, section: String?
+    ) -> SettingsTable {
         var table = SettingsTable(file: file, step: step)
         for key in toml.keys {
             guard let value = toml[key] else { continue }
             let converted: SettingsTable.Value
             if let sub = value.table {
-                converted = .table(convert(sub, lines: lines, firstLine: firstLine, file: file, step: step,
-                                           section: section.map { "\($0).\(key)" } ?? key))
+                converted = .table(
+                    convert(
+                        sub, lines: lines, firstLine: firstLine, file: file, step: step,
+                        section: section.map { "\($0).\(key)" } ?? key))
             } else {
                 converted = convert(value)
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `[tokens]` in `lectern.toml`: where signing keys live and how long a signed link lasts.
 public struct TokenSettings: Sendable {
     /// Folder of Ed25519 key files, relative to the site root.
@@ -38,5 +40,3 @@ extension Duration {
         return seconds
     }
 }
-
-import Foundation

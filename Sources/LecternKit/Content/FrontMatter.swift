@@ -21,8 +21,9 @@ struct FrontMatter {
         }
         let fence = nextLine().map { $0.trimmingCharacters(in: .whitespaces) }
         guard fence == "---" || fence == "+++", let fence else {
-            throw LecternError(.frontMatter, file: file, line: 1, "missing front matter",
-                               hint: "start the file with a `---` line, then `title: ...`, then another `---` line")
+            throw LecternError(
+                .frontMatter, file: file, line: 1, "missing front matter",
+                hint: "start the file with a `---` line, then `title: ...`, then another `---` line")
         }
         let headerStart = lineStart
         var headerEnd: String.Index?
@@ -33,16 +34,19 @@ struct FrontMatter {
             if trimmed == fence || (fence == "---" && trimmed == "...") { headerEnd = before }
         }
         guard let headerEnd else {
-            throw LecternError(.frontMatter, file: file, line: 1, "front matter opened with `\(fence)` is never closed",
-                               hint: "add a line with only `\(fence)` after the last front-matter key")
+            throw LecternError(
+                .frontMatter, file: file, line: 1, "front matter opened with `\(fence)` is never closed",
+                hint: "add a line with only `\(fence)` after the last front-matter key")
         }
         // The header without its last newline, as the line-joined form had it.
         var header = text[headerStart..<headerEnd]
         if header.hasSuffix("\n") { header = header.dropLast() }
         var body = text[lineStart...]
         if body.hasSuffix("\n") { body = body.dropLast() }
-        let settings = fence == "---"
-            ? try SimpleYAML.read(String(header), file: file, firstLine: 2) ?? YAMLSettingsReader.read(String(header), file: file, firstLine: 2)
+        let settings =
+            fence == "---"
+            ? try SimpleYAML.read(String(header), file: file, firstLine: 2)
+                ?? YAMLSettingsReader.read(String(header), file: file, firstLine: 2)
             : try TOMLSettingsReader.read(String(header), file: file, step: .frontMatter, firstLine: 2)
         return FrontMatter(settings: settings, body: String(body), bodyFirstLine: lineNumber)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A price as written by the creator ("49.00"), held exactly in minor units (cents) with its currency.
 public struct Money: Sendable, Equatable, Codable {
     public let minorUnits: Int
@@ -22,7 +24,8 @@ public struct Money: Sendable, Equatable, Codable {
         let digitsAfterPoint = Money.zeroDecimalCurrencies.contains(code) ? 0 : 2
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty,
-              whole.count <= 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }), let units = Int(whole) else { return nil }
+            whole.count <= 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }), let units = Int(whole)
+        else { return nil }
         var fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= digitsAfterPoint, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         if parts.count == 2 && fraction.isEmpty { return nil }
@@ -52,5 +55,3 @@ public struct Money: Sendable, Equatable, Codable {
         }
     }
 }
-
-import Foundation

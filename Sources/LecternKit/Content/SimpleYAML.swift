@@ -18,11 +18,14 @@ enum SimpleYAML {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             let key = line[..<colon]
             guard let first = key.first, first.isASCII, first.isLetter || first == "_",
-                  key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else { return nil }
+                key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+            else { return nil }
             let afterColon = line[line.index(after: colon)...]
             guard afterColon.first == " " else { return nil }  // `key:` alone opens a nested block
             let value = Substring(afterColon.trimmingCharacters(in: [" "]))
-            guard !value.isEmpty, table.entries[String(key)] == nil, let parsed = scalarOrList(value) else { return nil }
+            guard !value.isEmpty, table.entries[String(key)] == nil, let parsed = scalarOrList(value) else {
+                return nil
+            }
             table.entries[String(key)] = .init(value: parsed, line: lineNumber)
         }
         return table
@@ -60,9 +63,12 @@ enum SimpleYAML {
             return .string(String(content))
         }
         // Plain scalars: refuse anything with YAML meaning (indicators, comments, nested flow, `: `).
-        guard let first = value.first, !"-?:,[]{}#&*!|>'\"%@`".contains(first), !value.contains(": "), !value.contains(" #"),
-              !value.contains("\t"), !(inList && (value.contains("[") || value.contains("]") || value.contains("{") || value.contains("}"))),
-              !value.hasSuffix(":") else { return nil }
+        guard let first = value.first, !"-?:,[]{}#&*!|>'\"%@`".contains(first), !value.contains(": "),
+            !value.contains(" #"),
+            !value.contains("\t"),
+            !(inList && (value.contains("[") || value.contains("]") || value.contains("{") || value.contains("}"))),
+            !value.hasSuffix(":")
+        else { return nil }
         let node = Node.scalar(.init(String(value)))
         if let bool = node.bool { return .bool(bool) }
         if let int = YAMLInteger.parse(String(value)) { return .integer(int) }

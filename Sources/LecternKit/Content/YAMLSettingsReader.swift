@@ -9,16 +9,18 @@ enum YAMLSettingsReader {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw LecternError(.frontMatter, file: file, line: yamlLine(error).map { $0 + firstLine - 1 } ?? firstLine,
-                               "invalid YAML: \(summary(of: error))",
-                               hint: "front matter is YAML between two `---` lines; quote values that contain `:` or `#`")
+            throw LecternError(
+                .frontMatter, file: file, line: yamlLine(error).map { $0 + firstLine - 1 } ?? firstLine,
+                "invalid YAML: \(summary(of: error))",
+                hint: "front matter is YAML between two `---` lines; quote values that contain `:` or `#`")
         } catch {
             throw LecternError(.frontMatter, file: file, line: firstLine, "invalid YAML: \(error)")
         }
         guard let node else { return SettingsTable(file: file, step: .frontMatter) }
         guard let mapping = node.mapping else {
-            throw LecternError(.frontMatter, file: file, line: firstLine,
-                               "front matter must be a set of `key: value` lines")
+            throw LecternError(
+                .frontMatter, file: file, line: firstLine,
+                "front matter must be a set of `key: value` lines")
         }
         return table(mapping, file: file, firstLine: firstLine)
     }
@@ -52,7 +54,8 @@ enum YAMLSettingsReader {
 
     private static func yamlLine(_ error: YamlError) -> Int? {
         switch error {
-        case .scanner(let context, _, let mark, _), .parser(let context, _, let mark, _), .composer(let context, _, let mark, _):
+        case .scanner(let context, _, let mark, _), .parser(let context, _, let mark, _),
+            .composer(let context, _, let mark, _):
             // The context is where the broken construct started (an unclosed `[`): the line to fix.
             return context?.mark.line ?? mark.line
         case .duplicatedKeysInMapping(_, let context):
@@ -65,7 +68,7 @@ enum YAMLSettingsReader {
     private static func summary(of error: YamlError) -> String {
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
-             .composer(let context, let problem, _, _):
+            .composer(let context, let problem, _, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return prefix + problem
         case .duplicatedKeysInMapping(let duplicates, _):

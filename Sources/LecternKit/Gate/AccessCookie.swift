@@ -27,7 +27,8 @@ public struct AccessCookie: Sendable {
     private let verified = Locked<[String: Value]>([:])
 
     public init(secret: SymmetricKey) {
-        key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("lectern access cookie v1".utf8), using: secret))
+        key = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("lectern access cookie v1".utf8), using: secret))
     }
 
     public func encode(_ value: Value, course: String) -> String {
@@ -42,9 +43,11 @@ public struct AccessCookie: Sendable {
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "v1", let grant = Int64(parts[1]), grant > 0, let expiry = Int(parts[2]),
-              TokenVerifier.validTimes.contains(expiry), let tag = Base64URL.decode(parts[3]) else { return .invalid }
+            TokenVerifier.validTimes.contains(expiry), let tag = Base64URL.decode(parts[3])
+        else { return .invalid }
         let value = Value(grant: grant, expiresAt: expiry)
-        guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value, course: course), using: key) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value, course: course), using: key)
+        else {
             return .invalid
         }
         verified.withLock { cache in
@@ -82,6 +85,7 @@ extension Gate.IssuedCookie {
     /// follows a link from the e-mail, not on cross-site subrequests), scoped to the course's paid
     /// path, and `Secure` unless the site runs on plain-HTTP localhost.
     public func header(secure: Bool) -> String {
-        "\(AccessCookie.name)=\(value); Path=/learn/\(course)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+        "\(AccessCookie.name)=\(value); Path=/learn/\(course)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+            + (secure ? "; Secure" : "")
     }
 }

@@ -44,8 +44,10 @@ public struct Gate: Sendable {
     /// Invisible-mark chunks per grant: 4 HMACs each, worth computing once per grant, not per page.
     private let chunkCache = Locked<[Int64: [String]]>([:])
 
-    public init(bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, watermarker: Watermarker,
-                pages: GatePages, accessLifetime: Int) {
+    public init(
+        bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, watermarker: Watermarker,
+        pages: GatePages, accessLifetime: Int
+    ) {
         self.bundle = bundle
         self.store = store
         self.verifier = verifier
@@ -60,10 +62,14 @@ public struct Gate: Sendable {
     /// - Parameters:
     ///   - slug: the segment after `/learn/` (a course slug, or on sign-in a product id).
     ///   - rest: the segments after it; `isFolder` when the path ended in `/`.
-    public func handle(slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?,
-                       now: Date = Date()) throws -> Outcome {
+    public func handle(
+        slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?,
+        now: Date = Date()
+    ) throws -> Outcome {
         let catalog = bundle.courses
-        if let token { return try signIn(slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, now: now) }
+        if let token {
+            return try signIn(slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, now: now)
+        }
         guard let course = catalog.first(where: { $0.slug == slug }) else { return .notFound }
 
         let value: AccessCookie.Value
@@ -79,13 +85,16 @@ public struct Gate: Sendable {
         case .live: break
         }
         guard Self.covers(grant.product, course) else { return .noAccess(course: course) }
-        let refresh = value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
+        let refresh =
+            value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
             ? issue(grant: grant.id, course: course.slug, now: now) : nil
         return serve(course: course, rest: rest, isFolder: isFolder, grant: grant, refresh: refresh, now: now)
     }
 
-    private func serve(course: BuildManifest.CourseEntry, rest: [String], isFolder: Bool, grant: GrantRecord,
-                       refresh: IssuedCookie?, now: Date) -> Outcome {
+    private func serve(
+        course: BuildManifest.CourseEntry, rest: [String], isFolder: Bool, grant: GrantRecord,
+        refresh: IssuedCookie?, now: Date
+    ) -> Outcome {
         guard let first = rest.first else {
             // The course's own address: start at its first paid lesson (free ones are public).
             let start = course.lessons.first { !$0.free } ?? course.lessons.first
@@ -117,8 +126,10 @@ public struct Gate: Sendable {
         return .notFound
     }
 
-    private func signIn(slug: String, rest: [String], isFolder: Bool, token: String, catalog: [BuildManifest.CourseEntry],
-                        now: Date) throws -> Outcome {
+    private func signIn(
+        slug: String, rest: [String], isFolder: Bool, token: String, catalog: [BuildManifest.CourseEntry],
+        now: Date
+    ) throws -> Outcome {
         // A bundle's link names its product id; it opens every course that lists that id. Product ids
         // are not public, so for anything but a course slug the answer to a bad token is the same
         // whether or not the id exists (it used to be 401 for a product and 404 otherwise).
@@ -132,22 +143,28 @@ public struct Gate: Sendable {
             return .notice(pages.invalidLink(course: target))
         }
         guard claims.sub.hasPrefix("g_"), let grantID = Int64(claims.sub.dropFirst(2)),
-              let grant = try GrantRecord.load(id: grantID, from: store) else {
+            let grant = try GrantRecord.load(id: grantID, from: store)
+        else {
             return .notice(pages.invalidLink(course: target))
         }
         // A token for something else says nothing about this id either: same answer as a bad token.
         guard target != nil || claims.aud == slug,
-              let fallback = target ?? catalog.first(where: { $0.products.contains(slug) }) else {
+            let fallback = target ?? catalog.first(where: { $0.products.contains(slug) })
+        else {
             return .notice(pages.invalidLink(course: nil))
         }
         // The courses this link opens: covered by the token's audience and by the grant's product.
         let opened = catalog.filter { Self.covers(claims.aud, $0) && Self.covers(grant.product, $0) }
         let landing: BuildManifest.CourseEntry
         if let target {
-            guard opened.contains(where: { $0.slug == target.slug }) else { return .notice(pages.otherCourse(course: target)) }
+            guard opened.contains(where: { $0.slug == target.slug }) else {
+                return .notice(pages.otherCourse(course: target))
+            }
             landing = target
         } else {
-            guard claims.aud == slug, let first = opened.first else { return .notice(pages.otherCourse(course: fallback)) }
+            guard claims.aud == slug, let first = opened.first else {
+                return .notice(pages.otherCourse(course: fallback))
+            }
             landing = first
         }
         switch grant.state(at: now) {
@@ -156,7 +173,8 @@ public struct Gate: Sendable {
         case .live: break
         }
         let issued = opened.map { issue(grant: grant.id, course: $0.slug, now: now) }
-        let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
+        let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(
+            separator: "/")
         let location = "/learn/\(landing.slug)/" + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
         return .signIn(cookies: issued, location: location)
     }
@@ -172,7 +190,8 @@ public struct Gate: Sendable {
 
     private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {
         let value = AccessCookie.Value(grant: grant, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
-        return IssuedCookie(course: course, value: cookies.encode(value, course: course), maxAge: accessLifetime + Self.gracePeriod)
+        return IssuedCookie(
+            course: course, value: cookies.encode(value, course: course), maxAge: accessLifetime + Self.gracePeriod)
     }
 
     /// A purchase of `product` opens `course` when it names the course or one of its product ids.

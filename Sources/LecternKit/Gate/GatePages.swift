@@ -22,10 +22,11 @@ public struct GatePages: Sendable {
             status: 401, code: "link-expired", title: "Your link has expired",
             detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
             extensions: resendExtensions(course))
-        return notice(problem,
-                      body: "<p>\(what) work for a limited time, and this one has run out. "
-                          + "Enter the e-mail address you bought with and we will send you a fresh one.</p>"
-                          + resendForm(course: course?.slug))
+        return notice(
+            problem,
+            body: "<p>\(what) work for a limited time, and this one has run out. "
+                + "Enter the e-mail address you bought with and we will send you a fresh one.</p>"
+                + resendForm(course: course?.slug))
     }
 
     public func invalidLink(course: BuildManifest.CourseEntry?) -> GateNotice {
@@ -34,9 +35,10 @@ public struct GatePages: Sendable {
             status: 401, code: "invalid-link", title: "This link does not work",
             detail: "the access token is damaged, was not issued by this site, or its key was retired",
             extensions: resendExtensions(course))
-        return notice(problem,
-                      body: "<p>\(what) is incomplete or no longer valid. Links sometimes break when an e-mail program "
-                          + "wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
+        return notice(
+            problem,
+            body: "<p>\(what) is incomplete or no longer valid. Links sometimes break when an e-mail program "
+                + "wraps them. Ask for a fresh one:</p>" + resendForm(course: course?.slug))
     }
 
     private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
@@ -46,55 +48,74 @@ public struct GatePages: Sendable {
     }
 
     public func otherCourse(course: BuildManifest.CourseEntry) -> GateNotice {
-        notice(HTTPProblem(status: 403, code: "other-course", title: "This link is for another course",
-                           detail: "the token's audience does not cover `\(course.slug)`", extensions: ["buy_url": course.buyLink]),
-               body: "<p>This link opens a different course, not <strong>\(escape(course.title))</strong>.</p>"
-                   + "<p><a class=\"buy\" href=\"\(escape(course.buyLink))\">Buy \(escape(course.title))</a></p>")
+        notice(
+            HTTPProblem(
+                status: 403, code: "other-course", title: "This link is for another course",
+                detail: "the token's audience does not cover `\(course.slug)`", extensions: ["buy_url": course.buyLink]),
+            body: "<p>This link opens a different course, not <strong>\(escape(course.title))</strong>.</p>"
+                + "<p><a class=\"buy\" href=\"\(escape(course.buyLink))\">Buy \(escape(course.title))</a></p>")
     }
 
     public func withdrawn(course: BuildManifest.CourseEntry, reason: String?) -> GateNotice {
-        let why = switch reason {
-        case "refunded": "the payment was refunded"
-        case "disputed": "the payment was disputed"
-        default: "it was revoked"
-        }
-        return notice(HTTPProblem(status: 403, code: "access-withdrawn", title: "Access withdrawn",
-                                  detail: "access to `\(course.slug)` was withdrawn: \(why)"),
-                      body: "<p>Access to <strong>\(escape(course.title))</strong> was withdrawn because \(why). "
-                          + "If you think this is a mistake, reply to your receipt e-mail.</p>")
+        let why =
+            switch reason {
+            case "refunded": "the payment was refunded"
+            case "disputed": "the payment was disputed"
+            default: "it was revoked"
+            }
+        return notice(
+            HTTPProblem(
+                status: 403, code: "access-withdrawn", title: "Access withdrawn",
+                detail: "access to `\(course.slug)` was withdrawn: \(why)"),
+            body: "<p>Access to <strong>\(escape(course.title))</strong> was withdrawn because \(why). "
+                + "If you think this is a mistake, reply to your receipt e-mail.</p>")
     }
 
     public func ended(course: BuildManifest.CourseEntry, at date: Date) -> GateNotice {
-        notice(HTTPProblem(status: 403, code: "access-ended", title: "Your access has ended",
-                           detail: "the subscription for `\(course.slug)` ended on \(Self.day(date))", extensions: ["buy_url": course.buyLink]),
-               body: "<p>Your subscription to <strong>\(escape(course.title))</strong> ended on \(Self.day(date)).</p>"
-                   + "<p><a class=\"buy\" href=\"\(escape(course.buyLink))\">Renew</a></p>")
+        notice(
+            HTTPProblem(
+                status: 403, code: "access-ended", title: "Your access has ended",
+                detail: "the subscription for `\(course.slug)` ended on \(Self.day(date))",
+                extensions: ["buy_url": course.buyLink]),
+            body: "<p>Your subscription to <strong>\(escape(course.title))</strong> ended on \(Self.day(date)).</p>"
+                + "<p><a class=\"buy\" href=\"\(escape(course.buyLink))\">Renew</a></p>")
     }
 
-    public func notYetAvailable(course: BuildManifest.CourseEntry, lesson: BuildManifest.LessonEntry, on date: Date) -> GateNotice {
-        notice(HTTPProblem(status: 403, code: "not-yet-available", title: "Not available yet",
-                           detail: "`\(lesson.slug)` opens on \(Self.day(date))", extensions: ["available_at": Self.iso(date)]),
-               body: "<p><strong>\(escape(lesson.title))</strong> is part of <a href=\"/learn/\(escape(course.slug))/\">\(escape(course.title))</a> "
-                   + "and will be available on <time datetime=\"\(Self.iso(date))\">\(Self.day(date))</time>.</p>")
+    public func notYetAvailable(
+        course: BuildManifest.CourseEntry, lesson: BuildManifest.LessonEntry, on date: Date
+    ) -> GateNotice {
+        notice(
+            HTTPProblem(
+                status: 403, code: "not-yet-available", title: "Not available yet",
+                detail: "`\(lesson.slug)` opens on \(Self.day(date))", extensions: ["available_at": Self.iso(date)]),
+            body:
+                "<p><strong>\(escape(lesson.title))</strong> is part of <a href=\"/learn/\(escape(course.slug))/\">\(escape(course.title))</a> "
+                + "and will be available on <time datetime=\"\(Self.iso(date))\">\(Self.day(date))</time>.</p>")
     }
 
     /// Used when the site has no `404.html` of its own.
     public func notFound(path: String) -> GateNotice {
-        notice(HTTPProblem(status: 404, code: "not-found", title: "Page not found", detail: "no page at \(path)"),
-               body: "<p>There is no page at this address. <a href=\"/\">See all courses</a>.</p>")
+        notice(
+            HTTPProblem(status: 404, code: "not-found", title: "Page not found", detail: "no page at \(path)"),
+            body: "<p>There is no page at this address. <a href=\"/\">See all courses</a>.</p>")
     }
 
     public func resendAccepted() -> GateNotice {
-        notice(HTTPProblem(status: 202, code: "resend-accepted", title: "Check your e-mail",
-                           detail: "if this address has access, a fresh link is on its way"),
-               body: "<p>If this address has access to a course here, a fresh link is on its way. It usually arrives within a minute; "
-                   + "check your spam folder too.</p>")
+        notice(
+            HTTPProblem(
+                status: 202, code: "resend-accepted", title: "Check your e-mail",
+                detail: "if this address has access, a fresh link is on its way"),
+            body:
+                "<p>If this address has access to a course here, a fresh link is on its way. It usually arrives within a minute; "
+                + "check your spam folder too.</p>")
     }
 
     public func tooManyRequests(retryAfter seconds: Int) -> GateNotice {
-        notice(HTTPProblem(status: 429, code: "rate-limited", title: "Too many requests",
-                           detail: "try again in \(seconds) seconds", extensions: ["retry_after": String(seconds)]),
-               body: "<p>We sent several links recently. Please wait \(max(1, seconds / 60)) minutes and try again.</p>")
+        notice(
+            HTTPProblem(
+                status: 429, code: "rate-limited", title: "Too many requests",
+                detail: "try again in \(seconds) seconds", extensions: ["retry_after": String(seconds)]),
+            body: "<p>We sent several links recently. Please wait \(max(1, seconds / 60)) minutes and try again.</p>")
     }
 
     private func notice(_ problem: HTTPProblem, body: String) -> GateNotice {
@@ -127,8 +148,10 @@ public struct GatePages: Sendable {
 
     private func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 
-    private static let months = ["January", "February", "March", "April", "May", "June", "July", "August",
-                                 "September", "October", "November", "December"]
+    private static let months = [
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ]
 
     /// "5 December 2026" (UTC).
     static func day(_ date: Date) -> String {

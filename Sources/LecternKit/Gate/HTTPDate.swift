@@ -23,9 +23,10 @@ public enum HTTPDate {
         guard text.utf8.count <= 64 else { return nil }
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[5] == "GMT", fields[1].count == 2, fields[3].count == 4,
-              let day = Int32(fields[1]), let year = Int32(fields[3]),
-              (1...31).contains(day), (1000...9999).contains(year),
-              let month = months.firstIndex(of: String(fields[2])) else { return nil }
+            let day = Int32(fields[1]), let year = Int32(fields[3]),
+            (1...31).contains(day), (1000...9999).contains(year),
+            let month = months.firstIndex(of: String(fields[2]))
+        else { return nil }
         let clock = fields[4].split(separator: ":", omittingEmptySubsequences: false)
             .compactMap { $0.count == 2 ? Int32($0) : nil }
         // 60 for a leap second, as RFC 9110 allows.

@@ -15,7 +15,9 @@ public final class LiveBundle: Sendable {
         self.directory = directory
         directoryPath = directory.path + "/"
         let path = directory.appendingPathComponent(BuildManifest.fileName).path
-        guard let identity = FileIdentity.regularFile(path), let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
+        guard let identity = FileIdentity.regularFile(path),
+            let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path))
+        else {
             throw LecternError(.config, file: path, "no built site to serve", hint: "run `lectern build` first")
         }
         manifestCache = Locked((identity, manifest))
@@ -26,7 +28,8 @@ public final class LiveBundle: Sendable {
         let path = directoryPath + BuildManifest.fileName
         let identity = FileIdentity.regularFile(path)
         let (known, cached) = manifestCache.withLock { $0 }
-        guard let identity, identity != known, let fresh = try? BuildManifest.load(from: URL(fileURLWithPath: path)) else {
+        guard let identity, identity != known, let fresh = try? BuildManifest.load(from: URL(fileURLWithPath: path))
+        else {
             return cached
         }
         manifestCache.withLock { $0 = (identity, fresh) }
@@ -40,7 +43,8 @@ public final class LiveBundle: Sendable {
         let path = directoryPath + course + "/" + lesson + ".page"
         guard let identity = FileIdentity.regularFile(path) else { return nil }
         if let (known, page) = pages.withLock({ $0[path] }), known == identity { return page }
-        guard let data = FileManager.default.contents(atPath: path), let page = try? PaidPage.decode(data, file: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let page = try? PaidPage.decode(data, file: path)
+        else { return nil }
         pages.withLock { $0[path] = (identity, page) }
         return page
     }

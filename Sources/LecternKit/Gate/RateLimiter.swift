@@ -53,7 +53,9 @@ public final class RateLimiter: Sendable {
             bucket.tokens = min(Double(limit), bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
             bucket.updated = now
             defer { state.buckets[key] = bucket }
-            guard bucket.tokens >= 1 else { return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up))) }
+            guard bucket.tokens >= 1 else {
+                return .limited(retryAfter: Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            }
             bucket.tokens -= 1
             return .allowed
         }

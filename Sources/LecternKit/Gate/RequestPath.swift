@@ -27,9 +27,12 @@ public struct RequestPath: Sendable, Equatable {
         if parts.last == "" { parts = parts.dropLast() }
         var decoded: [String] = []
         for part in parts {
-            guard !part.isEmpty, let segment = part.contains("%") ? part.removingPercentEncoding : String(part) else { return nil }
+            guard !part.isEmpty, let segment = part.contains("%") ? part.removingPercentEncoding : String(part) else {
+                return nil
+            }
             guard !segment.hasPrefix("."), !segment.contains("/"), !segment.contains("\\"),
-                  !segment.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+                !segment.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            else { return nil }
             decoded.append(segment)
         }
         segments = decoded

@@ -50,9 +50,10 @@ public final class StaticFiles: Sendable {
         let type = ContentTypes.type(forExtension: file.pathExtension)
         let compressed = ContentTypes.isCompressible(type) && bytes.count >= 256 ? Gzip.compress(bytes) : nil
         let digest = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
-        let served = ServedFile(bytes: bytes, gzipped: compressed.flatMap { $0.count < bytes.count ? $0 : nil }, contentType: type,
-                                etag: "\"\(digest)\"",
-                                lastModified: Date(timeIntervalSince1970: TimeInterval(identity.modified / 1_000_000_000)))
+        let served = ServedFile(
+            bytes: bytes, gzipped: compressed.flatMap { $0.count < bytes.count ? $0 : nil }, contentType: type,
+            etag: "\"\(digest)\"",
+            lastModified: Date(timeIntervalSince1970: TimeInterval(identity.modified / 1_000_000_000)))
         if bytes.count <= Self.cacheableSize {
             let cost = bytes.count + (served.gzipped?.count ?? 0)
             cache.withLock { cache in
@@ -67,8 +68,12 @@ public final class StaticFiles: Sendable {
     /// The file's real path (symlinks resolved) lies below the root's real path.
     private func isInsideRoot(_ file: URL) -> Bool {
         guard let realFile = realpath(file.path, nil), let realRoot = realpath(root.path, nil) else { return false }
-        defer { free(realFile); free(realRoot) }
-        let filePath = String(cString: realFile), rootPath = String(cString: realRoot)
+        defer {
+            free(realFile)
+            free(realRoot)
+        }
+        let filePath = String(cString: realFile)
+        let rootPath = String(cString: realRoot)
         return filePath.hasPrefix(rootPath.hasSuffix("/") ? rootPath : rootPath + "/")
     }
 }

@@ -20,23 +20,24 @@ public struct AccessLinks: Sendable {
     public static func subject(grant: Int64) -> String { "g_\(grant)" }
 
     public func link(grant: Int64, product: String, now: Date = Date()) throws -> String {
-        let token = try signer.sign(AccessClaims(subject: Self.subject(grant: grant), audience: product, issuedAt: now, lifetime: lifetime))
+        let token = try signer.sign(
+            AccessClaims(subject: Self.subject(grant: grant), audience: product, issuedAt: now, lifetime: lifetime))
         return "\(baseURL)/learn/\(product)/?token=\(token)"
     }
 
     func queueEmail(to email: EmailAddress, grant: Int64, product: String, db: Database, now: Date) throws {
         let link = try link(grant: grant, product: product, now: now)
         let body = """
-        Thank you for your purchase.
+            Thank you for your purchase.
 
-        Open your course here:
-        \(link)
+            Open your course here:
+            \(link)
 
-        The link is personal: it signs you in on this browser. It works for \(lifetime / 86_400) days; after that, ask
-        for a fresh one on the course page with this e-mail address.
+            The link is personal: it signs you in on this browser. It works for \(lifetime / 86_400) days; after that, ask
+            for a fresh one on the course page with this e-mail address.
 
-        — \(siteTitle)
-        """
+            — \(siteTitle)
+            """
         try Outbox.enqueue(to: email, subject: "Your access to \(product) · \(siteTitle)", body: body, db: db, now: now)
     }
 }

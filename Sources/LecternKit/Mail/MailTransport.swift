@@ -11,19 +11,24 @@ public protocol MailTransport: Sendable {
 enum MailMessage {
     /// - Throws: when a header value holds CR, LF or another control character, which would end the
     ///   header and start one the sender did not write (header injection).
-    static func render(from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()) throws
+    static func render(
+        from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()
+    ) throws
         -> String
     {
         for (name, value) in [("From", from), ("To", to.value)] where value.unicodeScalars.contains(where: isControl) {
-            throw LecternError(.mail, "the \(name) header holds a control character",
-                               hint: "check `[mail] from` in lectern.toml")
+            throw LecternError(
+                .mail, "the \(name) header holds a control character",
+                hint: "check `[mail] from` in lectern.toml")
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let encodedSubject = "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
-        let domain = from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? "localhost"
+        let domain =
+            from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) }
+            ?? "localhost"
         return [
             "From: \(from)", "To: \(to)", "Subject: \(encodedSubject)", "Date: \(formatter.string(from: date))",
             "Message-ID: <\(UUID().uuidString.lowercased())@\(domain.filter { $0.isASCII && !$0.isWhitespace })>",
@@ -48,10 +53,15 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let file = folder.appendingPathComponent("\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8)).eml")
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let file = folder.appendingPathComponent(
+            "\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8)).eml")
         let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw LecternError(.mail, file: file.path, "cannot write the message")
         }
     }
@@ -81,12 +91,17 @@ public struct SMTPMailTransport: MailTransport {
 
     public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
         let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-mail-\(UUID().uuidString).eml")
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600]) else {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-mail-\(UUID().uuidString).eml")
+        guard
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw LecternError(.mail, file: file.path, "cannot write the message")
         }
         defer { try? FileManager.default.removeItem(at: file) }
-        let envelopeFrom = from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
+        let envelopeFrom =
+            from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
         var config = [
             "url = \(try CurlConfig.quoted("smtp://\(host):\(port)"))",
             "mail-from = \(try CurlConfig.quoted(envelopeFrom))",
@@ -103,7 +118,8 @@ public struct SMTPMailTransport: MailTransport {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["--config", "-"]
-        let input = Pipe(), errors = Pipe()
+        let input = Pipe()
+        let errors = Pipe()
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
@@ -128,8 +144,9 @@ enum CurlConfig {
     /// start another option) is refused rather than encoded.
     static func quoted(_ value: String) throws -> String {
         guard !value.unicodeScalars.contains(where: MailMessage.isControl) else {
-            throw LecternError(.mail, "a mail setting holds a control character",
-                               hint: "check `[mail]` in lectern.toml and LECTERN_SMTP_*")
+            throw LecternError(
+                .mail, "a mail setting holds a control character",
+                hint: "check `[mail]` in lectern.toml and LECTERN_SMTP_*")
         }
         let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return "\"" + escaped + "\""

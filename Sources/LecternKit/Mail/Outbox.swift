@@ -14,18 +14,24 @@ public enum Outbox {
 
     static func enqueue(to recipient: EmailAddress, subject: String, body: String, db: Database, now: Date) throws {
         let stamp = Store.timestamp(now)
-        try db.executeCached(sql: """
-            INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [recipient.value, subject, body, stamp, stamp])
+        try db.executeCached(
+            sql: """
+                INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [recipient.value, subject, body, stamp, stamp])
     }
 
     public static func due(in store: Store, now: Date = Date(), limit: Int = 20) throws -> [Message] {
         try store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, recipient, subject, body, attempts FROM outbox
-                WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
-                """, arguments: [Store.timestamp(now), limit]).map {
-                Message(id: $0["id"], recipient: $0["recipient"], subject: $0["subject"], body: $0["body"], attempts: $0["attempts"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, recipient, subject, body, attempts FROM outbox
+                    WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
+                    """, arguments: [Store.timestamp(now), limit]
+            ).map {
+                Message(
+                    id: $0["id"], recipient: $0["recipient"], subject: $0["subject"], body: $0["body"],
+                    attempts: $0["attempts"])
             }
         }
     }
@@ -33,8 +39,9 @@ public enum Outbox {
     public static func markSent(_ id: Int64, in store: Store, now: Date = Date()) throws {
         try store.write { db in
             // The body holds a signed link, a bearer credential: once delivered it is not kept.
-            try db.executeCached(sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
-                                 arguments: [Store.timestamp(now), id])
+            try db.executeCached(
+                sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
+                arguments: [Store.timestamp(now), id])
         }
     }
 
@@ -42,8 +49,9 @@ public enum Outbox {
     public static func markFailed(_ message: Message, error: String, in store: Store, now: Date = Date()) throws {
         let delay = min(3_600, 30 << min(message.attempts, 7))
         try store.write { db in
-            try db.executeCached(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                           arguments: [Store.timestamp(now.addingTimeInterval(TimeInterval(delay))), error, message.id])
+            try db.executeCached(
+                sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                arguments: [Store.timestamp(now.addingTimeInterval(TimeInterval(delay))), error, message.id])
         }
     }
 
@@ -52,9 +60,10 @@ public enum Outbox {
     /// outbox with its reason, for the operator.
     public static func abandon(_ message: Message, error: String, in store: Store) throws {
         try store.write { db in
-            try db.executeCached(sql: """
-                UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z' WHERE id = ?
-                """, arguments: [error, message.id])
+            try db.executeCached(
+                sql: """
+                    UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z' WHERE id = ?
+                    """, arguments: [error, message.id])
         }
     }
 

@@ -32,7 +32,9 @@ public struct OutboxSender: Sendable {
                 logger.info("e-mail sent", metadata: ["outbox_id": "\(message.id)"])
             } catch {
                 try Outbox.markFailed(message, error: "\(error)", in: store, now: now)
-                logger.warning("e-mail failed, will retry", metadata: ["outbox_id": "\(message.id)", "attempt": "\(message.attempts + 1)"])
+                logger.warning(
+                    "e-mail failed, will retry",
+                    metadata: ["outbox_id": "\(message.id)", "attempt": "\(message.attempts + 1)"])
             }
         }
         return sent

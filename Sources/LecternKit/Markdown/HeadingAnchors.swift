@@ -28,11 +28,14 @@ struct HeadingAnchors {
         guard !ids.isEmpty else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + ids.count * 24)
-        var cursor = 0, next = 0, search = 0
+        var cursor = 0
+        var next = 0
+        var search = 0
         while next < ids.count, let at = ByteSearch.find(headingOpen, in: bytes, from: search) {
             search = at + 2
             guard at + 3 < bytes.count, (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(bytes[at + 2]),
-                  bytes[at + 3] == UInt8(ascii: ">") else { continue }
+                bytes[at + 3] == UInt8(ascii: ">")
+            else { continue }
             out.append(contentsOf: bytes[cursor..<(at + 3)])
             out.append(contentsOf: " id=\"\(MarkupEscaping.escape(ids[next]))\">".utf8)
             cursor = at + 4

@@ -1,5 +1,6 @@
 import CCmarkGFM
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +44,9 @@ public struct MarkdownRenderer: Sendable {
     }()
 
     /// - Parameter collectText: gather `plainText` (search index, checks); off for pages that need only HTML.
-    public func render(_ markdown: String, firstLine: Int = 1, collectText: Bool = true, rewriteLink: LinkRewriter? = nil) throws -> Output {
+    public func render(
+        _ markdown: String, firstLine: Int = 1, collectText: Bool = true, rewriteLink: LinkRewriter? = nil
+    ) throws -> Output {
         var options = CMARK_OPT_FOOTNOTES
         if allowRawHTML { options |= CMARK_OPT_UNSAFE }
         guard let parser = cmark_parser_new(options) else {
@@ -79,14 +82,19 @@ public struct MarkdownRenderer: Sendable {
         defer { free(html) }
         // Heading ids and highlighting work on cmark's bytes; one String is made at the end (each
         // String/bytes round trip re-validates UTF-8, which was 8 % of rendering).
-        let rendered = UnsafeBufferPointer(start: UnsafeRawPointer(html).assumingMemoryBound(to: UInt8.self), count: strlen(html))
-        facts.html = String(decoding: SyntaxHighlighter.highlight(HeadingAnchors.insert(ids: facts.headingIDs, into: Array(rendered))), as: UTF8.self)
+        let rendered = UnsafeBufferPointer(
+            start: UnsafeRawPointer(html).assumingMemoryBound(to: UInt8.self), count: strlen(html))
+        facts.html = String(
+            decoding: SyntaxHighlighter.highlight(HeadingAnchors.insert(ids: facts.headingIDs, into: Array(rendered))),
+            as: UTF8.self)
         return facts
     }
 
     /// Visits every node once: rewrites link/image URLs, gathers the first paragraph, the plain text,
     /// heading ids and images without alt text.
-    private func walk(_ document: OpaquePointer, firstLine: Int, collectText: Bool, rewriteLink: LinkRewriter?) throws -> Output {
+    private func walk(
+        _ document: OpaquePointer, firstLine: Int, collectText: Bool, rewriteLink: LinkRewriter?
+    ) throws -> Output {
         var output = Output(html: "", firstParagraph: "", plainText: "", headingIDs: [], imagesWithoutAlt: [])
         guard let iterator = cmark_iter_new(document) else { return output }
         defer { cmark_iter_free(iterator) }
@@ -100,11 +108,14 @@ public struct MarkdownRenderer: Sendable {
             guard let node = cmark_iter_get_node(iterator) else { continue }
             let type = cmark_node_get_type(node)
             if type == CMARK_NODE_PARAGRAPH, paragraphState < 2,
-               cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT {
+                cmark_node_get_type(cmark_node_parent(node)) == CMARK_NODE_DOCUMENT
+            {
                 paragraphState = event == CMARK_EVENT_ENTER ? 1 : 2
             }
             if type == CMARK_NODE_HEADING {
-                if event == CMARK_EVENT_ENTER { heading = "" } else if let text = heading {
+                if event == CMARK_EVENT_ENTER {
+                    heading = ""
+                } else if let text = heading {
                     output.headingIDs.append(slugs.unique(for: text))
                     heading = nil
                 }
@@ -113,14 +124,17 @@ public struct MarkdownRenderer: Sendable {
                 if found.alt.trimmingCharacters(in: .whitespaces).isEmpty { output.imagesWithoutAlt.append(found.line) }
                 image = nil
             }
-            if collectText, event == CMARK_EVENT_EXIT, type == CMARK_NODE_PARAGRAPH || type == CMARK_NODE_HEADING || type == CMARK_NODE_ITEM {
+            if collectText, event == CMARK_EVENT_EXIT,
+                type == CMARK_NODE_PARAGRAPH || type == CMARK_NODE_HEADING || type == CMARK_NODE_ITEM
+            {
                 output.plainText += "\n"
             }
             guard event == CMARK_EVENT_ENTER else { continue }
             // Text is copied out of cmark only where something needs it (most nodes of a paid lesson need none).
             let wantsText = collectText || paragraphState == 1 || heading != nil || image != nil
             if wantsText, type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE || type == CMARK_NODE_CODE_BLOCK,
-               let literal = cmark_node_get_literal(node) {
+                let literal = cmark_node_get_literal(node)
+            {
                 let text = String(cString: literal)
                 if paragraphState == 1 { output.firstParagraph += text }
                 heading? += text
@@ -138,7 +152,8 @@ public struct MarkdownRenderer: Sendable {
             let line = Int(cmark_node_get_start_line(node)) + firstLine - 1
             if type == CMARK_NODE_IMAGE { image = (line, "") }
             if let rewriteLink, type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE,
-               let url = cmark_node_get_url(node) {
+                let url = cmark_node_get_url(node)
+            {
                 let original = String(cString: url)
                 let rewritten = try rewriteLink(original, type == CMARK_NODE_IMAGE, line)
                 if rewritten != original { cmark_node_set_url(node, rewritten) }

@@ -14,28 +14,45 @@ struct SyntaxHighlighter {
     }
 
     static let languages: [String: Language] = {
-        let sql = Language(keywords: ["select", "from", "where", "insert", "into", "values", "update", "set", "delete", "create", "table",
-                                      "index", "on", "primary", "key", "not", "null", "unique", "references", "check", "default",
-                                      "begin", "commit", "rollback", "immediate", "pragma", "and", "or", "as", "join", "left", "inner",
-                                      "group", "by", "order", "limit", "strict", "integer", "text", "real", "blob", "explain", "query",
-                                      "plan", "vacuum", "drop", "alter", "if", "exists", "transaction", "with", "returning", "conflict", "do",
-                                      "nothing", "count", "distinct", "having", "in", "is", "like", "case", "when", "then", "else", "end"],
-                           caseInsensitive: true, lineComments: ["--"], blockComment: ("/*", "*/"))
-        let shell = Language(keywords: ["if", "then", "else", "fi", "for", "do", "done", "while", "case", "esac", "function", "export",
-                                        "echo", "cd", "set", "exit", "return", "local", "sudo"], lineComments: ["#"])
-        let swift = Language(keywords: ["let", "var", "func", "struct", "class", "enum", "protocol", "extension", "import", "return", "if",
-                                        "else", "guard", "for", "in", "while", "switch", "case", "default", "try", "throw", "throws",
-                                        "async", "await", "public", "private", "static", "self", "nil", "true", "false", "init"],
-                             lineComments: ["//"], blockComment: ("/*", "*/"), quotes: ["\""])
-        let js = Language(keywords: ["const", "let", "var", "function", "return", "if", "else", "for", "of", "in", "while", "class",
-                                     "new", "import", "export", "from", "async", "await", "try", "catch", "throw", "null", "undefined",
-                                     "true", "false", "this", "typeof"], lineComments: ["//"], blockComment: ("/*", "*/"), quotes: ["\"", "'", "`"])
-        let python = Language(keywords: ["def", "class", "return", "if", "elif", "else", "for", "in", "while", "import", "from", "as",
-                                         "with", "try", "except", "finally", "raise", "None", "True", "False", "and", "or", "not",
-                                         "lambda", "yield", "async", "await", "pass"], lineComments: ["#"])
+        let sql = Language(
+            keywords: [
+                "select", "from", "where", "insert", "into", "values", "update", "set", "delete", "create", "table",
+                "index", "on", "primary", "key", "not", "null", "unique", "references", "check", "default",
+                "begin", "commit", "rollback", "immediate", "pragma", "and", "or", "as", "join", "left", "inner",
+                "group", "by", "order", "limit", "strict", "integer", "text", "real", "blob", "explain", "query",
+                "plan", "vacuum", "drop", "alter", "if", "exists", "transaction", "with", "returning", "conflict", "do",
+                "nothing", "count", "distinct", "having", "in", "is", "like", "case", "when", "then", "else", "end",
+            ],
+            caseInsensitive: true, lineComments: ["--"], blockComment: ("/*", "*/"))
+        let shell = Language(
+            keywords: [
+                "if", "then", "else", "fi", "for", "do", "done", "while", "case", "esac", "function", "export",
+                "echo", "cd", "set", "exit", "return", "local", "sudo",
+            ], lineComments: ["#"])
+        let swift = Language(
+            keywords: [
+                "let", "var", "func", "struct", "class", "enum", "protocol", "extension", "import", "return", "if",
+                "else", "guard", "for", "in", "while", "switch", "case", "default", "try", "throw", "throws",
+                "async", "await", "public", "private", "static", "self", "nil", "true", "false", "init",
+            ],
+            lineComments: ["//"], blockComment: ("/*", "*/"), quotes: ["\""])
+        let js = Language(
+            keywords: [
+                "const", "let", "var", "function", "return", "if", "else", "for", "of", "in", "while", "class",
+                "new", "import", "export", "from", "async", "await", "try", "catch", "throw", "null", "undefined",
+                "true", "false", "this", "typeof",
+            ], lineComments: ["//"], blockComment: ("/*", "*/"), quotes: ["\"", "'", "`"])
+        let python = Language(
+            keywords: [
+                "def", "class", "return", "if", "elif", "else", "for", "in", "while", "import", "from", "as",
+                "with", "try", "except", "finally", "raise", "None", "True", "False", "and", "or", "not",
+                "lambda", "yield", "async", "await", "pass",
+            ], lineComments: ["#"])
         let json = Language(keywords: ["true", "false", "null"], lineComments: [], quotes: ["\""])
-        return ["sql": sql, "sqlite": sql, "sh": shell, "bash": shell, "shell": shell, "console": shell, "swift": swift,
-                "js": js, "javascript": js, "ts": js, "typescript": js, "python": python, "py": python, "json": json]
+        return [
+            "sql": sql, "sqlite": sql, "sh": shell, "bash": shell, "shell": shell, "console": shell, "swift": swift,
+            "js": js, "javascript": js, "ts": js, "typescript": js, "python": python, "py": python, "json": json,
+        ]
     }()
 
     /// Rewrites every `<pre><code class="language-X">…</code></pre>` cmark-gfm produced. One pass over
@@ -53,8 +70,9 @@ struct SyntaxHighlighter {
         while let start = next {
             let nameStart = start + openTag.count
             guard let quote = bytes[nameStart...].firstIndex(of: UInt8(ascii: "\"")),
-                  let tagEnd = bytes[quote...].firstIndex(of: UInt8(ascii: ">")),
-                  let close = ByteSearch.find(closeTag, in: bytes, from: tagEnd) else { break }
+                let tagEnd = bytes[quote...].firstIndex(of: UInt8(ascii: ">")),
+                let close = ByteSearch.find(closeTag, in: bytes, from: tagEnd)
+            else { break }
             out.append(contentsOf: bytes[cursor...tagEnd])
             let name = String(decoding: bytes[nameStart..<quote], as: UTF8.self).lowercased()
             let code = bytes[(tagEnd + 1)..<close]
@@ -109,30 +127,42 @@ struct SyntaxHighlighter {
             let c = chars[index]
             if lineComments.contains(where: { starts($0, at: index) }) {
                 let end = chars[index...].firstIndex(of: UInt8(ascii: "\n")) ?? chars.count
-                span("com", index..<end); index = end
+                span("com", index..<end)
+                index = end
             } else if let (open, close) = block, starts(open, at: index) {
                 var end = index + open.count
                 while end < chars.count && !starts(close, at: end) { end += 1 }
                 end = min(chars.count, end + close.count)
-                span("com", index..<end); index = end
+                span("com", index..<end)
+                index = end
             } else if quotes.contains(c) {
                 var end = index + 1
-                while end < chars.count && chars[end] != c && chars[end] != UInt8(ascii: "\n") { end += chars[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                while end < chars.count && chars[end] != c && chars[end] != UInt8(ascii: "\n") {
+                    end += chars[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
                 end = min(chars.count, end + 1)
-                span("str", index..<end); index = end
+                span("str", index..<end)
+                index = end
             } else if isDigit(c) && (index == 0 || !isLetter(chars[index - 1])) {
                 var end = index
-                while end < chars.count && (isDigit(chars[end]) || chars[end] == UInt8(ascii: ".") || chars[end] == UInt8(ascii: "_")) { end += 1 }
-                span("num", index..<end); index = end
+                while end < chars.count
+                    && (isDigit(chars[end]) || chars[end] == UInt8(ascii: ".") || chars[end] == UInt8(ascii: "_"))
+                { end += 1 }
+                span("num", index..<end)
+                index = end
             } else if isLetter(c) {
                 var end = index
                 while end < chars.count && (isLetter(chars[end]) || isDigit(chars[end])) { end += 1 }
                 let word = String(decoding: chars[index..<end], as: UTF8.self)
-                if language.keywords.contains(language.caseInsensitive ? word.lowercased() : word) { span("kw", index..<end) }
-                else { escaped(chars[index..<end]) }
+                if language.keywords.contains(language.caseInsensitive ? word.lowercased() : word) {
+                    span("kw", index..<end)
+                } else {
+                    escaped(chars[index..<end])
+                }
                 index = end
             } else {
-                escaped(chars[index..<(index + 1)]); index += 1
+                escaped(chars[index..<(index + 1)])
+                index += 1
             }
         }
         return String(decoding: out, as: UTF8.self)

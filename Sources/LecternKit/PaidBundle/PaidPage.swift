@@ -20,8 +20,10 @@ public struct PaidPage: Codable, Sendable, Equatable {
     public var stampOffset: Int
     public var markOffsets: [Int]
 
-    public init(course: String, lesson: String, title: String, availableAfterDays: Int?,
-                html: String, stampOffset: Int, markOffsets: [Int]) {
+    public init(
+        course: String, lesson: String, title: String, availableAfterDays: Int?,
+        html: String, stampOffset: Int, markOffsets: [Int]
+    ) {
         self.format = Self.formatVersion
         self.course = course
         self.lesson = lesson
@@ -35,8 +37,10 @@ public struct PaidPage: Codable, Sendable, Equatable {
     /// Builds a page from a layout rendered with two unique placeholders: one for the stamp and one
     /// for the lesson body. Returns nil when the layout lacks either placeholder exactly once
     /// (the caller turns that into a template error).
-    static func assemble(renderedLayout: String, stampPlaceholder: String, bodyPlaceholder: String,
-                         body: String, course: String, lesson: Lesson) -> PaidPage? {
+    static func assemble(
+        renderedLayout: String, stampPlaceholder: String, bodyPlaceholder: String,
+        body: String, course: String, lesson: Lesson
+    ) -> PaidPage? {
         guard let (beforeStamp, afterStamp) = splitOnce(renderedLayout, at: stampPlaceholder) else { return nil }
         // The body may sit before or after the stamp in the layout.
         let bodyBefore = splitOnce(beforeStamp, at: bodyPlaceholder)
@@ -53,17 +57,22 @@ public struct PaidPage: Codable, Sendable, Equatable {
             html += body
         }
         if let (head, tail) = bodyBefore {
-            html += head; appendBody(); html += tail
+            html += head
+            appendBody()
+            html += tail
             stampOffset = html.utf8.count
             html += afterStamp
         } else if let (head, tail) = bodyAfter {
             html += beforeStamp
             stampOffset = html.utf8.count
-            html += head; appendBody(); html += tail
+            html += head
+            appendBody()
+            html += tail
         }
-        return PaidPage(course: course, lesson: lesson.slug, title: lesson.title,
-                        availableAfterDays: lesson.availableAfterDays, html: html,
-                        stampOffset: stampOffset, markOffsets: marks)
+        return PaidPage(
+            course: course, lesson: lesson.slug, title: lesson.title,
+            availableAfterDays: lesson.availableAfterDays, html: html,
+            stampOffset: stampOffset, markOffsets: marks)
     }
 
     /// The file format: line 1 a JSON header (everything but the offsets and the HTML), line 2 the
@@ -84,32 +93,43 @@ public struct PaidPage: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, file: String) throws -> PaidPage {
         let bytes = [UInt8](data)
         guard let firstBreak = bytes.firstIndex(of: UInt8(ascii: "\n")),
-              let secondBreak = bytes[(firstBreak + 1)...].firstIndex(of: UInt8(ascii: "\n")) else {
-            throw LecternError(.output, file: file, "not a paid page file", hint: "rebuild the site with `lectern build`")
+            let secondBreak = bytes[(firstBreak + 1)...].firstIndex(of: UInt8(ascii: "\n"))
+        else {
+            throw LecternError(
+                .output, file: file, "not a paid page file", hint: "rebuild the site with `lectern build`")
         }
         var page: PaidPage
         do {
             page = try JSONDecoder().decode(PaidPage.self, from: Data(bytes[..<firstBreak]))
         } catch {
-            throw LecternError(.output, file: file, line: 1, "unreadable paid page header (\(error))", hint: "rebuild the site with `lectern build`")
+            throw LecternError(
+                .output, file: file, line: 1, "unreadable paid page header (\(error))",
+                hint: "rebuild the site with `lectern build`")
         }
         guard page.format == formatVersion else {
-            throw LecternError(.output, file: file, line: 1, "paid page format \(page.format), expected \(formatVersion)",
-                               hint: "rebuild the site with this version of `lectern build`")
+            throw LecternError(
+                .output, file: file, line: 1, "paid page format \(page.format), expected \(formatVersion)",
+                hint: "rebuild the site with this version of `lectern build`")
         }
-        let offsets = String(decoding: bytes[(firstBreak + 1)..<secondBreak], as: UTF8.self).split(separator: " ").compactMap { Int($0) }
+        let offsets = String(decoding: bytes[(firstBreak + 1)..<secondBreak], as: UTF8.self).split(separator: " ")
+            .compactMap { Int($0) }
         page.html = String(decoding: bytes[(secondBreak + 1)...], as: UTF8.self)
         page.markOffsets = offsets
         let size = page.html.utf8.count
-        guard page.stampOffset <= size, offsets.allSatisfy({ $0 <= size }), zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw LecternError(.output, file: file, line: 2, "paid page offsets do not fit its HTML", hint: "rebuild the site with `lectern build`")
+        guard page.stampOffset <= size, offsets.allSatisfy({ $0 <= size }),
+            zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
+            throw LecternError(
+                .output, file: file, line: 2, "paid page offsets do not fit its HTML",
+                hint: "rebuild the site with `lectern build`")
         }
         return page
     }
 
     /// Splits `text` around the only occurrence of `marker`; nil if it occurs zero or several times.
     static func splitOnce(_ text: String, at marker: String) -> (String, String)? {
-        let bytes = Array(text.utf8), needle = Array(marker.utf8)
+        let bytes = Array(text.utf8)
+        let needle = Array(marker.utf8)
         guard let first = ByteSearch.find(needle, in: bytes, from: 0) else { return nil }
         let end = first + needle.count
         if ByteSearch.find(needle, in: bytes, from: end) != nil { return nil }
@@ -131,7 +151,10 @@ public struct PaidPage: Codable, Sendable, Equatable {
             var cursor = 0
             var stampDone = false
             func copy(upTo offset: Int) {
-                if offset > cursor { out.append(contentsOf: bytes[cursor..<offset]); cursor = offset }
+                if offset > cursor {
+                    out.append(contentsOf: bytes[cursor..<offset])
+                    cursor = offset
+                }
             }
             for (index, offset) in markOffsets.enumerated() {
                 if !stampDone && stampOffset <= offset {

@@ -53,8 +53,10 @@ public final class PreviewSite: @unchecked Sendable {
     /// The page or file at a URL path (`/courses/x/`), or nil.
     public func resource(at path: String) -> Page? {
         let (page, asset, staticRoot) = state.withLock { state in
-            (state.pages[path] ?? state.pages[path + "/"], state.assets[path],
-             state.config.url(state.config.templateDir).appendingPathComponent("static"))
+            (
+                state.pages[path] ?? state.pages[path + "/"], state.assets[path],
+                state.config.url(state.config.templateDir).appendingPathComponent("static")
+            )
         }
         if let page { return page }
         let file = asset ?? RequestPath(path).map { $0.file(in: staticRoot) }
@@ -75,8 +77,9 @@ public final class PreviewSite: @unchecked Sendable {
             var next = current
             var rendered = 0
             var full = structural
-            let lessonFiles = Dictionary(current.catalog.courses.flatMap { course in course.lessons.map { ($0.fileURL.path, course.slug) } },
-                                         uniquingKeysWith: { a, _ in a })
+            let lessonFiles = Dictionary(
+                current.catalog.courses.flatMap { course in course.lessons.map { ($0.fileURL.path, course.slug) } },
+                uniquingKeysWith: { a, _ in a })
             if edited.contains(where: { lessonFiles[$0] == nil }) { full = true }
             if !full {
                 do { rendered = try Self.update(&next, editedLessons: edited) } catch is RestartNeeded { full = true }
@@ -108,8 +111,9 @@ public final class PreviewSite: @unchecked Sendable {
         let config = try SiteConfig.load(root: root)
         let catalog = try ContentLoader(config: config).load()
         let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
-        var state = State(config: config, catalog: catalog, templates: templates,
-                          renderer: SiteBuilder.renderer(config: config, catalog: catalog, templates: templates))
+        var state = State(
+            config: config, catalog: catalog, templates: templates,
+            renderer: SiteBuilder.renderer(config: config, catalog: catalog, templates: templates))
         state.stamps = SourceStamps.scan(config)
         var jobs: [PageRenderer.Job] = []
         for course in catalog.courses {
@@ -130,13 +134,16 @@ public final class PreviewSite: @unchecked Sendable {
         var rebuildCatalog = false
         for path in editedLessons {
             guard let c = state.catalog.courses.firstIndex(where: { $0.lessons.contains { $0.fileURL.path == path } }),
-                  let l = state.catalog.courses[c].lessons.firstIndex(where: { $0.fileURL.path == path }) else { continue }
+                let l = state.catalog.courses[c].lessons.firstIndex(where: { $0.fileURL.path == path })
+            else { continue }
             let course = state.catalog.courses[c]
             let old = course.lessons[l]
             let new = try loader.reload(old, in: course)
             state.catalog.courses[c].lessons[l] = new
-            if new.title != old.title || new.isFree != old.isFree || new.order != old.order || new.isDraft != old.isDraft
-                || new.availableAfterDays != old.availableAfterDays {
+            if new.title != old.title || new.isFree != old.isFree || new.order != old.order
+                || new.isDraft != old.isDraft
+                || new.availableAfterDays != old.availableAfterDays
+            {
                 if new.isDraft != old.isDraft || new.order != old.order { throw RestartNeeded() }
                 rebuildCatalog = true
             } else {
@@ -145,8 +152,11 @@ public final class PreviewSite: @unchecked Sendable {
         }
         if rebuildCatalog {
             // Titles and free flags show in every page of the course (syllabus, neighbours) and the catalog.
-            state.renderer = SiteBuilder.renderer(config: state.config, catalog: state.catalog, templates: state.templates)
-            jobs = state.catalog.courses.flatMap { course in [.landing(course)] + course.lessons.map { .lesson($0, course) } }
+            state.renderer = SiteBuilder.renderer(
+                config: state.config, catalog: state.catalog, templates: state.templates)
+            jobs = state.catalog.courses.flatMap { course in
+                [.landing(course)] + course.lessons.map { .lesson($0, course) }
+            }
         }
         let renderer = state.renderer
         let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
@@ -172,7 +182,9 @@ public final class PreviewSite: @unchecked Sendable {
         }
         state.pages[result.url] = Page(bytes: bytes, contentType: "text/html; charset=utf-8")
         let course: Course
-        switch job { case .landing(let c), .lesson(_, let c): course = c }
+        switch job {
+        case .landing(let c), .lesson(_, let c): course = c
+        }
         for asset in result.assets {
             let prefix = result.isPublic ? "/courses/" : "/learn/"
             state.assets["\(prefix)\(course.slug)/\(asset.relativePath)"] = asset.source
@@ -181,14 +193,21 @@ public final class PreviewSite: @unchecked Sendable {
 
     private static func renderCatalogPages(_ state: inout State) {
         let contexts = PageContexts(config: state.config)
-        state.pages["/"] = Page(bytes: Array(state.templates.render(.home, contexts.home(state.catalog)).utf8), contentType: "text/html; charset=utf-8")
-        state.pages["/404.html"] = Page(bytes: Array(state.templates.render(.notFound, contexts.notFound()).utf8), contentType: "text/html; charset=utf-8")
+        state.pages["/"] = Page(
+            bytes: Array(state.templates.render(.home, contexts.home(state.catalog)).utf8),
+            contentType: "text/html; charset=utf-8")
+        state.pages["/404.html"] = Page(
+            bytes: Array(state.templates.render(.notFound, contexts.notFound()).utf8),
+            contentType: "text/html; charset=utf-8")
         renderSearchIndex(&state)
     }
 
     private static func renderSearchIndex(_ state: inout State) {
         var index = SearchIndex()
-        for (url, entry) in state.searchTexts.sorted(by: { $0.key < $1.key }) { index.add(url: url, title: entry.title, course: entry.course, text: entry.text) }
-        state.pages["/" + SearchIndex.fileName] = Page(bytes: [UInt8]((try? index.encoded()) ?? Data("[]".utf8)), contentType: "application/json")
+        for (url, entry) in state.searchTexts.sorted(by: { $0.key < $1.key }) {
+            index.add(url: url, title: entry.title, course: entry.course, text: entry.text)
+        }
+        state.pages["/" + SearchIndex.fileName] = Page(
+            bytes: [UInt8]((try? index.encoded()) ?? Data("[]".utf8)), contentType: "application/json")
     }
 }

@@ -23,19 +23,22 @@ public struct SiteScaffolder {
         let fm = FileManager.default
         let items = [SiteConfig.fileName, "site-template", "content"]
         for item in items where !fm.fileExists(atPath: starter.appendingPathComponent(item).path) {
-            throw LecternError(.scaffold, file: starter.appendingPathComponent(item).path, "starter site is incomplete",
-                               hint: "set LECTERN_STARTER to a folder holding lectern.toml, site-template/ and content/")
+            throw LecternError(
+                .scaffold, file: starter.appendingPathComponent(item).path, "starter site is incomplete",
+                hint: "set LECTERN_STARTER to a folder holding lectern.toml, site-template/ and content/")
         }
         if fm.fileExists(atPath: root.appendingPathComponent(SiteConfig.fileName).path) {
-            throw LecternError(.scaffold, file: root.appendingPathComponent(SiteConfig.fileName).path,
-                               "a site already exists here", hint: "choose an empty folder: `lectern init my-site`")
+            throw LecternError(
+                .scaffold, file: root.appendingPathComponent(SiteConfig.fileName).path,
+                "a site already exists here", hint: "choose an empty folder: `lectern init my-site`")
         }
         do {
             try fm.createDirectory(at: root, withIntermediateDirectories: true)
             for item in items {
                 try fm.copyItem(at: starter.appendingPathComponent(item), to: root.appendingPathComponent(item))
             }
-            try "public/\npaid/\nkeys/\nlectern.sqlite*\n".write(to: root.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
+            try "public/\npaid/\nkeys/\nlectern.sqlite*\n".write(
+                to: root.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
         } catch {
             throw LecternError(.scaffold, file: root.path, "cannot create the site (\(error.localizedDescription))")
         }
@@ -49,17 +52,17 @@ public struct SiteScaffolder {
         let folder = config.url(config.contentDir).appendingPathComponent(slug)
         let file = folder.appendingPathComponent("_index.md")
         let text = """
-        ---
-        title: \(Self.titleCase(slug))
-        summary: One sentence that tells a reader what they will be able to do.
-        price: "29.00"
-        currency: \(config.currency)
-        tags: []
-        draft: true
-        ---
-        Describe the course here: who it is for and what they will learn.
+            ---
+            title: \(Self.titleCase(slug))
+            summary: One sentence that tells a reader what they will be able to do.
+            price: "29.00"
+            currency: \(config.currency)
+            tags: []
+            draft: true
+            ---
+            Describe the course here: who it is for and what they will learn.
 
-        """
+            """
         try create(file, text)
         return file
     }
@@ -71,28 +74,30 @@ public struct SiteScaffolder {
         try requireSlug(slug, what: "lesson")
         let folder = config.url(config.contentDir).appendingPathComponent(course)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("_index.md").path) else {
-            throw LecternError(.scaffold, file: "\(config.contentDir)/\(course)/_index.md", "no course `\(course)`",
-                               hint: "create it first with `lectern new course \(course)`")
+            throw LecternError(
+                .scaffold, file: "\(config.contentDir)/\(course)/_index.md", "no course `\(course)`",
+                hint: "create it first with `lectern new course \(course)`")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         let next = (names.compactMap { LessonFileName($0).order }.max() ?? 0) + 1
         let file = folder.appendingPathComponent(String(format: "%02d-%@.md", next, slug))
         let text = """
-        ---
-        title: \(Self.titleCase(slug))
-        free: \(free)
-        ---
-        Write the lesson here.
+            ---
+            title: \(Self.titleCase(slug))
+            free: \(free)
+            ---
+            Write the lesson here.
 
-        """
+            """
         try create(file, text)
         return file
     }
 
     private func requireSlug(_ slug: String, what: String) throws {
         guard LessonFileName.isValidSlug(slug) else {
-            throw LecternError(.scaffold, "`\(slug)` is not a valid \(what) slug",
-                               hint: "use lower-case letters, digits and single hyphens, e.g. `getting-started`")
+            throw LecternError(
+                .scaffold, "`\(slug)` is not a valid \(what) slug",
+                hint: "use lower-case letters, digits and single hyphens, e.g. `getting-started`")
         }
     }
 
@@ -101,7 +106,8 @@ public struct SiteScaffolder {
             throw LecternError(.scaffold, file: file.path, "already exists")
         }
         do {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: file, atomically: true, encoding: .utf8)
         } catch {
             throw LecternError(.scaffold, file: file.path, "cannot write (\(error.localizedDescription))")

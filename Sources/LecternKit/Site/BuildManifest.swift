@@ -79,16 +79,18 @@ public struct BuildManifest: Codable, Sendable {
     }
 
     static func entry(for course: Course) -> CourseEntry {
-        CourseEntry(slug: course.slug, title: course.title, priceMinorUnits: course.price.minorUnits,
-                    currency: course.price.currency, buyLink: course.buyURL, products: course.productIDs,
-                    lessons: course.lessons.map {
-                        LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
-                    })
+        CourseEntry(
+            slug: course.slug, title: course.title, priceMinorUnits: course.price.minorUnits,
+            currency: course.price.currency, buyLink: course.buyURL, products: course.productIDs,
+            lessons: course.lessons.map {
+                LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
+            })
     }
 
     static func entry(for product: ProductSetting) -> ProductEntry {
-        ProductEntry(id: product.id, title: product.title, priceMinorUnits: product.price.minorUnits,
-                     currency: product.price.currency)
+        ProductEntry(
+            id: product.id, title: product.title, priceMinorUnits: product.price.minorUnits,
+            currency: product.price.currency)
     }
 
     func encoded() throws -> Data {

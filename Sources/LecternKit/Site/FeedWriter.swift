@@ -19,36 +19,38 @@ struct FeedWriter {
     }()
 
     func sitemap(_ entries: [Entry]) -> String {
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        var xml =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
         for entry in entries {
-            xml += "  <url><loc>\(escape(config.baseURL + entry.path))</loc><lastmod>\(day(entry.date))</lastmod></url>\n"
+            xml +=
+                "  <url><loc>\(escape(config.baseURL + entry.path))</loc><lastmod>\(day(entry.date))</lastmod></url>\n"
         }
         return xml + "</urlset>\n"
     }
 
     func atom(_ entries: [Entry], updated: Date) -> String {
         var xml = """
-        <?xml version="1.0" encoding="utf-8"?>
-        <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(escape(config.language))">
-          <title>\(escape(config.title))</title>
-          <id>\(escape(config.baseURL))/</id>
-          <link href="\(escape(config.baseURL))/"/>
-          <link rel="self" href="\(escape(config.baseURL))/feed.xml"/>
-          <updated>\(timestamp(updated))</updated>
-          <author><name>\(escape(config.author.isEmpty ? config.title : config.author))</name></author>
-
-        """
-        for entry in entries.sorted(by: { $0.date > $1.date }) {
-            xml += """
-              <entry>
-                <title>\(escape(entry.title))</title>
-                <id>\(escape(config.baseURL + entry.path))</id>
-                <link href="\(escape(config.baseURL + entry.path))"/>
-                <updated>\(timestamp(entry.date))</updated>
-                <summary>\(escape(entry.summary))</summary>
-              </entry>
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(escape(config.language))">
+              <title>\(escape(config.title))</title>
+              <id>\(escape(config.baseURL))/</id>
+              <link href="\(escape(config.baseURL))/"/>
+              <link rel="self" href="\(escape(config.baseURL))/feed.xml"/>
+              <updated>\(timestamp(updated))</updated>
+              <author><name>\(escape(config.author.isEmpty ? config.title : config.author))</name></author>
 
             """
+        for entry in entries.sorted(by: { $0.date > $1.date }) {
+            xml += """
+                  <entry>
+                    <title>\(escape(entry.title))</title>
+                    <id>\(escape(config.baseURL + entry.path))</id>
+                    <link href="\(escape(config.baseURL + entry.path))"/>
+                    <updated>\(timestamp(entry.date))</updated>
+                    <summary>\(escape(entry.summary))</summary>
+                  </entry>
+
+                """
         }
         return xml + "</feed>\n"
     }

@@ -15,7 +15,8 @@ struct LinkResolver: Sendable {
 
     init(catalog: Catalog) {
         for course in catalog.courses {
-            pageByFile[course.directory.appendingPathComponent("_index.md").standardizedFileURL.path] = course.landingPath
+            pageByFile[course.directory.appendingPathComponent("_index.md").standardizedFileURL.path] =
+                course.landingPath
             knownPaths.insert(course.landingPath)
             for lesson in course.lessons {
                 pageByFile[lesson.fileURL.standardizedFileURL.path] = lesson.path
@@ -46,7 +47,9 @@ struct LinkResolver: Sendable {
         let (path, suffix) = splitSuffix(url)
         if path.hasPrefix("/") {
             let normalized = path.hasSuffix("/") || path.contains(".") ? path : path + "/"
-            if (path.hasPrefix("/courses/") || path.hasPrefix("/learn/")) && !normalized.contains(".") && !knownPaths.contains(normalized) {
+            if (path.hasPrefix("/courses/") || path.hasPrefix("/learn/")) && !normalized.contains(".")
+                && !knownPaths.contains(normalized)
+            {
                 throw broken(url, origin, line, "no page has the URL `\(path)`")
             }
             return url
@@ -56,15 +59,17 @@ struct LinkResolver: Sendable {
         if decoded.hasSuffix(".md") {
             if let page = pageByFile[target.path] { return page + suffix }
             if draftFiles.contains(target.path) {
-                throw broken(url, origin, line, "links to a draft lesson", code: "draft-link",
-                             hint: "publish the target (remove `draft: true`) or remove the link; `--drafts` builds drafts too")
+                throw broken(
+                    url, origin, line, "links to a draft lesson", code: "draft-link",
+                    hint: "publish the target (remove `draft: true`) or remove the link; `--drafts` builds drafts too")
             }
             throw broken(url, origin, line, "no lesson file `\(decoded)` next to this one")
         }
         let courseRoot = origin.course.directory.standardizedFileURL.path + "/"
         guard target.path.hasPrefix(courseRoot) else {
-            throw broken(url, origin, line, "links outside the course folder",
-                         hint: "keep images and downloads inside the course folder, e.g. \(origin.course.slug)/images/")
+            throw broken(
+                url, origin, line, "links outside the course folder",
+                hint: "keep images and downloads inside the course folder, e.g. \(origin.course.slug)/images/")
         }
         guard FileManager.default.fileExists(atPath: target.path) else {
             throw broken(url, origin, line, "file `\(decoded)` does not exist", code: "missing-file")
@@ -76,10 +81,13 @@ struct LinkResolver: Sendable {
         return "\(prefix)\(origin.course.slug)/\(encoded)\(suffix)"
     }
 
-    private func broken(_ url: String, _ origin: Origin, _ line: Int, _ why: String, code: String = "broken-link",
-                        hint: String? = nil) -> LecternError {
-        var error = LecternError(.markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
-                                 hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
+    private func broken(
+        _ url: String, _ origin: Origin, _ line: Int, _ why: String, code: String = "broken-link",
+        hint: String? = nil
+    ) -> LecternError {
+        var error = LecternError(
+            .markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
+            hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
         error.code = code
         return error
     }
@@ -87,7 +95,8 @@ struct LinkResolver: Sendable {
     private func hasScheme(_ url: String) -> Bool {
         guard let colon = url.firstIndex(of: ":") else { return false }
         let scheme = url[..<colon]
-        return !scheme.isEmpty && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+        return !scheme.isEmpty
+            && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
     }
 
     /// Splits `a/b.md#part` into `a/b.md` and `#part` (also `?query`).

@@ -19,14 +19,17 @@ final class OutputStaging: @unchecked Sendable {
         publicFinal = publicDir.standardizedFileURL
         paidFinal = paidDir.standardizedFileURL
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        publicStaging = publicFinal.deletingLastPathComponent().appendingPathComponent(".lectern-staging-\(tag)-\(publicFinal.lastPathComponent)")
-        paidStaging = paidFinal.deletingLastPathComponent().appendingPathComponent(".lectern-staging-\(tag)-\(paidFinal.lastPathComponent)")
+        publicStaging = publicFinal.deletingLastPathComponent().appendingPathComponent(
+            ".lectern-staging-\(tag)-\(publicFinal.lastPathComponent)")
+        paidStaging = paidFinal.deletingLastPathComponent().appendingPathComponent(
+            ".lectern-staging-\(tag)-\(paidFinal.lastPathComponent)")
         for dir in [publicStaging, paidStaging] {
             do {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             } catch {
-                throw LecternError(.output, file: dir.deletingLastPathComponent().path,
-                                   "cannot create the output folder (\(error.localizedDescription))")
+                throw LecternError(
+                    .output, file: dir.deletingLastPathComponent().path,
+                    "cannot create the output folder (\(error.localizedDescription))")
             }
         }
     }
@@ -42,7 +45,8 @@ final class OutputStaging: @unchecked Sendable {
     func write(_ data: Data, to relativePath: String, in area: Area) throws {
         let target = url(relativePath, in: area)
         do {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: target.path, contents: data) else {
                 throw CocoaError(.fileWriteUnknown)
             }
@@ -59,7 +63,8 @@ final class OutputStaging: @unchecked Sendable {
     func copy(_ source: URL, to relativePath: String, in area: Area) throws {
         let target = url(relativePath, in: area)
         do {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.copyItem(at: source, to: target)
         } catch {
@@ -71,7 +76,8 @@ final class OutputStaging: @unchecked Sendable {
     /// that is not there yet.
     func commit() throws {
         if lectern_sync_file_system(paidStaging.path) != 0 || lectern_sync_file_system(publicStaging.path) != 0 {
-            throw LecternError(.output, file: publicStaging.path, "cannot flush the new output to disk (errno \(errno))")
+            throw LecternError(
+                .output, file: publicStaging.path, "cannot flush the new output to disk (errno \(errno))")
         }
         for (staging, final) in [(paidStaging, paidFinal), (publicStaging, publicFinal)] {
             try swap(staging, into: final)
@@ -97,14 +103,16 @@ final class OutputStaging: @unchecked Sendable {
                 try fm.moveItem(at: staging, to: final)
                 try? fm.removeItem(at: old)
             } catch {
-                throw LecternError(.output, file: final.path, "cannot replace the output folder (\(error.localizedDescription))")
+                throw LecternError(
+                    .output, file: final.path, "cannot replace the output folder (\(error.localizedDescription))")
             }
         } else {
             do {
                 try fm.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try fm.moveItem(at: staging, to: final)
             } catch {
-                throw LecternError(.output, file: final.path, "cannot move the new output in place (\(error.localizedDescription))")
+                throw LecternError(
+                    .output, file: final.path, "cannot move the new output in place (\(error.localizedDescription))")
             }
         }
     }

@@ -43,60 +43,77 @@ struct PageRenderer: @unchecked Sendable {
         switch job {
         case .landing(let course):
             var assets = Set<LinkResolver.Asset>()
-            let origin = LinkResolver.Origin(file: course.directory.appendingPathComponent("_index.md"),
-                                             displayPath: course.sourcePath, course: course, isPublic: true)
+            let origin = LinkResolver.Origin(
+                file: course.directory.appendingPathComponent("_index.md"),
+                displayPath: course.sourcePath, course: course, isPublic: true)
             let body = try markdown.render(course.body, firstLine: course.bodyFirstLine) { url, _, line in
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
             try Self.requireAltText(body, file: course.sourcePath)
-            let html = templates.render(.course, contexts.course(course, bodyHTML: body.html, related: related[course.slug] ?? []))
+            let html = templates.render(
+                .course, contexts.course(course, bodyHTML: body.html, related: related[course.slug] ?? []))
             let data = Data(html.utf8)
-            return Result(url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
-                          data: data, sha256: BuildManifest.hash(data),
-                          assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title,
-                          searchText: course.summary + "\n" + body.plainText, courseTitle: course.title)
+            return Result(
+                url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
+                data: data, sha256: BuildManifest.hash(data),
+                assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title,
+                searchText: course.summary + "\n" + body.plainText, courseTitle: course.title)
 
         case .lesson(let lesson, let course):
             var assets = Set<LinkResolver.Asset>()
-            let origin = LinkResolver.Origin(file: lesson.fileURL, displayPath: lesson.sourcePath,
-                                             course: course, isPublic: lesson.isFree)
-            let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine, collectText: lesson.isFree) { url, _, line in
+            let origin = LinkResolver.Origin(
+                file: lesson.fileURL, displayPath: lesson.sourcePath,
+                course: course, isPublic: lesson.isFree)
+            let body = try markdown.render(lesson.body, firstLine: lesson.bodyFirstLine, collectText: lesson.isFree) {
+                url, _, line in
                 try links.resolve(url, from: origin, line: line, assets: &assets)
             }
             try Self.requireAltText(body, file: lesson.sourcePath)
             if lesson.isFree {
                 let description = Self.excerpt(body.firstParagraph)
-                let html = templates.render(.lesson, contexts.lesson(lesson, in: course, content: body.html, description: description,
-                                                                  syllabusHTML: syllabi[course.slug] ?? ""))
+                let html = templates.render(
+                    .lesson,
+                    contexts.lesson(
+                        lesson, in: course, content: body.html, description: description,
+                        syllabusHTML: syllabi[course.slug] ?? ""))
                 let data = Data(html.utf8)
-                return Result(url: lesson.path, source: lesson.sourcePath, outputPath: "courses/\(course.slug)/\(lesson.slug)/index.html",
-                              data: data, sha256: BuildManifest.hash(data),
-                              assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title,
-                              searchText: body.plainText, courseTitle: course.title)
+                return Result(
+                    url: lesson.path, source: lesson.sourcePath,
+                    outputPath: "courses/\(course.slug)/\(lesson.slug)/index.html",
+                    data: data, sha256: BuildManifest.hash(data),
+                    assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title,
+                    searchText: body.plainText, courseTitle: course.title)
             }
-            var context = contexts.lesson(lesson, in: course, content: bodyPlaceholder, description: course.summary,
-                                          syllabusHTML: syllabi[course.slug] ?? "")
+            var context = contexts.lesson(
+                lesson, in: course, content: bodyPlaceholder, description: course.summary,
+                syllabusHTML: syllabi[course.slug] ?? "")
             context["watermark"] = stampPlaceholder
             let layout = templates.render(.paidLesson, context)
-            guard let page = PaidPage.assemble(renderedLayout: layout, stampPlaceholder: stampPlaceholder,
-                                               bodyPlaceholder: bodyPlaceholder, body: body.html,
-                                               course: course.slug, lesson: lesson) else {
-                throw LecternError(.template, file: templates.path(of: .paidLesson),
-                                   "the paid-lesson layout must contain `{{{watermark}}}` and `{{{content}}}` exactly once each",
-                                   hint: "the watermark slot shows each buyer's licence stamp; restyle it with CSS but keep the tag")
+            guard
+                let page = PaidPage.assemble(
+                    renderedLayout: layout, stampPlaceholder: stampPlaceholder,
+                    bodyPlaceholder: bodyPlaceholder, body: body.html,
+                    course: course.slug, lesson: lesson)
+            else {
+                throw LecternError(
+                    .template, file: templates.path(of: .paidLesson),
+                    "the paid-lesson layout must contain `{{{watermark}}}` and `{{{content}}}` exactly once each",
+                    hint: "the watermark slot shows each buyer's licence stamp; restyle it with CSS but keep the tag")
             }
             let data = try page.encoded()
-            return Result(url: lesson.path, source: lesson.sourcePath, outputPath: "\(course.slug)/\(lesson.slug).page",
-                          data: data, sha256: BuildManifest.hash(data), assets: assets,
-                          isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title)
+            return Result(
+                url: lesson.path, source: lesson.sourcePath, outputPath: "\(course.slug)/\(lesson.slug).page",
+                data: data, sha256: BuildManifest.hash(data), assets: assets,
+                isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title)
         }
     }
 
     /// Images need alt text: without it a screen reader says "image" and nothing else.
     static func requireAltText(_ body: MarkdownRenderer.Output, file: String) throws {
         guard let line = body.imagesWithoutAlt.first else { return }
-        var error = LecternError(.markdown, file: file, line: line, "image without alt text",
-                                 hint: "describe the image for readers who cannot see it: ![A diagram of the WAL file](images/wal.svg)")
+        var error = LecternError(
+            .markdown, file: file, line: line, "image without alt text",
+            hint: "describe the image for readers who cannot see it: ![A diagram of the WAL file](images/wal.svg)")
         error.code = "missing-alt-text"
         throw error
     }

@@ -31,7 +31,9 @@ struct RelatedCourses {
             var vector: [String: Double] = [:]
             for (term, frequency) in document {
                 // Smoothed IDF: a term every course shares still counts a little.
-                vector[term] = Double(frequency) / max(total, 1) * (log((1 + count) / (1 + Double(documentFrequency[term] ?? 0))) + 1)
+                vector[term] =
+                    Double(frequency) / max(total, 1)
+                    * (log((1 + count) / (1 + Double(documentFrequency[term] ?? 0))) + 1)
             }
             let norm = sqrt(vector.values.reduce(0) { $0 + $1 * $1 })
             return norm > 0 ? vector.mapValues { $0 / norm } : vector
@@ -44,8 +46,11 @@ struct RelatedCourses {
                 let small = vectors[i].count < vectors[j].count ? vectors[i] : vectors[j]
                 let large = vectors[i].count < vectors[j].count ? vectors[j] : vectors[i]
                 let cosine = small.reduce(0) { $0 + $1.value * (large[$1.key] ?? 0) }
-                let tagsA = Set(course.tags.map { $0.lowercased() }), tagsB = Set(other.tags.map { $0.lowercased() })
-                let jaccard = tagsA.isEmpty && tagsB.isEmpty ? 0 : Double(tagsA.intersection(tagsB).count) / Double(tagsA.union(tagsB).count)
+                let tagsA = Set(course.tags.map { $0.lowercased() })
+                let tagsB = Set(other.tags.map { $0.lowercased() })
+                let jaccard =
+                    tagsA.isEmpty && tagsB.isEmpty
+                    ? 0 : Double(tagsA.intersection(tagsB).count) / Double(tagsA.union(tagsB).count)
                 let bought = Double(coPurchases[course.slug]?[other.slug] ?? 0) / Double(mostShared)
                 let score = cosine + tagWeight * jaccard + purchaseWeight * bought
                 if score > 0.05 { scores.append((other.slug, score)) }
@@ -57,7 +62,8 @@ struct RelatedCourses {
 
     static func terms(_ text: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for word in LeakLint.words(text) where word.count >= 3 && !stopWords.contains(word) && !word.allSatisfy(\.isNumber) {
+        for word in LeakLint.words(text)
+        where word.count >= 3 && !stopWords.contains(word) && !word.allSatisfy(\.isNumber) {
             counts[word, default: 0] += 1
         }
         return counts
@@ -70,7 +76,9 @@ struct RelatedCourses {
         var configuration = Configuration()
         configuration.readonly = true
         guard let queue = try? DatabaseQueue(path: databasePath, configuration: configuration),
-              let rows = try? queue.read({ try Row.fetchAll($0, sql: "SELECT DISTINCT buyer_id, product FROM orders WHERE status = 'paid'") })
+            let rows = try? queue.read({
+                try Row.fetchAll($0, sql: "SELECT DISTINCT buyer_id, product FROM orders WHERE status = 'paid'")
+            })
         else { return [:] }
         var slugByProduct: [String: String] = [:]
         for course in courses {
@@ -79,7 +87,9 @@ struct RelatedCourses {
         }
         var bought: [Int64: Set<String>] = [:]
         for row in rows {
-            if let product: String = row["product"], let slug = slugByProduct[product] { bought[row["buyer_id"], default: []].insert(slug) }
+            if let product: String = row["product"], let slug = slugByProduct[product] {
+                bought[row["buyer_id"], default: []].insert(slug)
+            }
         }
         var pairs: [String: [String: Int]] = [:]
         for slugs in bought.values where slugs.count > 1 {

@@ -41,8 +41,9 @@ public struct SiteBuilder {
         let contexts = PageContexts(config: config)
         var syllabi: [String: String] = [:]
         for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
-        var renderer = PageRenderer(config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
-                                    links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
+        var renderer = PageRenderer(
+            config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
+            links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
         renderer.related = relatedCourses(catalog, config: config)
         return renderer
     }
@@ -51,8 +52,11 @@ public struct SiteBuilder {
     static func relatedCourses(_ catalog: Catalog, config: SiteConfig) -> [String: [Course]] {
         guard catalog.courses.count > 1 else { return [:] }
         let inputs = catalog.courses.map { course in
-            RelatedCourses.Input(slug: course.slug, tags: course.tags, text: ([course.title, course.summary, course.body]
-                + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n"))
+            RelatedCourses.Input(
+                slug: course.slug, tags: course.tags,
+                text: ([course.title, course.summary, course.body]
+                    + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n")
+            )
         }
         let bought = RelatedCourses.coPurchases(databasePath: Store.defaultPath(for: config), courses: catalog.courses)
         return RelatedCourses.compute(inputs, coPurchases: bought).mapValues { $0.compactMap(catalog.course) }
@@ -72,7 +76,9 @@ public struct SiteBuilder {
             jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
         }
         let base = options.outputBase ?? config.root
-        func outputURL(_ dir: String) -> URL { dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir) }
+        func outputURL(_ dir: String) -> URL {
+            dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir)
+        }
         let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
         // Each worker writes its own page (file creation is a good part of a build's time) and drops
         // the bytes, so a large site is never held in memory whole.
@@ -82,29 +88,41 @@ public struct SiteBuilder {
             result.data = Data()
             return result
         }
-        var manifest = BuildManifest(builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
-                                     products: config.products.map(BuildManifest.entry))
+        var manifest = BuildManifest(
+            builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
+            products: config.products.map(BuildManifest.entry))
 
         func record(_ url: String, _ kind: String, _ source: String, _ output: String, _ data: Data) throws {
             try staging.write(data, to: output, in: kind == "public" ? .publicSite : .paidBundle)
-            manifest.pages.append(.init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
+            manifest.pages.append(
+                .init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
         }
 
-        try record("/", "public", "\(config.contentDir)/", "index.html", Data(templates.render(.home, contexts.home(catalog)).utf8))
-        try record("/404.html", "public", "\(config.templateDir)/layouts/404.mustache", "404.html",
-                   Data(templates.render(.notFound, contexts.notFound()).utf8))
+        try record(
+            "/", "public", "\(config.contentDir)/", "index.html",
+            Data(templates.render(.home, contexts.home(catalog)).utf8))
+        try record(
+            "/404.html", "public", "\(config.templateDir)/layouts/404.mustache", "404.html",
+            Data(templates.render(.notFound, contexts.notFound()).utf8))
 
-        var publicAssets = Set<String>(), paidAssets = Set<String>()
+        var publicAssets = Set<String>()
+        var paidAssets = Set<String>()
         var feedEntries: [FeedWriter.Entry] = []
         var search = SearchIndex()
         for (job, result) in zip(jobs, results) {
             let course: Course
-            switch job { case .landing(let c), .lesson(_, let c): course = c }
+            switch job {
+            case .landing(let c), .lesson(_, let c): course = c
+            }
             let kind = result.isPublic ? "public" : "paid"
-            manifest.pages.append(.init(url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256))
+            manifest.pages.append(
+                .init(
+                    url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256
+                ))
             if result.isPublic {
                 search.add(url: result.url, title: result.title, course: result.courseTitle, text: result.searchText)
-                feedEntries.append(.init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
+                feedEntries.append(
+                    .init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
             }
             for asset in result.assets {
                 let key = "\(course.slug)/\(asset.relativePath)"
@@ -117,28 +135,33 @@ public struct SiteBuilder {
         }
 
         let staticFolder = config.url(config.templateDir).appendingPathComponent("static")
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: staticFolder.path)) ?? []).sorted() where !name.hasPrefix(".") {
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: staticFolder.path)) ?? []).sorted()
+        where !name.hasPrefix(".") {
             try staging.copy(staticFolder.appendingPathComponent(name), to: name, in: .publicSite)
         }
 
         let feeds = FeedWriter(config: config)
-        let listed = [FeedWriter.Entry(title: config.title, path: "/", summary: config.description, date: started)] + feedEntries
+        let listed =
+            [FeedWriter.Entry(title: config.title, path: "/", summary: config.description, date: started)] + feedEntries
         try staging.write(feeds.sitemap(listed), to: "sitemap.xml", in: .publicSite)
-        try staging.write(feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
+        try staging.write(
+            feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
         try staging.write(try search.encoded(), to: SearchIndex.fileName, in: .publicSite)
         try staging.write(try manifest.encoded(), to: BuildManifest.fileName, in: .paidBundle)
 
         try staging.commit()
-        return Report(courses: catalog.courses.count,
-                      publicPages: manifest.pages.filter { $0.kind == "public" }.count,
-                      paidPages: manifest.pages.filter { $0.kind == "paid" }.count,
-                      publicDir: staging.publicFinal, paidDir: staging.paidFinal,
-                      seconds: Date().timeIntervalSince(started),
-                      courseLines: catalog.courses.map { course in
-                          let free = course.lessons.filter(\.isFree).count
-                          return "\(course.slug): \(course.lessons.count) lessons (\(free) free, \(course.lessons.count - free) paid), "
-                              + "\(publicAssets.filter { $0.hasPrefix(course.slug + "/") }.count) public and "
-                              + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count) paid asset(s) · \(course.landingPath)"
-                      })
+        return Report(
+            courses: catalog.courses.count,
+            publicPages: manifest.pages.filter { $0.kind == "public" }.count,
+            paidPages: manifest.pages.filter { $0.kind == "paid" }.count,
+            publicDir: staging.publicFinal, paidDir: staging.paidFinal,
+            seconds: Date().timeIntervalSince(started),
+            courseLines: catalog.courses.map { course in
+                let free = course.lessons.filter(\.isFree).count
+                return
+                    "\(course.slug): \(course.lessons.count) lessons (\(free) free, \(course.lessons.count - free) paid), "
+                    + "\(publicAssets.filter { $0.hasPrefix(course.slug + "/") }.count) public and "
+                    + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count) paid asset(s) · \(course.landingPath)"
+            })
     }
 }

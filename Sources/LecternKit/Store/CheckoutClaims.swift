@@ -29,12 +29,14 @@ public struct CheckoutClaims: Sendable {
     /// by a conditional UPDATE, so two simultaneous claims for one session cannot both succeed.
     public func claim(stripeSession session: String, now: Date = Date()) throws -> Result {
         let row = try store.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
-                       g.id AS grant_id, g.product, g.revoked_at
-                FROM orders o LEFT JOIN grants g ON g.order_id = o.id
-                WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
-                """, arguments: [session])
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
+                           g.id AS grant_id, g.product, g.revoked_at
+                    FROM orders o LEFT JOIN grants g ON g.order_id = o.id
+                    WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
+                    """, arguments: [session])
         }
         guard let row else { return .notRecorded }
         let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
@@ -44,8 +46,9 @@ public struct CheckoutClaims: Sendable {
             now.timeIntervalSince(created) <= window
         else { return .refused }
         let claimed = try store.write { db in
-            try db.execute(sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
-                           arguments: [Store.timestamp(now), order])
+            try db.execute(
+                sql: "UPDATE orders SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
+                arguments: [Store.timestamp(now), order])
             return db.changesCount == 1
         }
         return claimed ? .granted(grant: grant, product: product) : .refused

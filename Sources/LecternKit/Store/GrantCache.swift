@@ -41,7 +41,9 @@ public final class GrantCache: Sendable {
     }
 
     private func currentStamp() -> Stamp? {
-        guard let wal = FileIdentity(path: store.path + "-wal"), let main = FileIdentity(path: store.path) else { return nil }
+        guard let wal = FileIdentity(path: store.path + "-wal"), let main = FileIdentity(path: store.path) else {
+            return nil
+        }
         return Stamp(wal: wal, main: main)
     }
 }

@@ -31,18 +31,20 @@ public struct GrantRecord: Sendable, Equatable {
     public static func load(id: Int64, from store: Store) throws -> GrantRecord? {
         try store.readOneStatement { db in
             // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
-            let statement = try db.cachedStatement(sql: """
-                SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.id AS order_id, o.number
-                FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.id AS order_id, o.number
+                    FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
+                    """)
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             let starts: String = row["starts_at"]
-            return GrantRecord(id: id, product: row["product"], email: row["email"],
-                               order: (row["order_id"] as Int64?) == nil ? "complimentary" : (row["number"] ?? "-"),
-                               startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
-                               endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),
-                               revokedAt: (row["revoked_at"] as String?).flatMap(Store.date(fromTimestamp:)),
-                               reason: row["reason"])
+            return GrantRecord(
+                id: id, product: row["product"], email: row["email"],
+                order: (row["order_id"] as Int64?) == nil ? "complimentary" : (row["number"] ?? "-"),
+                startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
+                endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),
+                revokedAt: (row["revoked_at"] as String?).flatMap(Store.date(fromTimestamp:)),
+                reason: row["reason"])
         }
     }
 }

@@ -45,23 +45,25 @@ final class GroupCommit<Output: Sendable>: @unchecked Sendable {
             if batch.isEmpty { return }
             var results: [Result<Output, Error>] = []
             do {
-                try store.queue.writeWithoutTransaction { db in try db.inTransaction(.immediate) {
-                    results = []
-                    for entry in batch {
-                        var outcome: Result<Output, Error> = .failure(CancellationError())
-                        try db.inSavepoint {
-                            do {
-                                outcome = .success(try entry.job(db))
-                                return .commit
-                            } catch {
-                                outcome = .failure(error)
-                                return .rollback
+                try store.queue.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        results = []
+                        for entry in batch {
+                            var outcome: Result<Output, Error> = .failure(CancellationError())
+                            try db.inSavepoint {
+                                do {
+                                    outcome = .success(try entry.job(db))
+                                    return .commit
+                                } catch {
+                                    outcome = .failure(error)
+                                    return .rollback
+                                }
                             }
+                            results.append(outcome)
                         }
-                        results.append(outcome)
+                        return .commit
                     }
-                    return .commit
-                } }
+                }
                 for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
             } catch {
                 for entry in batch { entry.continuation.resume(throwing: error) }

@@ -26,8 +26,9 @@ public final class Store: Sendable {
             queue = try DatabasePool(path: path, configuration: configuration)
             try Store.migrator.migrate(queue)
         } catch {
-            throw LecternError(.store, file: path, "cannot open the database (\(error))",
-                               hint: "check the path and its permissions; `--db PATH` picks another file")
+            throw LecternError(
+                .store, file: path, "cannot open the database (\(error))",
+                hint: "check the path and its permissions; `--db PATH` picks another file")
         }
     }
 
@@ -70,85 +71,87 @@ public final class Store: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-            CREATE TABLE buyers (
-              id INTEGER PRIMARY KEY,
-              email TEXT NOT NULL UNIQUE,
-              created_at TEXT NOT NULL
-            );
-            CREATE TABLE orders (
-              id INTEGER PRIMARY KEY,
-              provider TEXT NOT NULL,
-              provider_order_id TEXT NOT NULL,
-              payment_ref TEXT,
-              buyer_id INTEGER NOT NULL REFERENCES buyers(id),
-              product TEXT NOT NULL,
-              amount INTEGER NOT NULL,
-              currency TEXT NOT NULL,
-              status TEXT NOT NULL CHECK (status IN ('paid', 'refunded', 'disputed', 'flagged')),
-              flag TEXT,
-              created_at TEXT NOT NULL,
-              updated_at TEXT NOT NULL,
-              UNIQUE (provider, provider_order_id)
-            );
-            CREATE INDEX orders_by_payment ON orders (provider, payment_ref);
-            CREATE TABLE grants (
-              id INTEGER PRIMARY KEY,
-              buyer_id INTEGER NOT NULL REFERENCES buyers(id),
-              order_id INTEGER REFERENCES orders(id),
-              product TEXT NOT NULL,
-              starts_at TEXT NOT NULL,
-              ends_at TEXT,
-              revoked_at TEXT,
-              reason TEXT,
-              subscription_ref TEXT,
-              state_at TEXT
-            );
-            CREATE INDEX grants_by_buyer ON grants (buyer_id);
-            CREATE INDEX grants_by_subscription ON grants (subscription_ref);
-            CREATE TABLE webhook_events (
-              id INTEGER PRIMARY KEY,
-              provider TEXT NOT NULL,
-              event_id TEXT NOT NULL,
-              type TEXT NOT NULL,
-              received_at TEXT NOT NULL,
-              raw_body BLOB NOT NULL,
-              result TEXT NOT NULL,
-              UNIQUE (provider, event_id)
-            );
-            CREATE TABLE pending_reversals (
-              id INTEGER PRIMARY KEY,
-              provider TEXT NOT NULL,
-              payment_ref TEXT NOT NULL,
-              kind TEXT NOT NULL CHECK (kind IN ('refunded', 'disputed')),
-              event_id TEXT NOT NULL,
-              received_at TEXT NOT NULL
-            );
-            CREATE INDEX pending_by_payment ON pending_reversals (provider, payment_ref);
-            CREATE TABLE outbox (
-              id INTEGER PRIMARY KEY,
-              recipient TEXT NOT NULL,
-              subject TEXT NOT NULL,
-              body TEXT NOT NULL,
-              attempts INTEGER NOT NULL DEFAULT 0,
-              next_attempt_at TEXT NOT NULL,
-              sent_at TEXT,
-              last_error TEXT,
-              created_at TEXT NOT NULL
-            );
-            CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
-            """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE buyers (
+                      id INTEGER PRIMARY KEY,
+                      email TEXT NOT NULL UNIQUE,
+                      created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE orders (
+                      id INTEGER PRIMARY KEY,
+                      provider TEXT NOT NULL,
+                      provider_order_id TEXT NOT NULL,
+                      payment_ref TEXT,
+                      buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+                      product TEXT NOT NULL,
+                      amount INTEGER NOT NULL,
+                      currency TEXT NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('paid', 'refunded', 'disputed', 'flagged')),
+                      flag TEXT,
+                      created_at TEXT NOT NULL,
+                      updated_at TEXT NOT NULL,
+                      UNIQUE (provider, provider_order_id)
+                    );
+                    CREATE INDEX orders_by_payment ON orders (provider, payment_ref);
+                    CREATE TABLE grants (
+                      id INTEGER PRIMARY KEY,
+                      buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+                      order_id INTEGER REFERENCES orders(id),
+                      product TEXT NOT NULL,
+                      starts_at TEXT NOT NULL,
+                      ends_at TEXT,
+                      revoked_at TEXT,
+                      reason TEXT,
+                      subscription_ref TEXT,
+                      state_at TEXT
+                    );
+                    CREATE INDEX grants_by_buyer ON grants (buyer_id);
+                    CREATE INDEX grants_by_subscription ON grants (subscription_ref);
+                    CREATE TABLE webhook_events (
+                      id INTEGER PRIMARY KEY,
+                      provider TEXT NOT NULL,
+                      event_id TEXT NOT NULL,
+                      type TEXT NOT NULL,
+                      received_at TEXT NOT NULL,
+                      raw_body BLOB NOT NULL,
+                      result TEXT NOT NULL,
+                      UNIQUE (provider, event_id)
+                    );
+                    CREATE TABLE pending_reversals (
+                      id INTEGER PRIMARY KEY,
+                      provider TEXT NOT NULL,
+                      payment_ref TEXT NOT NULL,
+                      kind TEXT NOT NULL CHECK (kind IN ('refunded', 'disputed')),
+                      event_id TEXT NOT NULL,
+                      received_at TEXT NOT NULL
+                    );
+                    CREATE INDEX pending_by_payment ON pending_reversals (provider, payment_ref);
+                    CREATE TABLE outbox (
+                      id INTEGER PRIMARY KEY,
+                      recipient TEXT NOT NULL,
+                      subject TEXT NOT NULL,
+                      body TEXT NOT NULL,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      next_attempt_at TEXT NOT NULL,
+                      sent_at TEXT,
+                      last_error TEXT,
+                      created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
+                    """)
         }
         migrator.registerMigration("v2-security") { db in
             // Lectern's own order number (printed in the visible stamp instead of a provider's id, which
             // is a credential at some providers), the single-use checkout claim, and no stored link
             // in e-mails already sent.
-            try db.execute(sql: """
-            ALTER TABLE orders ADD COLUMN number TEXT;
-            ALTER TABLE orders ADD COLUMN claimed_at TEXT;
-            CREATE INDEX webhook_events_by_received ON webhook_events (received_at);
-            UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
-            """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE orders ADD COLUMN number TEXT;
+                    ALTER TABLE orders ADD COLUMN claimed_at TEXT;
+                    CREATE INDEX webhook_events_by_received ON webhook_events (received_at);
+                    UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
+                    """)
             // 40 random bits each; drawn again on the rare repeat, so the unique index below cannot fail.
             var taken = Set<String>()
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM orders") {
@@ -182,7 +185,9 @@ public final class Store: Sendable {
     /// The inverse of `timestamp`; nil for text it did not write.
     static func date(fromTimestamp text: String) -> Date? {
         let bytes = Array(text.utf8)
-        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[23] == UInt8(ascii: "Z")
+        else { return nil }
         func number(_ range: Range<Int>) -> Int32? {
             var value: Int32 = 0
             for byte in bytes[range] {
@@ -192,7 +197,8 @@ public final class Store: Sendable {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23) else { return nil }
+            let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23)
+        else { return nil }
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = month - 1

@@ -25,7 +25,9 @@ public enum StoreBackup {
             let summary = try copy.writeWithoutTransaction { db -> Summary in
                 let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 guard check == ["ok"] else {
-                    throw LecternError(.store, file: destination.path, "the copy failed its integrity check: \(check.prefix(3).joined(separator: "; "))")
+                    throw LecternError(
+                        .store, file: destination.path,
+                        "the copy failed its integrity check: \(check.prefix(3).joined(separator: "; "))")
                 }
                 // A standalone file: fold the copy's WAL back in so FILE alone is the whole backup.
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
@@ -49,7 +51,9 @@ public enum StoreBackup {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw LecternError(.store, file: destination.path, "backup failed (\(error))", hint: "check the folder exists and is writable")
+            throw LecternError(
+                .store, file: destination.path, "backup failed (\(error))",
+                hint: "check the folder exists and is writable")
         }
     }
 }

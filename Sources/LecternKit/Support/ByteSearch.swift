@@ -12,7 +12,9 @@ enum ByteSearch {
                 guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return nil }
                 var offset = start
                 while offset + pin.count <= hay.count {
-                    guard let hit = memchr(base + offset, Int32(head), hay.count - offset - pin.count + 1) else { return nil }
+                    guard let hit = memchr(base + offset, Int32(head), hay.count - offset - pin.count + 1) else {
+                        return nil
+                    }
                     let at = base.distance(to: UnsafeRawPointer(hit))
                     if memcmp(base + at, pinBase, pin.count) == 0 { return at }
                     offset = at + 1

@@ -6,7 +6,9 @@
 public struct LecternError: Error, CustomStringConvertible, Sendable {
     /// The stage of work that failed; printed so a creator knows which part of the pipeline to look at.
     public enum Step: String, Sendable {
-        case config, content, frontMatter = "front matter", markdown, template, output, scaffold
+        case config, content
+        case frontMatter = "front matter"
+        case markdown, template, output, scaffold
         case keys, token, watermark, trace, store, webhook, mail
     }
 

@@ -4,8 +4,10 @@ import Foundation
 /// order. The first error (in job order, so messages are stable from run to run) is rethrown after
 /// all workers stop.
 enum ParallelMap {
-    static func run<Job, Result>(_ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?,
-                                 _ work: (Job) throws -> Result) throws -> [Result] {
+    static func run<Job, Result>(
+        _ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)?,
+        _ work: (Job) throws -> Result
+    ) throws -> [Result] {
         let box = ResultBox<Result>(count: jobs.count)
         let total = jobs.count
         withoutActuallyEscaping(work) { work in
@@ -33,7 +35,8 @@ enum ParallelMap {
         init(count: Int) { slots = Array(repeating: nil, count: count) }
 
         func store(_ outcome: Swift.Result<Result, Error>, at index: Int) -> Int {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             slots[index] = outcome
             done += 1
             return done

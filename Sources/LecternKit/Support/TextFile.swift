@@ -19,9 +19,10 @@ enum TextFile {
         }
         let bad = firstInvalidUTF8Offset(data)
         let line = data.prefix(bad).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        throw LecternError(step, file: displayPath, line: line,
-                           "file is not valid UTF-8 (byte offset \(bad))",
-                           hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`")
+        throw LecternError(
+            step, file: displayPath, line: line,
+            "file is not valid UTF-8 (byte offset \(bad))",
+            hint: "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`")
     }
 
     private static func firstInvalidUTF8Offset(_ data: Data) -> Int {

@@ -15,8 +15,10 @@ struct PageContexts {
     }
 
     func site() -> [String: Any] {
-        ["title": config.title, "description": config.description, "base_url": config.baseURL,
-         "language": config.language, "author": config.author, "year": buildYear]
+        [
+            "title": config.title, "description": config.description, "base_url": config.baseURL,
+            "language": config.language, "author": config.author, "year": buildYear,
+        ]
     }
 
     func page(title: String, description: String, path: String) -> [String: Any] {
@@ -73,7 +75,8 @@ struct PageContexts {
     /// current lesson's link marked `aria-current="page"`: rendering a 100-lesson syllabus into each
     /// of 100 lesson pages was most of a build's time.
     func syllabusHTML(_ course: Course, templates: TemplateSet) -> String {
-        templates.renderPartial("syllabus", ["site": site(), "course": courseSummary(course), "syllabus": syllabus(course)]) ?? ""
+        templates.renderPartial(
+            "syllabus", ["site": site(), "course": courseSummary(course), "syllabus": syllabus(course)]) ?? ""
     }
 
     static func markCurrent(_ lesson: Lesson, in syllabusHTML: String) -> String {
@@ -82,7 +85,9 @@ struct PageContexts {
     }
 
     /// Context for a lesson page; `content` is the lesson HTML (or a placeholder for paid pages).
-    func lesson(_ lesson: Lesson, in course: Course, content: String, description: String, syllabusHTML: String) -> [String: Any] {
+    func lesson(
+        _ lesson: Lesson, in course: Course, content: String, description: String, syllabusHTML: String
+    ) -> [String: Any] {
         let index = course.lessons.firstIndex { $0.slug == lesson.slug } ?? 0
         func neighbour(_ i: Int) -> [String: Any]? {
             guard course.lessons.indices.contains(i) else { return nil }
@@ -90,10 +95,13 @@ struct PageContexts {
             return ["title": other.title, "url": other.path, "locked": !other.isFree]
         }
         var context: [String: Any] = [
-            "site": site(), "page": page(title: "\(lesson.title) · \(course.title)", description: description, path: lesson.path),
+            "site": site(),
+            "page": page(title: "\(lesson.title) · \(course.title)", description: description, path: lesson.path),
             "course": courseSummary(course), "syllabus_html": Self.markCurrent(lesson, in: syllabusHTML),
-            "lesson": ["title": lesson.title, "number": index + 1, "free": lesson.isFree,
-                       "module": lesson.module?.title ?? "", "url": lesson.path],
+            "lesson": [
+                "title": lesson.title, "number": index + 1, "free": lesson.isFree,
+                "module": lesson.module?.title ?? "", "url": lesson.path,
+            ],
             "content": content,
         ]
         if let prev = neighbour(index - 1) { context["prev"] = prev }

@@ -7,7 +7,9 @@ import Mustache
 public struct TemplateSet: Sendable {
     /// Page kinds the builder renders; each needs `layouts/<name>.mustache`.
     public enum Layout: String, CaseIterable, Sendable {
-        case home, course, lesson, paidLesson = "paid-lesson", notFound = "404"
+        case home, course, lesson
+        case paidLesson = "paid-lesson"
+        case notFound = "404"
     }
 
     private let library: MustacheLibrary
@@ -30,15 +32,20 @@ public struct TemplateSet: Sendable {
                     let key = String(name.dropLast(".mustache".count))
                     library.register(template, named: kind == "layouts" ? "layout:\(key)" : key)
                 } catch let error as MustacheTemplate.ParserError {
-                    throw LecternError(.template, file: path, line: error.context.lineNumber,
-                                       "template syntax error: \(Self.explain(error.error)) near `\(error.context.line.trimmingCharacters(in: .whitespaces))`",
-                                       hint: "check that every {{#section}} has a matching {{/section}} and every tag is closed with }}")
+                    throw LecternError(
+                        .template, file: path, line: error.context.lineNumber,
+                        "template syntax error: \(Self.explain(error.error)) near `\(error.context.line.trimmingCharacters(in: .whitespaces))`",
+                        hint:
+                            "check that every {{#section}} has a matching {{/section}} and every tag is closed with }}")
                 }
             }
         }
         for layout in Layout.allCases where library.getTemplate(named: "layout:\(layout.rawValue)") == nil {
-            throw LecternError(.template, file: "\(display)/layouts/\(layout.rawValue).mustache", "layout is missing",
-                               hint: "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", ")); copy it from a new `lectern init` site")
+            throw LecternError(
+                .template, file: "\(display)/layouts/\(layout.rawValue).mustache", "layout is missing",
+                hint:
+                    "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", ")); copy it from a new `lectern init` site"
+            )
         }
         self.library = library
     }

@@ -11,7 +11,9 @@ public struct AccessClaims: Codable, Sendable, Equatable {
     public var nbf: Int?
     public var jti: String
 
-    public init(subject: String, audience: String, issuedAt: Date, lifetime: Int, id: String = UUID().uuidString.lowercased()) {
+    public init(
+        subject: String, audience: String, issuedAt: Date, lifetime: Int, id: String = UUID().uuidString.lowercased()
+    ) {
         sub = subject
         aud = audience
         iat = Int(issuedAt.timeIntervalSince1970)

@@ -23,8 +23,11 @@ public struct KeyStore: Sendable {
             let kid = String(name.dropLast(".public".count))
             let text = try read(name)
             guard let raw = Base64URL.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
-                throw LecternError(.keys, file: path(name), "not an Ed25519 public key", hint: "remove it, or regenerate with `lectern keys generate`")
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            else {
+                throw LecternError(
+                    .keys, file: path(name), "not an Ed25519 public key",
+                    hint: "remove it, or regenerate with `lectern keys generate`")
             }
             keys[kid] = key
         }
@@ -34,16 +37,22 @@ public struct KeyStore: Sendable {
     /// The active private key and its kid.
     public func signingKey() throws -> (kid: String, key: Curve25519.Signing.PrivateKey) {
         let activePath = directory.appendingPathComponent("active").path
-        guard let kid = try? String(contentsOfFile: activePath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-              !kid.isEmpty else {
-            throw LecternError(.keys, file: activePath, "no active signing key",
-                               hint: "run `lectern keys generate` to create one")
+        guard
+            let kid = try? String(contentsOfFile: activePath, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines),
+            !kid.isEmpty
+        else {
+            throw LecternError(
+                .keys, file: activePath, "no active signing key",
+                hint: "run `lectern keys generate` to create one")
         }
         let name = "\(kid).private"
         try requireOwnerOnly(name)
         guard let raw = Base64URL.decode(try read(name).trimmingCharacters(in: .whitespacesAndNewlines)),
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
-            throw LecternError(.keys, file: path(name), "not an Ed25519 private key", hint: "regenerate with `lectern keys generate`")
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        else {
+            throw LecternError(
+                .keys, file: path(name), "not an Ed25519 private key", hint: "regenerate with `lectern keys generate`")
         }
         return (kid, key)
     }
@@ -52,10 +61,13 @@ public struct KeyStore: Sendable {
     public func watermarkSecret() throws -> SymmetricKey {
         let name = "watermark.secret"
         guard FileManager.default.fileExists(atPath: path(name)) else {
-            throw LecternError(.keys, file: path(name), "no watermark secret", hint: "run `lectern keys generate` to create one")
+            throw LecternError(
+                .keys, file: path(name), "no watermark secret", hint: "run `lectern keys generate` to create one")
         }
         try requireOwnerOnly(name)
-        guard let raw = Base64URL.decode(try read(name).trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
+        guard let raw = Base64URL.decode(try read(name).trimmingCharacters(in: .whitespacesAndNewlines)),
+            raw.count == 32
+        else {
             throw LecternError(.keys, file: path(name), "watermark secret must be 32 bytes, base64url")
         }
         return SymmetricKey(data: raw)
@@ -85,7 +97,8 @@ public struct KeyStore: Sendable {
         try writeSecret("\(kid).private", Base64URL.encode(key.rawRepresentation))
         try writePublic("\(kid).public", Base64URL.encode(key.publicKey.rawRepresentation))
         if !FileManager.default.fileExists(atPath: path("watermark.secret")) {
-            try writeSecret("watermark.secret", Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }))
+            try writeSecret(
+                "watermark.secret", Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }))
         }
         try writePublic("active", kid)
         return kid
@@ -94,8 +107,9 @@ public struct KeyStore: Sendable {
     /// Removes a key: tokens it signed no longer verify. The active key cannot be removed.
     public func remove(kid: String) throws {
         guard kid != activeKid() else {
-            throw LecternError(.keys, file: path("\(kid).private"), "refusing to remove the active signing key",
-                               hint: "generate a new key first (`lectern keys generate`), then remove this one")
+            throw LecternError(
+                .keys, file: path("\(kid).private"), "refusing to remove the active signing key",
+                hint: "generate a new key first (`lectern keys generate`), then remove this one")
         }
         guard FileManager.default.fileExists(atPath: path("\(kid).public")) else {
             throw LecternError(.keys, file: path("\(kid).public"), "no key with kid `\(kid)`")
@@ -134,17 +148,20 @@ public struct KeyStore: Sendable {
             throw LecternError(.keys, file: path(name), "cannot read key file", hint: "run `lectern keys generate`")
         }
         if info.st_mode & 0o077 != 0 {
-            throw LecternError(.keys, file: path(name),
-                               "secret key file is readable by other users (mode \(String(info.st_mode & 0o777, radix: 8)))",
-                               hint: "run `chmod 600 \(path(name))`, and consider the key leaked if others could log in")
+            throw LecternError(
+                .keys, file: path(name),
+                "secret key file is readable by other users (mode \(String(info.st_mode & 0o777, radix: 8)))",
+                hint: "run `chmod 600 \(path(name))`, and consider the key leaked if others could log in")
         }
     }
 
     private func ensureDirectory() throws {
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw LecternError(.keys, file: directory.path, "cannot create the key folder (\(error.localizedDescription))")
+            throw LecternError(
+                .keys, file: directory.path, "cannot create the key folder (\(error.localizedDescription))")
         }
     }
 

@@ -25,7 +25,8 @@ public struct TokenVerifier: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .malformed("expected three dot-separated parts, got \(parts.count)") }
         guard let headerData = Base64URL.decode(parts[0]), let payloadData = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2]) else { throw .malformed("a part is not base64url") }
+            let signature = Base64URL.decode(parts[2])
+        else { throw .malformed("a part is not base64url") }
 
         guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw .malformed("header is not a JSON object")
@@ -54,7 +55,9 @@ public struct TokenVerifier: Sendable {
         guard claims.exp + Self.leeway > current else { throw .expired(at: claims.exp) }
         let notBefore = max(claims.iat, claims.nbf ?? claims.iat)
         guard notBefore - Self.leeway <= current else { throw .notYetValid(until: notBefore) }
-        guard !claims.sub.isEmpty, !claims.aud.isEmpty, !claims.jti.isEmpty else { throw .malformed("empty sub, aud or jti") }
+        guard !claims.sub.isEmpty, !claims.aud.isEmpty, !claims.jti.isEmpty else {
+            throw .malformed("empty sub, aud or jti")
+        }
         return claims
     }
 }

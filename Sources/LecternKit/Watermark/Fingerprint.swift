@@ -17,8 +17,10 @@ public struct Fingerprint: Sendable {
 
     public init(secret: SymmetricKey) {
         // Separate keys for the permutation and the tag, derived from the one secret.
-        sealKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("lectern fingerprint seal v1".utf8), using: secret))
-        tagKey = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("lectern fingerprint tag v1".utf8), using: secret))
+        sealKey = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("lectern fingerprint seal v1".utf8), using: secret))
+        tagKey = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("lectern fingerprint tag v1".utf8), using: secret))
     }
 
     /// The 64-bit mark for a grant id.
@@ -43,7 +45,8 @@ public struct Fingerprint: Sendable {
 
     /// Balanced Feistel network on two 16-bit halves; invertible whatever the round function is.
     private func permute(_ value: UInt32, forward: Bool) -> UInt32 {
-        var left = UInt16(truncatingIfNeeded: value >> 16), right = UInt16(truncatingIfNeeded: value)
+        var left = UInt16(truncatingIfNeeded: value >> 16)
+        var right = UInt16(truncatingIfNeeded: value)
         let rounds: [UInt8] = forward ? [0, 1, 2, 3] : [3, 2, 1, 0]
         for round in rounds {
             if forward {

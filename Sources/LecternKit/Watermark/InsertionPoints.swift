@@ -5,7 +5,9 @@
 /// `script`, `style`, `textarea`, `svg` or `math` (so code samples copy exactly). Done once at build
 /// time so that serving a watermarked page is splicing bytes, not parsing HTML.
 public enum InsertionPoints {
-    static let protectedElements: Set<String> = ["pre", "code", "script", "style", "textarea", "svg", "math", "kbd", "samp"]
+    static let protectedElements: Set<String> = [
+        "pre", "code", "script", "style", "textarea", "svg", "math", "kbd", "samp",
+    ]
 
     /// UTF-8 byte offsets into `html`, ascending.
     public static func find(in html: String) -> [Int] {
@@ -13,7 +15,8 @@ public enum InsertionPoints {
         var offsets: [Int] = []
         var protectedDepth = 0
         var i = 0
-        let space = UInt8(ascii: " "), lt = UInt8(ascii: "<")
+        let space = UInt8(ascii: " ")
+        let lt = UInt8(ascii: "<")
         while i < bytes.count {
             let byte = bytes[i]
             if byte == lt {
@@ -25,7 +28,8 @@ public enum InsertionPoints {
                 continue
             }
             if byte == space, protectedDepth == 0, i > 0, i + 1 < bytes.count,
-               isWordByte(bytes[i - 1]), isWordByte(bytes[i + 1]) {
+                isWordByte(bytes[i - 1]), isWordByte(bytes[i + 1])
+            {
                 offsets.append(i + 1)
             }
             i += 1
@@ -42,9 +46,13 @@ public enum InsertionPoints {
     private static func scanTag(_ bytes: [UInt8], from start: Int) -> (Int, String?, Bool) {
         var i = start + 1
         if i < bytes.count, bytes[i] == UInt8(ascii: "!") {  // comment or doctype: skip to "-->" or ">"
-            let isComment = i + 2 < bytes.count && bytes[i + 1] == UInt8(ascii: "-") && bytes[i + 2] == UInt8(ascii: "-")
+            let isComment =
+                i + 2 < bytes.count && bytes[i + 1] == UInt8(ascii: "-") && bytes[i + 2] == UInt8(ascii: "-")
             while i < bytes.count {
-                if bytes[i] == UInt8(ascii: ">") && (!isComment || (i >= 2 && bytes[i - 1] == UInt8(ascii: "-") && bytes[i - 2] == UInt8(ascii: "-"))) {
+                if bytes[i] == UInt8(ascii: ">")
+                    && (!isComment
+                        || (i >= 2 && bytes[i - 1] == UInt8(ascii: "-") && bytes[i - 2] == UInt8(ascii: "-")))
+                {
                     return (i + 1, nil, false)
                 }
                 i += 1
@@ -54,7 +62,10 @@ public enum InsertionPoints {
         let closing = i < bytes.count && bytes[i] == UInt8(ascii: "/")
         if closing { i += 1 }
         var name: [UInt8] = []
-        while i < bytes.count, (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x30 && bytes[i] <= 0x39) {
+        while i < bytes.count,
+            (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || (bytes[i] >= 0x41 && bytes[i] <= 0x5A)
+                || (bytes[i] >= 0x30 && bytes[i] <= 0x39)
+        {
             name.append(bytes[i] | 0x20)
             i += 1
         }

@@ -57,7 +57,8 @@ public enum InvisibleMarkCodec {
         var run: [Int] = []
         func close() {
             if run.count == symbolsPerChunk {
-                let index = run[0] << 2 | run[1], nibble = run[2] << 2 | run[3]
+                let index = run[0] << 2 | run[1]
+                let nibble = run[2] << 2 | run[3]
                 reading.votes[index][nibble] += 1
             } else if !run.isEmpty {
                 reading.damagedRuns += 1

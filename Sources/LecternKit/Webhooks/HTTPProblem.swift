@@ -25,8 +25,11 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
 
     public func json() -> Data {
         var object: [String: Any] = extensions
-        object.merge(["type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail]) { $1 }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        object.merge([
+            "type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail,
+        ]) { $1 }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
     }
 
     public static func malformed(_ detail: String) -> HTTPProblem {
@@ -39,17 +42,23 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
         HTTPProblem(status: 400, code: "stale-timestamp", title: "Timestamp outside the tolerance", detail: detail)
     }
     public static func tooLarge(_ limit: Int) -> HTTPProblem {
-        HTTPProblem(status: 413, code: "too-large", title: "Payload too large", detail: "bodies over \(limit) bytes are refused")
+        HTTPProblem(
+            status: 413, code: "too-large", title: "Payload too large", detail: "bodies over \(limit) bytes are refused"
+        )
     }
     public static func unknownProduct(_ product: String) -> HTTPProblem {
-        HTTPProblem(status: 422, code: "unknown-product", title: "Unknown course or product",
-                    detail: "no course or product `\(product)` in the built catalog")
+        HTTPProblem(
+            status: 422, code: "unknown-product", title: "Unknown course or product",
+            detail: "no course or product `\(product)` in the built catalog")
     }
     public static func invalidEmail(_ field: String) -> HTTPProblem {
-        HTTPProblem(status: 422, code: "invalid-email", title: "Not an e-mail address",
-                    detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
+        HTTPProblem(
+            status: 422, code: "invalid-email", title: "Not an e-mail address",
+            detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
     }
     public static func storeUnavailable() -> HTTPProblem {
-        HTTPProblem(status: 503, code: "store-unavailable", title: "Not recorded", detail: "the event could not be stored; retry later")
+        HTTPProblem(
+            status: 503, code: "store-unavailable", title: "Not recorded",
+            detail: "the event could not be stored; retry later")
     }
 }

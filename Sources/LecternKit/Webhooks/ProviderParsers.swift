@@ -19,7 +19,10 @@ public enum ProviderParsers {
         switch type {
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
             // An unpaid completed session (delayed payment methods) is paid later by async_payment_succeeded.
-            guard object.string("payment_status") == "paid" else { action = .ignored; break }
+            guard object.string("payment_status") == "paid" else {
+                action = .ignored
+                break
+            }
             guard let product = object.string("metadata", "course") ?? object.string("client_reference_id") else {
                 throw .malformed("the session names no course (metadata.course or client_reference_id)")
             }
@@ -27,9 +30,12 @@ public enum ProviderParsers {
                 throw .malformed("missing `amount_total` or `currency`")
             }
             let session = try object.require("id")
-            action = .paid(.init(orderID: session, paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
-                                 product: product, email: try object.email("customer_details", "email"),
-                                 amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription")))
+            action = .paid(
+                .init(
+                    orderID: session,
+                    paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
+                    product: product, email: try object.email("customer_details", "email"),
+                    amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription")))
         case "charge.refunded":
             action = .refunded(paymentRef: try object.require("payment_intent"))
         case "charge.dispute.created":
@@ -38,7 +44,8 @@ public enum ProviderParsers {
             action = .subscriptionChanged(ref: try object.require("id"), active: false, at: created)
         case "customer.subscription.updated":
             let status = object.string("status") ?? ""
-            action = .subscriptionChanged(ref: try object.require("id"), active: ["active", "trialing"].contains(status), at: created)
+            action = .subscriptionChanged(
+                ref: try object.require("id"), active: ["active", "trialing"].contains(status), at: created)
         default:
             action = .ignored
         }
@@ -54,11 +61,16 @@ public enum ProviderParsers {
         let action: PaymentEvent.Action
         switch type {
         case "payment.succeeded":
-            guard let amount = data.integer("amount") else { throw .malformed("`data.amount` must be an integer in minor units") }
+            guard let amount = data.integer("amount") else {
+                throw .malformed("`data.amount` must be an integer in minor units")
+            }
             let payment = try data.require("payment_id")
-            action = .paid(.init(orderID: data.string("order_id") ?? payment, paymentRef: payment, product: try data.require("product"),
-                                 email: try data.email("email"), amount: amount,
-                                 currency: try data.require("currency").uppercased(), subscriptionRef: nil))
+            action = .paid(
+                .init(
+                    orderID: data.string("order_id") ?? payment, paymentRef: payment,
+                    product: try data.require("product"),
+                    email: try data.email("email"), amount: amount,
+                    currency: try data.require("currency").uppercased(), subscriptionRef: nil))
         case "payment.refunded":
             action = .refunded(paymentRef: try data.require("payment_id"))
         case "payment.disputed":
@@ -80,14 +92,21 @@ public enum ProviderParsers {
         let action: PaymentEvent.Action
         switch type {
         case "order_created":
-            guard event.string("data", "attributes", "status") == "paid" else { action = .ignored; break }
+            guard event.string("data", "attributes", "status") == "paid" else {
+                action = .ignored
+                break
+            }
             guard let product = event.string("meta", "custom_data", "course") else {
                 throw .malformed("the order names no course (meta.custom_data.course)")
             }
-            guard let amount = event.integer("data", "attributes", "total") else { throw .malformed("missing `data.attributes.total`") }
-            action = .paid(.init(orderID: orderID, paymentRef: orderID, product: product,
-                                 email: try event.email("data", "attributes", "user_email"), amount: amount,
-                                 currency: try event.require("data", "attributes", "currency").uppercased(), subscriptionRef: nil))
+            guard let amount = event.integer("data", "attributes", "total") else {
+                throw .malformed("missing `data.attributes.total`")
+            }
+            action = .paid(
+                .init(
+                    orderID: orderID, paymentRef: orderID, product: product,
+                    email: try event.email("data", "attributes", "user_email"), amount: amount,
+                    currency: try event.require("data", "attributes", "currency").uppercased(), subscriptionRef: nil))
         case "order_refunded":
             action = .refunded(paymentRef: orderID)
         default:
