@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// The writes shared by webhooks and the creator's CLI (comp grants, revocations), inside a caller's
-/// transaction.
+/// The store's named writes for buyers, orders and grants, each inside a caller's transaction: those
+/// shared by webhooks and the creator's CLI here, the webhook processor's in `WebhookLedger.swift`.
 enum Ledger {
     /// The buyer id for an e-mail, creating the buyer on first purchase.
     static func buyer(email: String, db: Database, now: String) throws -> Int64 {

@@ -37,17 +37,13 @@ public struct WebhookProcessor: Sendable {
         let price = expectedPrice
         do {
             return try await commits.submit { db in
-                let stamp = Store.timestamp(now)
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
-                        VALUES (?, ?, ?, ?, ?, 'processing') ON CONFLICT (provider, event_id) DO NOTHING
-                        """, arguments: [event.provider.rawValue, event.eventID, event.type, stamp, rawBody])
-                guard db.changesCount == 1 else { return .duplicate }
+                let provider = event.provider.rawValue
+                let claimed = try Ledger.claimEvent(
+                    provider: provider, eventID: event.eventID, type: event.type, rawBody: rawBody, db: db,
+                    now: Store.timestamp(now))
+                guard claimed else { return .duplicate }
                 let result = try processor.apply(event, expectedPrice: price, db: db, now: now)
-                try db.executeCached(
-                    sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
-                    arguments: [result, event.provider.rawValue, event.eventID])
+                try Ledger.setEventResult(result, provider: provider, eventID: event.eventID, db: db)
                 return .recorded(result: result)
             }
         } catch let problem as HTTPProblem {
@@ -57,6 +53,7 @@ public struct WebhookProcessor: Sendable {
         }
     }
 
+    /// The event's effect; returns what it did ("granted", "refunded-pending", …), kept with the event.
     private func apply(_ event: PaymentEvent, expectedPrice: Money?, db: Database, now: Date) throws -> String {
         let stamp = Store.timestamp(now)
         let provider = event.provider.rawValue
@@ -72,31 +69,16 @@ public struct WebhookProcessor: Sendable {
                     "price mismatch: paid \(payment.amount) \(payment.currency), "
                     + "catalog says \(price.minorUnits) \(price.currency)"
             }
-            let pending = try String.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1
-                        """), arguments: [provider, payment.paymentRef])
-            let status = flag != nil ? "flagged" : (pending ?? "paid")
-            try db.executeCached(
-                sql: """
-                    INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
-                      status, flag, created_at, updated_at, number)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
-                    """,
-                arguments: [
-                    provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
-                    payment.currency, status, flag, stamp, stamp, OrderNumber.random(),
-                ])
-            // A second event for the same purchase (e.g. async_payment_succeeded after completed).
-            guard db.changesCount == 1 else { return "already-recorded" }
-            let order = db.lastInsertedRowID
+            let pending = try Ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef, db: db)
+            let status: OrderStatus = flag != nil ? .flagged : (pending?.orderStatus ?? .paid)
+            guard
+                let order = try Ledger.recordOrder(
+                    provider: provider, payment: payment, buyer: buyer, status: status, flag: flag, db: db, now: stamp)
+            else { return "already-recorded" }
             if flag != nil { return "flagged" }
             if let pending {
-                try db.executeCached(
-                    sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ?",
-                    arguments: [provider, payment.paymentRef])
-                return "\(pending)-before-payment"
+                try Ledger.clearPendingReversals(provider: provider, paymentRef: payment.paymentRef, db: db)
+                return "\(pending.rawValue)-before-payment"
             }
             let grant = try Ledger.grant(
                 buyer: buyer, order: order, product: payment.product,
@@ -105,35 +87,15 @@ public struct WebhookProcessor: Sendable {
             return "granted"
 
         case .refunded(let ref), .disputed(let ref):
-            let kind: String
-            if case .refunded = event.action { kind = "refunded" } else { kind = "disputed" }
-            let orders = try Int64.fetchAll(
-                db, sql: "SELECT id FROM orders WHERE provider = ? AND payment_ref = ?", arguments: [provider, ref])
-            guard !orders.isEmpty else {
-                // Out of order: keep it, and apply it when the payment arrives.
-                try db.executeCached(
-                    sql:
-                        "INSERT INTO pending_reversals (provider, payment_ref, kind, event_id, received_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [provider, ref, kind, event.eventID, stamp])
-                return "\(kind)-pending"
-            }
-            for order in orders {
-                try db.executeCached(
-                    sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", arguments: [kind, stamp, order])
-                try db.executeCached(
-                    sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",
-                    arguments: [stamp, kind, order])
-            }
-            return kind
+            let kind: ReversalKind
+            if case .refunded = event.action { kind = .refunded } else { kind = .disputed }
+            let applied = try Ledger.reverse(
+                kind, provider: provider, paymentRef: ref, eventID: event.eventID, db: db, now: stamp)
+            return applied ? kind.rawValue : "\(kind.rawValue)-pending"
 
         case .subscriptionChanged(let ref, let active, let at):
-            let at = Store.timestamp(at)
-            // Timestamp guard: an older `updated` never overwrites a newer state.
-            try db.executeCached(
-                sql: """
-                    UPDATE grants SET ends_at = ?, state_at = ? WHERE subscription_ref = ? AND (state_at IS NULL OR state_at <= ?)
-                    """, arguments: [active ? nil : at, at, ref, at])
-            return db.changesCount > 0 ? (active ? "subscription-active" : "subscription-ended") : "subscription-stale"
+            let changed = try Ledger.changeSubscription(ref: ref, active: active, at: Store.timestamp(at), db: db)
+            return changed ? (active ? "subscription-active" : "subscription-ended") : "subscription-stale"
         }
     }
 }
