@@ -101,6 +101,11 @@ def main():
     db = sqlite3.connect(os.path.join(site, "lectern.sqlite"))
     recorded = db.execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
     grants = db.execute("SELECT COUNT(*) FROM grants").fetchone()[0]
+    # The daemon's own CPU per event: steadier than events/s, which the fsyncs and this Python client
+    # (sharing the 2 cores) dominate. Includes start-up, which is small next to thousands of events.
+    with open(f"/proc/{daemon.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     daemon.terminate()
     daemon.wait(timeout=10)
     shutil.rmtree(site)
@@ -109,6 +114,7 @@ def main():
     pct = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
     print(f"| {args.events} Stripe events ({args.events - unique} duplicates), {args.connections} connections "
           f"| {args.events / elapsed:.0f} events/s | p50 {pct(0.5):.2f} ms, p99 {pct(0.99):.2f} ms "
+          f"| daemon CPU {cpu / args.events * 1e6:.0f} µs/event "
           f"| idle {idle_rss / 1024:.1f} MiB, loaded {peak_rss[0] / 1024:.1f} MiB | non-200: {failures[0]}; "
           f"events stored {recorded}, grants {grants} (expected {unique} each) |")
     if failures[0] or recorded != unique or grants != unique:

@@ -149,8 +149,7 @@ public final class Store: Sendable {
                 sql: """
                     ALTER TABLE orders ADD COLUMN number TEXT;
                     ALTER TABLE orders ADD COLUMN claimed_at TEXT;
-                    CREATE INDEX webhook_events_by_received ON webhook_events (received_at);
-                    UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
+                        UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL;
                     """)
             // 40 random bits each; drawn again on the rare repeat, so the unique index below cannot fail.
             var taken = Set<String>()
