@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// "Related courses" for each landing page, computed at build time: TF-IDF cosine similarity of the
 /// courses' public text (title, summary, landing text, lesson titles, free lessons; never paid text),
@@ -69,27 +68,15 @@ struct RelatedCourses {
         return counts
     }
 
-    /// Buyers who bought both courses, from the daemon's database if it exists (read only; a builder
-    /// without a daemon simply has no co-purchases).
+    /// Buyers who bought both courses, from the daemon's database if it exists (`PaidPurchases`).
     static func coPurchases(databasePath: String, courses: [Course]) -> [String: [String: Int]] {
-        guard FileManager.default.fileExists(atPath: databasePath) else { return [:] }
-        var configuration = Configuration()
-        configuration.readonly = true
-        guard let queue = try? DatabaseQueue(path: databasePath, configuration: configuration),
-            let rows = try? queue.read({
-                try Row.fetchAll($0, sql: "SELECT DISTINCT buyer_id, product FROM orders WHERE status = 'paid'")
-            })
-        else { return [:] }
         var slugByProduct: [String: String] = [:]
         for course in courses {
             slugByProduct[course.slug] = course.slug
             for product in course.productIDs { slugByProduct[product] = course.slug }
         }
-        var bought: [Int64: Set<String>] = [:]
-        for row in rows {
-            if let product: String = row["product"], let slug = slugByProduct[product] {
-                bought[row["buyer_id"], default: []].insert(slug)
-            }
+        let bought = PaidPurchases.byBuyer(databasePath: databasePath).mapValues {
+            Set($0.compactMap { slugByProduct[$0] })
         }
         var pairs: [String: [String: Int]] = [:]
         for slugs in bought.values where slugs.count > 1 {
