@@ -34,20 +34,17 @@ struct AccessRoutes: Sendable {
             // Past its limit a client is not refused: it is told what every late claim is told, that
             // the link is in its e-mail (a buyer behind a shared address still gets in that way).
             let client = context.clientAddress(request, trustProxy: trustProxy)
-            if case .limited = claimsPerClient.take("claim:" + client) {
-                return .html(Self.checkEmailPage, status: .accepted)
-            }
+            if case .limited = claimsPerClient.take("claim:" + client) { return Self.checkEmail() }
             let deadline = ContinuousClock.now + claimWait
             while true {
                 switch try claims.claim(stripeSession: session) {
                 case .granted(let grant, let product):
                     let signIn = gate.claimSignIn(grant: grant, product: product)
-                    return .signIn(signIn, secureCookies: secureCookies)
-                        ?? .html(Self.checkEmailPage, status: .accepted)
+                    return .signIn(signIn, secureCookies: secureCookies) ?? Self.checkEmail()
                 case .refused:
-                    return .html(Self.checkEmailPage, status: .accepted)
+                    return Self.checkEmail()
                 case .notRecorded:
-                    guard ContinuousClock.now < deadline else { return .html(Self.checkEmailPage, status: .accepted) }
+                    guard ContinuousClock.now < deadline else { return Self.checkEmail() }
                     try await Task.sleep(for: .milliseconds(250))
                 }
             }
@@ -114,6 +111,9 @@ struct AccessRoutes: Sendable {
         Task.detached { _ = try? queries.resend(email: email, links: links) }
         return .notice(pages.resendAccepted(), for: request)
     }
+
+    /// Every claim that does not sign in ends here (202): the link is on its way by e-mail.
+    static func checkEmail() -> Response { .html(checkEmailPage, status: .accepted) }
 
     static let checkEmailPage = """
         <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
