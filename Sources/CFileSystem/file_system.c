@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "file_system.h"
@@ -26,4 +27,31 @@ int lectern_sync_file_system(const char *path) {
     close(fd);
     errno = saved;
     return result;
+}
+
+int lectern_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+extern char **environ;
+
+int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd) {
+    posix_spawn_file_actions_t actions;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) {
+        errno = result;
+        return -1;
+    }
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
+    pid_t pid = -1;
+    result = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (result != 0) {
+        errno = result;
+        return -1;
+    }
+    return pid;
 }

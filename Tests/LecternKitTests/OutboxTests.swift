@@ -52,6 +52,19 @@ import Testing
             try store.read { try String.fetchOne($0, sql: "SELECT body FROM outbox") } == "", "a sent link is not kept")
     }
 
+    /// curl is started with posix_spawn (`ChildProcess`); its exit status and its reason reach the error.
+    @Test func smtpFailureSaysWhyAndTheDaemonCarriesOn() async throws {
+        let transport = SMTPMailTransport(
+            host: "127.0.0.1", port: 1, startTLS: false, from: "School <s@example.com>", user: nil, password: nil)
+        let to = try #require(EmailAddress("ada@example.com"))
+        for _ in 0..<3 {
+            let error = await #expect(throws: LecternError.self) {
+                try await transport.send(to: to, subject: "s", body: "b")
+            }
+            #expect(error?.message.contains("curl exit 7") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func aRowWithAnUncheckedRecipientIsAbandonedNeverSent() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

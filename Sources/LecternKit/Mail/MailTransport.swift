@@ -115,24 +115,10 @@ public struct SMTPMailTransport: MailTransport {
     }
 
     private static func runCurl(config: String) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--config", "-"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(config.utf8))
-        try input.fileHandleForWriting.close()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        // Poll rather than `waitUntilExit`, which can hang when called on a Swift concurrency thread
-        // on Linux (seen in the test harness); this runs on the daemon's outbox task.
-        while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-        guard process.terminationStatus == 0 else {
-            let why = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw LecternError(.mail, "SMTP delivery failed (curl exit \(process.terminationStatus)): \(why)")
+        let run = try await ChildProcess.run("/usr/bin/curl", ["--config", "-"], input: config)
+        guard run.status == 0 else {
+            let why = run.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw LecternError(.mail, "SMTP delivery failed (curl exit \(run.status)): \(why)")
         }
     }
 }
