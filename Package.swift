@@ -2,6 +2,9 @@
 import Foundation
 import PackageDescription
 
+// Undeclared imports fail to compile: a file uses only the modules it imports, and a target only those it lists.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 // Why each dependency is here (and what it costs a 2-core CI) is written down in docs/ARCHITECTURE.md.
 let package = Package(
     name: "Lectern",
@@ -9,7 +12,6 @@ let package = Package(
     products: [
         .executable(name: "lectern", targets: ["lectern"]),
         .executable(name: "lecternd", targets: ["lecternd"]),
-        .library(name: "LecternKit", targets: ["LecternKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // Already built for hummingbird; `NIOHTTPTypes` for the slow-client deadline handler.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // Already built for hummingbird; named for the daemon's services (outbox, retention).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,48 +39,109 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CFileSystem"),
+        // The targets below are the architecture (docs/ARCHITECTURE.md): each may use only those it lists,
+        // so a dependency the wrong way round is a compile error.
+        // Formats and rules the builder and the daemon share: errors, money, routes, the build manifest
+        // and the paid-page format.
         .target(
-            name: "LecternKit",
+            name: "LecternCore",
+            dependencies: ["CFileSystem", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // `lectern.toml`.
+        .target(
+            name: "LecternConfig",
+            dependencies: ["LecternCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        // content/ + site-template/ -> public/ and paid/; check and preview drive the same pipeline.
+        .target(
+            name: "LecternBuild",
             dependencies: [
-                "CCmarkGFM",
-                "CFileSystem",
-                "CZlib",
+                "LecternCore", "LecternConfig", "CCmarkGFM", "CFileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strict
         ),
+        // The database: schema, migrations, every SQL statement, record types.
+        .target(
+            name: "LecternStore",
+            dependencies: ["LecternCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Tokens, watermark, webhooks, mail and the gate's decisions, on the store.
+        .target(
+            name: "LecternCommerce",
+            dependencies: [
+                "LecternCore", "LecternConfig", "LecternStore", "CFileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // HTTP: Hummingbird, the daemon's routes and services, every HTTP helper.
         .target(
             name: "LecternServer",
             dependencies: [
-                "LecternKit",
+                "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // `lectern serve`: the builder's in-memory site over the server's HTTP; the one place the two meet,
+        // so that lecternd does not link the builder (nor the builder NIO).
+        .target(
+            name: "LecternPreview",
+            dependencies: [
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `lectern bench` and the fuzz entry points: not part of any library.
+        .target(
+            name: "LecternBench",
+            dependencies: [
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternServer",
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "lecternd",
             dependencies: [
-                "LecternServer",
+                "LecternCore", "LecternConfig", "LecternServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "LecternKit",
-                "LecternServer",  // `lectern serve`
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternPreview",
+                "LecternBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "LecternKitTests",
-            dependencies: ["LecternKit", "LecternServer"]
+            dependencies: [
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternServer",
+                "LecternPreview", "LecternBench",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )
@@ -86,6 +151,6 @@ let package = Package(
 if ProcessInfo.processInfo.environment["LECTERN_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
-            name: "LecternFuzz", dependencies: ["LecternKit"],
+            name: "LecternFuzz", dependencies: ["LecternBench", "LecternCore"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
 }

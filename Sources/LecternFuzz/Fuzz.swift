@@ -1,5 +1,5 @@
 import Foundation
-import LecternKit
+import LecternBench
 
 /// libFuzzer entry point. Built only by `scripts/fuzz` (LECTERN_FUZZ=1 adds this target, compiled
 /// with `-sanitize=fuzzer`); the target parser is chosen with LECTERN_FUZZ_TARGET.

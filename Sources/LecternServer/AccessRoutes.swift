@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternCore
+import LecternStore
 
 /// Routes a reader reaches from a payment provider or an e-mail, and the operator's endpoints.
 struct AccessRoutes: Sendable {

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternStore
 import Logging
 import NIOCore
 
@@ -34,7 +37,7 @@ public struct Daemon: Sendable {
         var logger = Logger(label: "lecternd")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         config = try SiteConfig.load(root: options.root)
-        store = try Store(path: options.database ?? Store.defaultPath(for: config))
+        store = try Store(path: options.database ?? config.databasePath)
 
         let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)

@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternCore
 
 /// `/learn/…`: the paid side, decided by `Gate` and rendered here as HTTP.
 struct GateRoutes: Sendable {
@@ -9,6 +10,15 @@ struct GateRoutes: Sendable {
     let publicSite: PublicSiteRoutes
     /// `Secure` on the access cookie.
     let secureCookies: Bool
+    /// The paid bundle's files, served only when the gate says so.
+    let paidFiles: StaticFiles
+
+    init(gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool) {
+        self.gate = gate
+        self.publicSite = publicSite
+        self.secureCookies = secureCookies
+        paidFiles = StaticFiles(root: gate.bundle.directory)
+    }
 
     func register(on router: Router<LecternRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {
@@ -48,7 +58,8 @@ struct GateRoutes: Sendable {
         case .lesson(let html, let refresh):
             return paid(html, type: "text/html; charset=utf-8", compressible: true, refresh: refresh, request: request)
 
-        case .asset(let file, let refresh):
+        case .asset(let path, let refresh):
+            guard case .file(let file) = paidFiles.lookup(path) else { return publicSite.notFound(request) }
             return paid(
                 file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),
                 refresh: refresh, request: request)

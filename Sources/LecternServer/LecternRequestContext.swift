@@ -1,14 +1,13 @@
 import Hummingbird
-import LecternKit
 import NIOCore
 
 /// The request context of every route: Hummingbird's core storage plus the client's address, which
 /// the rate limits of `/access/resend` and the loopback-only `/metrics` need.
-struct LecternRequestContext: RequestContext, RemoteAddressRequestContext {
-    var coreContext: CoreRequestContextStorage
-    let remoteAddress: SocketAddress?
+package struct LecternRequestContext: RequestContext, RemoteAddressRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let remoteAddress: SocketAddress?
 
-    init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCommerce
 import Logging
 import ServiceLifecycle
 

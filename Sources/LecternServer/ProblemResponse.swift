@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternCore
 
 /// Every error the daemon answers with is an RFC 9457 problem document.
 extension HTTPProblem: HTTPResponseError {
@@ -21,7 +22,7 @@ extension HTTPField.Name {
 }
 
 extension Response {
-    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+    package static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -29,7 +30,7 @@ extension Response {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    package static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternCore
 
 /// Everything else: the static `public/` output, with validators (ETag from the content,
 /// Last-Modified), conditional requests, HEAD, gzip for text, and the site's 404 page.

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCore
 
 /// Counters behind `/metrics` (Prometheus text format 0.0.4): requests by route and status, a latency
 /// histogram by route, webhook results by provider, and the outbox depth read at scrape time.

@@ -1,5 +1,5 @@
 import Foundation
-import LecternKit
+import LecternStore
 import Logging
 import ServiceLifecycle
 

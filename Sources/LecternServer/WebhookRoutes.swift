@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
-import LecternKit
+import LecternCommerce
+import LecternCore
 import Logging
+import NIOFoundationEssentialsCompat
 
 /// `POST /webhooks/{stripe,standard,lemonsqueezy}`: verify the signature over the raw bytes, parse,
 /// record exactly once, and answer 2xx only after the transaction committed.

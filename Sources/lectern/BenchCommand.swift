@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternBench
+import LecternConfig
+import LecternCore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

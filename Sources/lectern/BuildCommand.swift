@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternBuild
+import LecternConfig
+import LecternStore
 
 struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +27,7 @@ struct BuildCommand: ParsableCommand {
         let progress = ProgressLine(enabled: !quiet)
         let options = SiteBuilder.Options(
             root: site.rootURL, outputBase: out.map { URL(fileURLWithPath: $0).standardizedFileURL },
-            includeDrafts: drafts)
+            includeDrafts: drafts, purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
         let report = try SiteBuilder(options: options, progress: progress.update).build()
         progress.finish()
         if verbose && !quiet {

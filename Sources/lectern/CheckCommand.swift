@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternBuild
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

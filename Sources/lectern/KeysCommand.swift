@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternCommerce
+import LecternConfig
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternCore
 
 /// `lectern`: the creator's command. Each subcommand parses its arguments and calls LecternKit.
 @main

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import LecternKit
-import LecternServer
+import LecternBuild
+import LecternConfig
+import LecternPreview
+import LecternStore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let preview = try PreviewSite(root: site.rootURL)
+        let preview = try PreviewSite(
+            root: site.rootURL, purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
         let server = PreviewServer(
             site: preview, host: host, port: port,
             report: { line in

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternBuild
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternStore
 
 /// Options of commands that read lecternd's database.
 struct StoreOptions: ParsableArguments {
@@ -9,7 +13,7 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> (SiteConfig, Store) {
         let config = try SiteConfig.load(root: site.rootURL)
-        let path = db ?? Store.defaultPath(for: config)
+        let path = db ?? config.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             throw LecternError(
                 .store, file: path, "no database yet", hint: "lecternd creates it when it starts; or pass --db PATH")

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternBuild
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternStore
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

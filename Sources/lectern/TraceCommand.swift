@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternStore
 
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +21,7 @@ struct TraceCommand: ParsableCommand {
         switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text) {
         case .traced(let grant, let chunks, let agreement):
             print("Traced: grant \(grant)")
-            let database = Store.defaultPath(for: config)
+            let database = config.databasePath
             if FileManager.default.fileExists(atPath: database),
                 let owner = try CreatorQueries(store: Store(path: database)).owner(ofGrant: Int64(grant))
             {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LecternKit
+import LecternCore
 import LecternServer
 
 /// `lecternd`: the companion daemon. Parses arguments and runs `Daemon`.

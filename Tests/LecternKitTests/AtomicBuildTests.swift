@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
 
 /// A failed build must leave the previous output exactly as it was.
 @Suite struct AtomicBuildTests {

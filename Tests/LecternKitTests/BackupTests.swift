@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternStore
 
 /// `lectern backup` while lecternd takes webhooks: each copy is one consistent instant, passes its
 /// integrity check, and a copy taken after the load equals the live database row for row.

@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternCore
 
 /// What a real browser (headless Chromium) makes of a buyer's copy: the invisible mark must survive
 /// `innerText` (what copy-paste gives) and must not change a single pixel of the page.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
 
 /// `lectern check`: one fixture with one problem of each class, found at its file and line; none on
 /// the clean example course.

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBench
+@testable import LecternCommerce
+@testable import LecternCore
 
 /// The `lectern` executable end to end: exit codes 0 / 1 (content error naming file:line) / 2 (usage),
 /// and the scaffolding commands a new creator types first.

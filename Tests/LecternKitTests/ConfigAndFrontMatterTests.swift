@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternConfig
+@testable import LecternCore
 
 @Suite struct ConfigAndFrontMatterTests {
     let root = URL(fileURLWithPath: "/tmp/site")

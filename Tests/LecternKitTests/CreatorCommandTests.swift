@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBench
+@testable import LecternCommerce
+@testable import LecternCore
 
 /// The creator's store commands against a database lecternd filled from a real webhook.
 @Suite(.serialized) struct CreatorCommandTests {

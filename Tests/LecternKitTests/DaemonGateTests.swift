@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternStore
 
 /// The gate over real loopback HTTP: webhook → e-mail → signed link → cookie → watermarked lesson,
 /// with curl as the reader's HTTP client (it keeps cookies and follows redirects like a browser).

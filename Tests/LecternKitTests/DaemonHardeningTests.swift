@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternStore
 
 /// The weaknesses of the security review, against a real lecternd over loopback: signature work an
 /// unauthenticated request can cause, file modes, what the store keeps and for how long, re-send

@@ -1,11 +1,12 @@
 import Foundation
+import FoundationNetworking
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternStore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
 #endif
 
 /// A real lecternd on a loopback port with a temporary site, database and SMTP server (Python's

@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternStore
 
 /// The four holes of the security review, each tried against a real lecternd over loopback the way
 /// an attacker would (docs/security.md lists them with the threat they belong to).

@@ -2,8 +2,6 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
-
 /// Serving `public/` and the paid bundle: validators, HEAD, gzip, hostile paths and headers,
 /// re-send limits, metrics, and hot reload after a rebuild.
 @Suite(.serialized) struct DaemonServingTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
 
 /// lecternd over real loopback HTTP, a real SQLite file, a real SMTP server, and webhooks signed by the
 /// providers' own libraries.

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternConfig
+@testable import LecternCore
 
 /// The example course shipped in content/ is what a new user sees first: it must build and show off
 /// every feature the issue promises.
@@ -52,7 +54,7 @@ import Testing
         let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
         #expect(manifest.pages.count == 10)
         for page in manifest.pages {
-            let folder = page.kind == "public" ? "public" : "paid"
+            let folder = page.kind == .public ? "public" : "paid"
             let data = try Data(contentsOf: site.root.appendingPathComponent("\(folder)/\(page.output)"))
             #expect(BuildManifest.hash(data) == page.sha256, "hash of \(page.output)")
             #expect(page.source.hasPrefix("content/") || page.source.hasPrefix("site-template/"))

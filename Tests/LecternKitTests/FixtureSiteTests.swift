@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternConfig
 
 /// Fixture sites under Tests/Fixtures: every `valid/` site must build, every `invalid/` site must fail
 /// with the message in its `expected-error.txt` (file:line included) and leave no output behind.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBench
 
 /// Every saved fuzzing input (seeds and any crash ever found) replayed through its parser: each must
 /// return or throw, never crash. Plus hostile shapes a fuzzer takes long to reach.

@@ -3,7 +3,10 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternServer
+@testable import LecternStore
 
 /// The gate's pieces on their own: path rules, cookies, rate limits, HTTP dates, gzip, the grant cache.
 struct GatePartsTests {
@@ -72,9 +75,9 @@ struct GatePartsTests {
         let path = folder.appendingPathComponent("lectern.sqlite").path
         let store = try Store(path: path)
         let grant = try store.write { db in
-            try Ledger.grant(
-                buyer: try Ledger.buyer(email: "ada@example.com", db: db, now: Store.timestamp(Date())), order: nil,
-                product: "sql", subscription: nil, db: db, now: Store.timestamp(Date()))
+            try Ledger(db).grant(
+                buyer: try Ledger(db).buyer(email: "ada@example.com", now: Date()), order: nil,
+                product: "sql", subscription: nil, now: Date())
         }
         let cache = GrantCache(store: store)
         try await Task.sleep(for: .milliseconds(120))  // past the settle time, so the next read is cached

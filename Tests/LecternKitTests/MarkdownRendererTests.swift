@@ -1,6 +1,7 @@
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternCore
 
 /// Every GFM extension the issue lists, through the real cmark-gfm library.
 @Suite struct MarkdownRendererTests {

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
-
 /// The documented reverse-proxy deployment, for real: Debian's nginx with docs/deploy/nginx.conf
 /// (paths and ports filled in) serves public/ itself and proxies the paid side to lecternd.
 @Suite(.serialized) struct NginxDeploymentTests {

@@ -3,7 +3,9 @@ import GRDB
 import Logging
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternStore
 
 /// The outbox retries failed sends with backoff and sends each message once.
 @Suite struct OutboxTests {

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
-
 /// Paid text must never reach public/: not in pages, feed, sitemap, meta descriptions or comments.
 /// Plants a unique canary in every place a paid lesson can hold text and scans every public byte.
 @Suite struct PaidTextCanaryTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
 
 /// `lectern serve`'s incremental rebuild: after each kind of edit, the pages in memory equal a fresh
 /// full build's, and only the pages the edit touches were rendered.

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
 
 /// Interoperability with PyJWT (a real, independent JWT implementation): it must verify a Lectern
 /// token from the JWKS alone, and Lectern must reject what PyJWT signs with another key.

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternStore
 
 /// Related courses: text similarity first, tags and co-purchases adjust; shown on landing pages.
 struct RelatedCoursesTests {
@@ -54,7 +55,7 @@ struct RelatedCoursesTests {
         let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
         try store.write { db in
             for index in 0..<3 {
-                let buyer = try Ledger.buyer(email: "b\(index)@example.com", db: db, now: Store.timestamp(Date()))
+                let buyer = try Ledger(db).buyer(email: "b\(index)@example.com", now: Date())
                 for (n, product) in ["practical-sqlite", "knitting"].enumerated() {
                     try db.execute(
                         sql: """

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternStore
 
 /// `lectern sales` figures against a seeded database.
 struct SalesReportTests {
@@ -19,7 +19,7 @@ struct SalesReportTests {
         ]
         try store.write { db in
             for (index, order) in orders.enumerated() {
-                let buyer = try Ledger.buyer(email: "\(order.0)@example.com", db: db, now: Store.timestamp(Date()))
+                let buyer = try Ledger(db).buyer(email: "\(order.0)@example.com", now: Date())
                 try db.execute(
                     sql: """
                         INSERT INTO orders (provider, provider_order_id, buyer_id, product, amount, currency, status, created_at, updated_at)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternConfig
 
 /// The catalog's search index holds public pages only, and none of a paid lesson's text.
 struct SearchIndexTests {

@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternServer
 
 /// The parts behind the security fixes, one by one, with the inputs that broke them.
 struct SecurityPartsTests {

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
-
 /// `lectern serve` as a creator runs it: a real process on a loopback port, an edit on disk, and the
 /// long-poll the page's live-reload script waits on.
 @Suite(.serialized) struct ServeCommandTests {

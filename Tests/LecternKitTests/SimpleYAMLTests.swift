@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternStore
 
 /// The front-matter fast path must give exactly what the full YAML parser gives, or step aside.
 struct SimpleYAMLTests {

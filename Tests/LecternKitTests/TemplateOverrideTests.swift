@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
-
 /// A creator changes the look by editing site-template/; the build must use their files.
 @Suite struct TemplateOverrideTests {
     @Test func editedLayoutPartialAndStaticFileAreUsed() throws {

@@ -1,6 +1,9 @@
 import Foundation
 
-@testable import LecternKit
+@testable import LecternBuild
+@testable import LecternConfig
+@testable import LecternCore
+@testable import LecternStore
 
 /// The package root, found from this file's path so tests run from any working directory.
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -59,7 +62,12 @@ final class TempSite {
 
     @discardableResult
     func build(drafts: Bool = false) throws -> SiteBuilder.Report {
-        try SiteBuilder(options: .init(root: root, includeDrafts: drafts)).build()
+        // As `lectern build` does: co-purchases from the site's database, if the daemon made one.
+        try SiteBuilder(
+            options: .init(
+                root: root, includeDrafts: drafts,
+                purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+        ).build()
     }
 
     /// Every regular file under a folder of the site, as (relative path, bytes).

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import LecternKit
-
 /// The default theme in headless Chromium, served by a real lecternd: home, course landing, free
 /// lesson and a buyer's paid lesson, at desktop and phone widths, light and dark. Screenshots go to
 /// Tests/artifacts/theme/; the assertions are layout facts, not pixels.

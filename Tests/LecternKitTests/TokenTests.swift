@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBench
+@testable import LecternCommerce
 
 @Suite struct TokenTests {
     let key = Curve25519.Signing.PrivateKey()

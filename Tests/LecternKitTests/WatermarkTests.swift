@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternBench
+@testable import LecternCommerce
+@testable import LecternCore
 
 @Suite struct WatermarkTests {
     let fingerprint = Fingerprint(secret: SymmetricKey(data: Data(repeating: 7, count: 32)))

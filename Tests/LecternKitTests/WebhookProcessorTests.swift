@@ -3,7 +3,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternStore
 
 /// The processor on a real SQLite file, without HTTP: subscription state, ordering guards, products.
 @Suite struct WebhookProcessorTests {
@@ -99,8 +101,8 @@ import Testing
                 group.addTask {
                     do {
                         return .success(
-                            try await commits.submit { db in
-                                try db.execute(
+                            try await commits.submit { ledger in
+                                try ledger.db.execute(
                                     sql: "INSERT INTO buyers (email, created_at) VALUES (?, 'now')",
                                     arguments: ["b\(i)@x.test"])
                                 if i % 50 == 7 { throw Boom() }  // this job's insert must not survive

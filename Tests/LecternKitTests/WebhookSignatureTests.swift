@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import LecternKit
+@testable import LecternCommerce
+@testable import LecternCore
 
 @Suite struct WebhookSignatureTests {
     let body = Data("{\"id\":\"evt_1\"}".utf8)

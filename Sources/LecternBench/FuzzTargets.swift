@@ -1,0 +1,118 @@
+import Crypto
+import Foundation
+import LecternBuild
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternServer
+
+/// The parsers that take hostile input, as fuzzing entry points: each gets arbitrary bytes and must
+/// return or throw its own error, never crash, hang or run out of memory. Where a parser has an
+/// invariant (a date that formats back to itself, an accepted e-mail address that holds nothing a
+/// header or a config file could misread), the target checks it and crashes when it breaks, so the
+/// fuzzer reports it like any crash. Used by the libFuzzer harness (`Sources/LecternFuzz`, built by
+/// `scripts/fuzz`) and by `FuzzRegressionTests`, which replays the saved inputs in
+/// `Tests/Fixtures/fuzz/<target>/`.
+public enum FuzzTargets {
+    public static let names = [
+        "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
+        "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
+        "email", "duration",
+    ]
+
+    private static let verifier = TokenVerifier(keys: [:])
+    /// A fixed key, so `token-claims` can sign whatever claims the fuzzer writes and reach the checks
+    /// that run only after a valid signature (time arithmetic, audience, subject).
+    private static let claimsKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Data(repeating: 7, count: 32))
+    private static let claimsVerifier = TokenVerifier(keys: ["fuzz": claimsKey.publicKey])
+    private static let cookies = AccessCookie(secret: .init(data: Data(repeating: 7, count: 32)))
+    private static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    public static func run(_ target: String, _ data: Data) {
+        let text = String(decoding: data, as: UTF8.self)
+        switch target {
+        case "token": _ = try? verifier.verify(text)
+        case "token-claims": tokenClaims(data)
+        case "front-matter": _ = try? FrontMatter.parse(text, file: "fuzz.md")
+        case "stripe": _ = try? ProviderParsers.stripe(data)
+        case "standard": _ = try? ProviderParsers.standard(data, id: "msg_fuzz")
+        case "lemonsqueezy": _ = try? ProviderParsers.lemonSqueezy(data)
+        case "json": json(data)
+        case "webhook-signature": webhookSignature(text)
+        case "request-path": _ = RequestPath(text)
+        case "cookie": _ = cookies.check(text, course: "course")
+        case "cookie-header": _ = AccessCookie.find(in: text).map { cookies.check($0, course: "course") }
+        case "http-date": httpDate(text)
+        case "accept-encoding": _ = Gzip.accepted(by: text)
+        case "x-forwarded-for": forwardedFor(text)
+        case "form-fields": _ = FormFields.parse(text)
+        case "email": email(text)
+        case "duration": duration(text)
+        default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
+        }
+    }
+
+    private static func tokenClaims(_ payload: Data) {
+        let header = Base64URL.encode(Data(#"{"alg":"EdDSA","typ":"JWT","kid":"fuzz"}"#.utf8))
+        let input = header + "." + Base64URL.encode(payload)
+        guard let signature = try? claimsKey.signature(for: Data(input.utf8)) else { return }
+        _ = try? claimsVerifier.verify(input + "." + Base64URL.encode(signature), now: now)
+    }
+
+    /// An integer reads back as itself; a boolean is never an integer.
+    private static func json(_ data: Data) {
+        guard let object = try? JSONObject(data: data) else { return }
+        for (key, raw) in object.fields.prefix(8) {
+            switch JSONValue(raw) {
+            case .integer(let exact): precondition(object.integer(key) == exact, "an exact integer changed value")
+            case .bool: precondition(object.integer(key) == nil, "a boolean was read as an integer")
+            default: break
+            }
+            _ = object.string(key)
+        }
+    }
+
+    private static func webhookSignature(_ text: String) {
+        let body = Data(#"{"id":"evt"}"#.utf8)
+        try? WebhookSignatures.verifyStripe(body: body, header: text, secret: "whsec_fuzz", now: now)
+        let fields = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        try? WebhookSignatures.verifyStandard(
+            body: body, id: fields.first, timestamp: fields.count > 1 ? fields[1] : "",
+            signature: fields.count > 2 ? fields[2] : "", secret: "whsec_AAAA", now: now)
+        try? WebhookSignatures.verifyLemonSqueezy(body: body, signature: text, secret: "fuzz")
+    }
+
+    /// A date that parses must format back to the same text's meaning.
+    private static func httpDate(_ text: String) {
+        guard let date = HTTPDate.parse(text) else { return }
+        let formatted = HTTPDate.format(date)
+        precondition(HTTPDate.parse(formatted) == date, "HTTP date did not survive format and parse: \(formatted)")
+    }
+
+    private static func forwardedFor(_ text: String) {
+        let key = ClientAddress.key(forwardedFor: text, peer: "192.0.2.1", trustProxy: true)
+        precondition(key.utf8.count <= 64 && !key.contains(","), "client key is not one address: \(key)")
+    }
+
+    /// An accepted address holds nothing that could end a header or a config line, or open a quote.
+    /// The characters are listed again here on purpose, not taken from `EmailAddress`: an oracle that
+    /// shared the code it checks could not catch a mistake in it.
+    private static func email(_ text: String) {
+        guard let address = EmailAddress(text) else { return }
+        precondition(
+            !address.value.unicodeScalars.contains {
+                $0.value < 0x21 || $0.value == 0x7F || "\"\\<>,;:()[]".unicodeScalars.contains($0)
+                    || $0.properties.isWhitespace
+                    || ($0.properties.generalCategory == .format && $0 != "\u{200C}" && $0 != "\u{200D}")
+            },
+            "accepted an address with a special character")
+        precondition(
+            (try? CurlConfig.quoted(address.value)) != nil, "accepted address refused by the curl config writer")
+        precondition(EmailAddress(address.value) == address, "normalizing twice changed the address")
+    }
+
+    private static func duration(_ text: String) {
+        guard let seconds = Duration.parseSeconds(text) else { return }
+        precondition((1...Duration.maximumSeconds).contains(seconds), "duration out of range: \(seconds)")
+    }
+}

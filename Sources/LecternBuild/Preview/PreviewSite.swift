@@ -1,0 +1,221 @@
+import Foundation
+import LecternConfig
+import LecternCore
+
+/// The site as `lectern serve` shows it: every page rendered into memory (paid lessons with a visible
+/// "preview" stamp and no fingerprint), kept current by `refresh()`, which re-renders only what an edit
+/// touched: a lesson's text → that lesson; its title, order or free flag → its course's pages and the
+/// catalog; a template, `lectern.toml`, a course file, or a file added or removed → everything.
+public final class PreviewSite: @unchecked Sendable {
+    // @unchecked: all mutable state is in `state`, touched under its lock; `refresh` is called by one watcher.
+
+    public struct Page: Sendable {
+        public var bytes: [UInt8]
+        public var contentType: String
+    }
+
+    public struct Refresh: Sendable, Equatable {
+        /// Pages rendered by this refresh (0: nothing changed).
+        public var rendered: Int
+        public var full: Bool
+        public var seconds: Double
+    }
+
+    struct State {
+        var config: SiteConfig
+        var catalog: Catalog
+        var templates: TemplateSet
+        var renderer: PageRenderer
+        var pages: [String: Page] = [:]
+        var assets: [String: URL] = [:]
+        var searchTexts: [String: (title: String, course: String, text: String)] = [:]
+        var stamps = SourceStamps()
+        var purchases: PurchaseBaskets = { _ in [] }
+        var generation = 0
+        var error: LecternError?
+    }
+
+    public static let previewStamp = "Preview — paid lesson as a buyer will see it (their stamp goes here)"
+
+    public let root: URL
+    private let purchases: PurchaseBaskets
+    private let state: Locked<State>
+
+    public init(root: URL, purchases: @escaping PurchaseBaskets = { _ in [] }) throws {
+        self.root = root
+        self.purchases = purchases
+        state = Locked(try Self.fullBuild(root: root, purchases: purchases))
+    }
+
+    /// Bumped by every refresh that changed something; the live-reload script waits for it.
+    public var generation: Int { state.withLock { $0.generation } }
+    /// The content error of the last refresh, shown on every page until it is fixed.
+    public var error: LecternError? { state.withLock { $0.error } }
+
+    /// URL paths of every rendered page, sorted (for tests and the startup summary).
+    public var pagePaths: [String] { state.withLock { $0.pages.keys.sorted() } }
+
+    /// The page or file at a URL path (`/courses/x/`), or nil.
+    public func resource(at path: String) -> Page? {
+        let (page, asset, staticRoot) = state.withLock { state in
+            (
+                state.pages[path] ?? state.pages[path + "/"], state.assets[path],
+                state.config.url(state.config.templateDir).appendingPathComponent("static")
+            )
+        }
+        if let page { return page }
+        let file = asset ?? RequestPath(path).map { $0.file(in: staticRoot) }
+        guard let file, let data = FileManager.default.contents(atPath: file.path) else { return nil }
+        return Page(bytes: [UInt8](data), contentType: ContentTypes.type(forExtension: file.pathExtension))
+    }
+
+    /// Looks for edits and re-renders what they touch. A content error keeps the last good pages and
+    /// is reported through `error`.
+    @discardableResult
+    public func refresh() -> Refresh {
+        let started = Date()
+        let current = state.withLock { $0 }
+        let stamps = SourceStamps.scan(current.config)
+        let (edited, structural) = stamps.changes(since: current.stamps)
+        guard structural || !edited.isEmpty else { return Refresh(rendered: 0, full: false, seconds: 0) }
+        do {
+            var next = current
+            var rendered = 0
+            var full = structural
+            let lessonFiles = Dictionary(
+                current.catalog.courses.flatMap { course in course.lessons.map { ($0.fileURL.path, course.slug) } },
+                uniquingKeysWith: { a, _ in a })
+            if edited.contains(where: { lessonFiles[$0] == nil }) { full = true }
+            if !full {
+                do { rendered = try Self.update(&next, editedLessons: edited) } catch is RestartNeeded { full = true }
+            }
+            if full {
+                next = try Self.fullBuild(root: root, purchases: purchases)
+                rendered = next.pages.count
+            }
+            next.stamps = stamps
+            next.generation = current.generation + 1
+            next.error = nil
+            let done = next
+            state.withLock { $0 = done }
+            return Refresh(rendered: rendered, full: full, seconds: Date().timeIntervalSince(started))
+        } catch {
+            let problem = error as? LecternError ?? LecternError(.content, "\(error)")
+            state.withLock { state in
+                state.stamps = stamps
+                state.error = problem
+                state.generation += 1
+            }
+            return Refresh(rendered: 0, full: false, seconds: Date().timeIntervalSince(started))
+        }
+    }
+
+    // MARK: Building
+
+    static func fullBuild(root: URL, purchases: @escaping PurchaseBaskets) throws -> State {
+        let config = try SiteConfig.load(root: root)
+        let catalog = try ContentLoader(config: config).load()
+        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        var state = State(
+            config: config, catalog: catalog, templates: templates,
+            renderer: SiteBuilder.renderer(
+                config: config, catalog: catalog, templates: templates, purchases: purchases))
+        state.stamps = SourceStamps.scan(config)
+        state.purchases = purchases
+        var jobs: [PageRenderer.Job] = []
+        for course in catalog.courses {
+            jobs.append(.landing(course))
+            jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
+        }
+        let renderer = state.renderer
+        let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
+        for (job, result) in zip(jobs, results) { try store(result, of: job, in: &state) }
+        renderCatalogPages(&state)
+        return state
+    }
+
+    /// Re-renders the edited lessons, or their whole course when what a syllabus shows changed.
+    static func update(_ state: inout State, editedLessons: [String]) throws -> Int {
+        let loader = ContentLoader(config: state.config)
+        var jobs: [PageRenderer.Job] = []
+        var rebuildCatalog = false
+        for path in editedLessons {
+            guard let c = state.catalog.courses.firstIndex(where: { $0.lessons.contains { $0.fileURL.path == path } }),
+                let l = state.catalog.courses[c].lessons.firstIndex(where: { $0.fileURL.path == path })
+            else { continue }
+            let course = state.catalog.courses[c]
+            let old = course.lessons[l]
+            let new = try loader.reload(old, in: course)
+            state.catalog.courses[c].lessons[l] = new
+            if new.title != old.title || new.isFree != old.isFree || new.order != old.order
+                || new.isDraft != old.isDraft
+                || new.availableAfterDays != old.availableAfterDays
+            {
+                if new.isDraft != old.isDraft || new.order != old.order { throw RestartNeeded() }
+                rebuildCatalog = true
+            } else {
+                jobs.append(.lesson(new, state.catalog.courses[c]))
+            }
+        }
+        if rebuildCatalog {
+            // Titles and free flags show in every page of the course (syllabus, neighbours) and the catalog.
+            state.renderer = SiteBuilder.renderer(
+                config: state.config, catalog: state.catalog, templates: state.templates,
+                purchases: state.purchases)
+            jobs = state.catalog.courses.flatMap { course in
+                [.landing(course)] + course.lessons.map { .lesson($0, course) }
+            }
+        }
+        let renderer = state.renderer
+        let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
+        for (job, result) in zip(jobs, results) { try store(result, of: job, in: &state) }
+        if rebuildCatalog {
+            renderCatalogPages(&state)
+        } else if results.contains(where: \.isPublic) {
+            renderSearchIndex(&state)  // paid lessons are not indexed: their edits leave it alone
+        }
+        return jobs.count + (rebuildCatalog ? 2 : 0)
+    }
+
+    /// A change the incremental path does not model (order or draft flags): the caller rebuilds fully.
+    struct RestartNeeded: Error {}
+
+    private static func store(_ result: PageRenderer.Result, of job: PageRenderer.Job, in state: inout State) throws {
+        var bytes = [UInt8](result.data)
+        if !result.isPublic {
+            let page = try PaidPage.decode(result.data, file: result.source)
+            bytes = Array(page.splice(stamp: MarkupEscaping.escape(previewStamp), mark: { _ in nil }).utf8)
+        } else {
+            state.searchTexts[result.url] = (result.title, result.courseTitle, result.searchText)
+        }
+        state.pages[result.url] = Page(bytes: bytes, contentType: "text/html; charset=utf-8")
+        let course: Course
+        switch job {
+        case .landing(let c), .lesson(_, let c): course = c
+        }
+        for asset in result.assets {
+            let prefix = result.isPublic ? "/courses/" : "/learn/"
+            state.assets["\(prefix)\(course.slug)/\(asset.relativePath)"] = asset.source
+        }
+    }
+
+    private static func renderCatalogPages(_ state: inout State) {
+        let contexts = PageContexts(config: state.config)
+        state.pages["/"] = Page(
+            bytes: Array(state.templates.render(.home, contexts.home(state.catalog)).utf8),
+            contentType: "text/html; charset=utf-8")
+        state.pages["/404.html"] = Page(
+            bytes: Array(state.templates.render(.notFound, contexts.notFound()).utf8),
+            contentType: "text/html; charset=utf-8")
+        renderSearchIndex(&state)
+    }
+
+    private static func renderSearchIndex(_ state: inout State) {
+        var index = SearchIndex()
+        for (url, entry) in state.searchTexts.sorted(by: { $0.key < $1.key }) {
+            index.add(url: url, title: entry.title, course: entry.course, text: entry.text)
+        }
+        state.pages["/" + SearchIndex.fileName] = Page(
+            bytes: [UInt8]((try? index.encoded()) ?? Data("[]".utf8)), contentType: "application/json")
+    }
+}

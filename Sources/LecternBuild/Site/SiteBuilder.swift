@@ -1,0 +1,182 @@
+import Foundation
+import LecternConfig
+import LecternCore
+
+/// The build pipeline: config → content → templates → render (in parallel) → write to staging →
+/// swap in. Public pages go to `public/`, paid lessons only to the paid bundle.
+public struct SiteBuilder {
+    public struct Options: Sendable {
+        public var root: URL
+        /// Folder that `public_dir` and `paid_dir` are resolved against (default: the site root).
+        public var outputBase: URL?
+        public var includeDrafts = false
+        /// What buyers bought together, for related courses; the builder never opens the daemon's database.
+        public var purchases: PurchaseBaskets
+
+        public init(
+            root: URL, outputBase: URL? = nil, includeDrafts: Bool = false,
+            purchases: @escaping PurchaseBaskets = { _ in [] }
+        ) {
+            self.root = root
+            self.outputBase = outputBase
+            self.includeDrafts = includeDrafts
+            self.purchases = purchases
+        }
+    }
+
+    public struct Report: Sendable {
+        public var courses: Int
+        public var publicPages: Int
+        public var paidPages: Int
+        public var publicDir: URL
+        public var paidDir: URL
+        public var seconds: Double
+        /// One line per course ("practical-sqlite: 7 lessons (2 free, 5 paid), 1 asset"), for `--verbose`.
+        public var courseLines: [String] = []
+    }
+
+    public var options: Options
+    /// Called with (done, total) while rendering; the CLI draws a progress line from it.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(options: Options, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.options = options
+        self.progress = progress
+    }
+
+    /// The page renderer for a catalog: syllabi rendered once per course, related courses computed.
+    static func renderer(
+        config: SiteConfig, catalog: Catalog, templates: TemplateSet, purchases: PurchaseBaskets
+    ) -> PageRenderer {
+        let contexts = PageContexts(config: config)
+        var syllabi: [String: String] = [:]
+        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
+        var renderer = PageRenderer(
+            config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
+            links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
+        renderer.related = relatedCourses(catalog, config: config, purchases: purchases)
+        return renderer
+    }
+
+    /// Related courses from public text, tags and (if the daemon's database exists) co-purchases.
+    static func relatedCourses(
+        _ catalog: Catalog, config: SiteConfig, purchases: PurchaseBaskets
+    ) -> [String: [Course]] {
+        guard catalog.courses.count > 1 else { return [:] }
+        let inputs = catalog.courses.map { course in
+            RelatedCourses.Input(
+                slug: course.slug, tags: course.tags,
+                text: ([course.title, course.summary, course.body]
+                    + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n")
+            )
+        }
+        let bought = RelatedCourses.coPurchases(purchases(config), courses: catalog.courses)
+        return RelatedCourses.compute(inputs, coPurchases: bought).mapValues { $0.compactMap(catalog.course) }
+    }
+
+    public func build() throws -> Report {
+        let started = Date()
+        let config = try SiteConfig.load(root: options.root)
+        let catalog = try ContentLoader(config: config, includeDrafts: options.includeDrafts).load()
+        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        let contexts = PageContexts(config: config)
+        let renderer = Self.renderer(
+            config: config, catalog: catalog, templates: templates, purchases: options.purchases)
+
+        var jobs: [PageRenderer.Job] = []
+        for course in catalog.courses {
+            jobs.append(.landing(course))
+            jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
+        }
+        let base = options.outputBase ?? config.root
+        func outputURL(_ dir: String) -> URL {
+            dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir)
+        }
+        let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
+        // Each worker writes its own page (file creation is a good part of a build's time) and drops
+        // the bytes, so a large site is never held in memory whole.
+        let results = try ParallelMap.run(jobs, progress: progress) { job in
+            var result = try renderer.render(job)
+            try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
+            result.data = Data()
+            return result
+        }
+        var manifest = BuildManifest(
+            builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
+            products: config.products.map(BuildManifest.entry))
+
+        func record(
+            _ url: String, _ kind: BuildManifest.Page.Kind, _ source: String, _ output: String, _ data: Data
+        ) throws {
+            try staging.write(data, to: output, in: kind == .public ? .publicSite : .paidBundle)
+            manifest.pages.append(
+                .init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
+        }
+
+        try record(
+            "/", .public, "\(config.contentDir)/", "index.html",
+            Data(templates.render(.home, contexts.home(catalog)).utf8))
+        try record(
+            "/404.html", .public, "\(config.templateDir)/layouts/404.mustache", "404.html",
+            Data(templates.render(.notFound, contexts.notFound()).utf8))
+
+        var publicAssets = Set<String>()
+        var paidAssets = Set<String>()
+        var feedEntries: [FeedWriter.Entry] = []
+        var search = SearchIndex()
+        for (job, result) in zip(jobs, results) {
+            let course: Course
+            switch job {
+            case .landing(let c), .lesson(_, let c): course = c
+            }
+            let kind: BuildManifest.Page.Kind = result.isPublic ? .public : .paid
+            manifest.pages.append(
+                .init(
+                    url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256
+                ))
+            if result.isPublic {
+                search.add(url: result.url, title: result.title, course: result.courseTitle, text: result.searchText)
+                feedEntries.append(
+                    .init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
+            }
+            for asset in result.assets {
+                let key = "\(course.slug)/\(asset.relativePath)"
+                if result.isPublic, publicAssets.insert(key).inserted {
+                    try staging.copy(asset.source, to: "courses/\(key)", in: .publicSite)
+                } else if !result.isPublic, paidAssets.insert(key).inserted {
+                    try staging.copy(asset.source, to: "\(course.slug)/files/\(asset.relativePath)", in: .paidBundle)
+                }
+            }
+        }
+
+        let staticFolder = config.url(config.templateDir).appendingPathComponent("static")
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: staticFolder.path)) ?? []).sorted()
+        where !name.hasPrefix(".") {
+            try staging.copy(staticFolder.appendingPathComponent(name), to: name, in: .publicSite)
+        }
+
+        let feeds = FeedWriter(config: config)
+        let listed =
+            [FeedWriter.Entry(title: config.title, path: "/", summary: config.description, date: started)] + feedEntries
+        try staging.write(feeds.sitemap(listed), to: "sitemap.xml", in: .publicSite)
+        try staging.write(
+            feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
+        try staging.write(try search.encoded(), to: SearchIndex.fileName, in: .publicSite)
+        try staging.write(try manifest.encoded(), to: BuildManifest.fileName, in: .paidBundle)
+
+        try staging.commit()
+        return Report(
+            courses: catalog.courses.count,
+            publicPages: manifest.pages.filter { $0.kind == .public }.count,
+            paidPages: manifest.pages.filter { $0.kind == .paid }.count,
+            publicDir: staging.publicFinal, paidDir: staging.paidFinal,
+            seconds: Date().timeIntervalSince(started),
+            courseLines: catalog.courses.map { course in
+                let free = course.lessons.filter(\.isFree).count
+                return
+                    "\(course.slug): \(course.lessons.count) lessons (\(free) free, \(course.lessons.count - free) paid), "
+                    + "\(publicAssets.filter { $0.hasPrefix(course.slug + "/") }.count) public and "
+                    + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count) paid asset(s) · \(course.landingPath)"
+            })
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import LecternConfig
+import LecternCore
+
+/// Builds the values each layout sees. Kept in one place so a creator editing templates has one list
+/// of names to learn (documented in site-template/README.md).
+///
+/// Only public facts go here for public pages: titles of paid lessons appear in syllabi, their text
+/// never does (the paid body is only passed to the paid-lesson layout).
+struct PageContexts {
+    let config: SiteConfig
+    let buildYear: String
+
+    init(config: SiteConfig, now: Date = Date()) {
+        self.config = config
+        buildYear = String(Calendar(identifier: .gregorian).component(.year, from: now))
+    }
+
+    func site() -> [String: Any] {
+        [
+            "title": config.title, "description": config.description, "base_url": config.baseURL,
+            "language": config.language, "author": config.author, "year": buildYear,
+        ]
+    }
+
+    func page(title: String, description: String, path: String) -> [String: Any] {
+        ["title": title, "description": description, "path": path, "canonical": config.baseURL + path]
+    }
+
+    func courseSummary(_ course: Course) -> [String: Any] {
+        [
+            "slug": course.slug, "title": course.title, "summary": course.summary, "url": course.landingPath,
+            "price": course.price.display, "is_free": course.price.isFree, "buy_url": course.buyURL,
+            "tags": course.tags, "lesson_count": course.lessons.count,
+            "free_count": course.lessons.filter(\.isFree).count,
+        ]
+    }
+
+    /// Lessons grouped by module, in reading order; lessons outside modules form an untitled group.
+    func syllabus(_ course: Course) -> [[String: Any]] {
+        var groups: [(module: Module?, lessons: [[String: Any]])] = []
+        for (index, lesson) in course.lessons.enumerated() {
+            var item: [String: Any] = [
+                "number": index + 1, "title": lesson.title, "url": lesson.path, "free": lesson.isFree,
+                "locked": !lesson.isFree,
+            ]
+            if let days = lesson.availableAfterDays, days > 0 { item["available_after_days"] = days }
+            if let last = groups.last, last.module == lesson.module {
+                groups[groups.count - 1].lessons.append(item)
+            } else {
+                groups.append((lesson.module, [item]))
+            }
+        }
+        return groups.map { ["title": $0.module?.title ?? "", "has_title": $0.module != nil, "lessons": $0.lessons] }
+    }
+
+    func home(_ catalog: Catalog) -> [String: Any] {
+        [
+            "site": site(), "page": page(title: config.title, description: config.description, path: "/"),
+            "courses": catalog.courses.map(courseSummary), "has_courses": !catalog.courses.isEmpty,
+        ]
+    }
+
+    func course(_ course: Course, bodyHTML: String, related: [Course] = []) -> [String: Any] {
+        var summary = courseSummary(course)
+        summary["body"] = bodyHTML
+        let firstFree = course.lessons.first(where: \.isFree)
+        return [
+            "site": site(), "page": page(title: course.title, description: course.summary, path: course.landingPath),
+            "course": summary, "syllabus": syllabus(course),
+            "first_free_url": firstFree?.path ?? "", "has_free": firstFree != nil,
+            "related": related.map(courseSummary), "has_related": !related.isEmpty,
+        ]
+    }
+
+    /// The `syllabus` partial rendered once per course. Lesson pages get it as `syllabus_html` with the
+    /// current lesson's link marked `aria-current="page"`: rendering a 100-lesson syllabus into each
+    /// of 100 lesson pages was most of a build's time.
+    func syllabusHTML(_ course: Course, templates: TemplateSet) -> String {
+        templates.renderPartial(
+            "syllabus", ["site": site(), "course": courseSummary(course), "syllabus": syllabus(course)]) ?? ""
+    }
+
+    static func markCurrent(_ lesson: Lesson, in syllabusHTML: String) -> String {
+        let link = "href=\"\(lesson.path)\""
+        return ByteSearch.replacingFirst(link, with: link + " aria-current=\"page\"", in: syllabusHTML)
+    }
+
+    /// Context for a lesson page; `content` is the lesson HTML (or a placeholder for paid pages).
+    func lesson(
+        _ lesson: Lesson, in course: Course, content: String, description: String, syllabusHTML: String
+    ) -> [String: Any] {
+        let index = course.lessons.firstIndex { $0.slug == lesson.slug } ?? 0
+        func neighbour(_ i: Int) -> [String: Any]? {
+            guard course.lessons.indices.contains(i) else { return nil }
+            let other = course.lessons[i]
+            return ["title": other.title, "url": other.path, "locked": !other.isFree]
+        }
+        var context: [String: Any] = [
+            "site": site(),
+            "page": page(title: "\(lesson.title) · \(course.title)", description: description, path: lesson.path),
+            "course": courseSummary(course), "syllabus_html": Self.markCurrent(lesson, in: syllabusHTML),
+            "lesson": [
+                "title": lesson.title, "number": index + 1, "free": lesson.isFree,
+                "module": lesson.module?.title ?? "", "url": lesson.path,
+            ],
+            "content": content,
+        ]
+        if let prev = neighbour(index - 1) { context["prev"] = prev }
+        if let next = neighbour(index + 1) { context["next"] = next }
+        return context
+    }
+
+    func notFound() -> [String: Any] {
+        ["site": site(), "page": page(title: "Page not found", description: "", path: "/404.html")]
+    }
+}

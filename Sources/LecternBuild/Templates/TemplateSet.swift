@@ -1,0 +1,75 @@
+import Foundation
+import LecternCore
+import Mustache
+
+/// The creator's templates: Mustache files under `site-template/layouts/` (one per page kind) and
+/// `site-template/partials/` (included with `{{> name}}`). Loaded once per build; rendering is
+/// read-only and safe from many threads.
+public struct TemplateSet: Sendable {
+    /// Page kinds the builder renders; each needs `layouts/<name>.mustache`.
+    public enum Layout: String, CaseIterable, Sendable {
+        case home, course, lesson
+        case paidLesson = "paid-lesson"
+        case notFound = "404"
+    }
+
+    private let library: MustacheLibrary
+    /// Display path of the template folder, for messages.
+    let folder: String
+
+    /// Loads and parses every template, failing on the first syntax error with its file and line.
+    public init(directory: URL, display: String) throws {
+        folder = display
+        var library = MustacheLibrary()
+        for kind in ["layouts", "partials"] {
+            let sub = directory.appendingPathComponent(kind)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: sub.path)) ?? [])
+                .filter { $0.hasSuffix(".mustache") }.sorted()
+            for name in names {
+                let path = "\(display)/\(kind)/\(name)"
+                let text = try TextFile.read(sub.appendingPathComponent(name), displayPath: path, step: .template)
+                do {
+                    let template = try MustacheTemplate(string: text)
+                    let key = String(name.dropLast(".mustache".count))
+                    library.register(template, named: kind == "layouts" ? "layout:\(key)" : key)
+                } catch let error as MustacheTemplate.ParserError {
+                    throw LecternError(
+                        .template, file: path, line: error.context.lineNumber,
+                        "template syntax error: \(Self.explain(error.error)) near `\(error.context.line.trimmingCharacters(in: .whitespaces))`",
+                        hint:
+                            "check that every {{#section}} has a matching {{/section}} and every tag is closed with }}")
+                }
+            }
+        }
+        for layout in Layout.allCases where library.getTemplate(named: "layout:\(layout.rawValue)") == nil {
+            throw LecternError(
+                .template, file: "\(display)/layouts/\(layout.rawValue).mustache", "layout is missing",
+                hint:
+                    "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", ")); copy it from a new `lectern init` site"
+            )
+        }
+        self.library = library
+    }
+
+    public func render(_ layout: Layout, _ context: [String: Any]) -> String {
+        library.render(context, withTemplate: "layout:\(layout.rawValue)") ?? ""
+    }
+
+    /// Renders a partial on its own (nil when the site has no such partial).
+    public func renderPartial(_ name: String, _ context: [String: Any]) -> String? {
+        library.render(context, withTemplate: name)
+    }
+
+    func path(of layout: Layout) -> String { "\(folder)/layouts/\(layout.rawValue).mustache" }
+
+    private static func explain(_ error: Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "a section is closed with the wrong name"
+        case .unfinishedName: return "a tag is not closed"
+        case .expectedSectionEnd: return "a section is never closed"
+        case .invalidSetDelimiter: return "bad set-delimiter tag"
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import LecternCore
+import LecternStore
+
+/// Decides what a request under `/learn/` gets: the decisions of the paid side of the site, free of
+/// HTTP types so they can be tested directly. `LecternServer` turns an `Outcome` into a response.
+///
+/// A signed link (`?token=`) is checked once (Ed25519, kid, expiry, audience, live grant) and
+/// exchanged for a per-course cookie; every later request checks the cookie (one HMAC) and the grant
+/// (one SQLite read), so a refund or revocation shuts the door on the next request.
+public struct Gate: Sendable {
+    public struct IssuedCookie: Sendable, Equatable {
+        public var course: String
+        public var value: String
+        /// How long the browser keeps it: the access plus a grace period, so that after expiry the
+        /// reader sees "your link expired, get a fresh one" instead of the sales page.
+        public var maxAge: Int
+    }
+
+    public enum Outcome: Sendable {
+        /// Valid signed link: set the cookies and send the reader to `location` (no token in it).
+        case signIn(cookies: [IssuedCookie], location: String)
+        /// A buyer's copy of a paid lesson; `refresh` renews a cookie that is past half its life.
+        case lesson(html: [UInt8], refresh: IssuedCookie?)
+        /// A file of the paid bundle that the course's paid lessons link to (`<course>/files/…`), if it exists.
+        case asset(RequestPath, refresh: IssuedCookie?)
+        case redirect(location: String)
+        /// No token and no cookie: the course's landing page sells it.
+        case noAccess(course: BuildManifest.CourseEntry)
+        case notice(GateNotice)
+        case notFound
+    }
+
+    /// Days a cookie outlives its access, so the daemon can still recognise the reader as expired.
+    public static let gracePeriod = 90 * 86_400
+
+    public let bundle: LiveBundle
+    public let store: Store
+    public let verifier: TokenVerifier
+    public let cookies: AccessCookie
+    public let watermarker: Watermarker
+    public let pages: GatePages
+    /// Seconds an access lasts from sign-in (the token lifetime, `[tokens] ttl`).
+    public let accessLifetime: Int
+    private let grants: GrantCache
+    /// Invisible-mark chunks per grant: 4 HMACs each, worth computing once per grant, not per page.
+    private let chunkCache = Locked<[Int64: [String]]>([:])
+
+    public init(
+        bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, watermarker: Watermarker,
+        pages: GatePages, accessLifetime: Int
+    ) {
+        self.bundle = bundle
+        self.store = store
+        self.verifier = verifier
+        self.cookies = cookies
+        self.watermarker = watermarker
+        self.pages = pages
+        self.accessLifetime = accessLifetime
+        grants = GrantCache(store: store)
+    }
+
+    /// - Parameters:
+    ///   - slug: the segment after `/learn/` (a course slug, or on sign-in a product id).
+    ///   - rest: the segments after it; `isFolder` when the path ended in `/`.
+    public func handle(
+        slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?,
+        now: Date = Date()
+    ) throws -> Outcome {
+        let catalog = bundle.courses
+        if let token {
+            return try signIn(slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, now: now)
+        }
+        guard let course = catalog.first(where: { $0.slug == slug }) else { return .notFound }
+
+        let value: AccessCookie.Value
+        switch cookies.check(cookie, course: course.slug, now: now) {
+        case .invalid: return .noAccess(course: course)
+        case .expired: return .notice(pages.expired(course: course))
+        case .valid(let valid): value = valid
+        }
+        guard let grant = try grants.record(id: value.grant) else { return .noAccess(course: course) }
+        switch grant.state(at: now) {
+        case .revoked(let reason): return .notice(pages.withdrawn(course: course, reason: reason))
+        case .ended(let at): return .notice(pages.ended(course: course, at: at))
+        case .live: break
+        }
+        guard Self.covers(grant.product, course) else { return .noAccess(course: course) }
+        let refresh =
+            value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
+            ? issue(grant: grant.id, course: course.slug, now: now) : nil
+        return serve(course: course, rest: rest, isFolder: isFolder, grant: grant, refresh: refresh, now: now)
+    }
+
+    private func serve(
+        course: BuildManifest.CourseEntry, rest: [String], isFolder: Bool, grant: GrantRecord,
+        refresh: IssuedCookie?, now: Date
+    ) -> Outcome {
+        guard let first = rest.first else {
+            // The course's own address: start at its first paid lesson (free ones are public).
+            let start = course.lessons.first { !$0.free } ?? course.lessons.first
+            return start.map { .redirect(location: Self.url(course: course.slug, lesson: $0)) } ?? .notFound
+        }
+        if rest.count == 1, let lesson = course.lessons.first(where: { $0.slug == first }) {
+            guard isFolder else { return .redirect(location: Self.url(course: course.slug, lesson: lesson)) }
+            if lesson.free { return .redirect(location: Self.url(course: course.slug, lesson: lesson)) }
+            if let days = lesson.availableAfterDays {
+                let opens = grant.startsAt.addingTimeInterval(TimeInterval(days) * 86_400)
+                if opens > now { return .notice(pages.notYetAvailable(course: course, lesson: lesson, on: opens)) }
+            }
+            guard let page = bundle.page(course: course.slug, lesson: lesson.slug) else { return .notFound }
+            let chunks = chunkCache.withLock { cache -> [String] in
+                if let known = cache[grant.id] { return known }
+                if cache.count > 100_000 { cache.removeAll() }
+                let made = watermarker.chunks(grant: UInt32(truncatingIfNeeded: grant.id))
+                cache[grant.id] = made
+                return made
+            }
+            let html = page.splicedBytes(stamp: Watermarker.stamp(email: grant.email, order: grant.order)) {
+                chunks[$0 % chunks.count]
+            }
+            return .lesson(html: html, refresh: refresh)
+        }
+        // Anything else is a file the paid lessons link to, copied by the build to <course>/files/.
+        return .asset(RequestPath(segments: [course.slug, "files"] + rest, isFolder: isFolder), refresh: refresh)
+    }
+
+    private func signIn(
+        slug: String, rest: [String], isFolder: Bool, token: String, catalog: [BuildManifest.CourseEntry],
+        now: Date
+    ) throws -> Outcome {
+        // A bundle's link names its product id; it opens every course that lists that id. Product ids
+        // are not public, so for anything but a course slug the answer to a bad token is the same
+        // whether or not the id exists (it used to be 401 for a product and 404 otherwise).
+        let target = catalog.first { $0.slug == slug }
+        let claims: AccessClaims
+        do {
+            claims = try verifier.verify(token, now: now)
+        } catch .expired {
+            return .notice(pages.expired(course: target))
+        } catch {
+            return .notice(pages.invalidLink(course: target))
+        }
+        guard claims.sub.hasPrefix("g_"), let grantID = Int64(claims.sub.dropFirst(2)),
+            let grant = try GrantRecord.load(id: grantID, from: store)
+        else {
+            return .notice(pages.invalidLink(course: target))
+        }
+        // A token for something else says nothing about this id either: same answer as a bad token.
+        guard target != nil || claims.aud == slug,
+            let fallback = target ?? catalog.first(where: { $0.products.contains(slug) })
+        else {
+            return .notice(pages.invalidLink(course: nil))
+        }
+        // The courses this link opens: covered by the token's audience and by the grant's product.
+        let opened = catalog.filter { Self.covers(claims.aud, $0) && Self.covers(grant.product, $0) }
+        let landing: BuildManifest.CourseEntry
+        if let target {
+            guard opened.contains(where: { $0.slug == target.slug }) else {
+                return .notice(pages.otherCourse(course: target))
+            }
+            landing = target
+        } else {
+            guard claims.aud == slug, let first = opened.first else {
+                return .notice(pages.otherCourse(course: fallback))
+            }
+            landing = first
+        }
+        switch grant.state(at: now) {
+        case .revoked(let reason): return .notice(pages.withdrawn(course: landing, reason: reason))
+        case .ended(let at): return .notice(pages.ended(course: landing, at: at))
+        case .live: break
+        }
+        let issued = opened.map { issue(grant: grant.id, course: $0.slug, now: now) }
+        let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(
+            separator: "/")
+        let location = "/learn/\(landing.slug)/" + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
+        return .signIn(cookies: issued, location: location)
+    }
+
+    /// Signs in the browser that just paid (`/access/claim`, see `CheckoutClaims`): the same cookies a
+    /// signed link gives, without a token in any URL. `product` is the grant's own product.
+    public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
+        let opened = bundle.courses.filter { Self.covers(product, $0) }
+        guard let first = opened.first else { return .notFound }
+        let cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
+        return .signIn(cookies: cookies, location: "/learn/\(first.slug)/")
+    }
+
+    private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {
+        let value = AccessCookie.Value(grant: grant, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
+        return IssuedCookie(
+            course: course, value: cookies.encode(value, course: course), maxAge: accessLifetime + Self.gracePeriod)
+    }
+
+    /// A purchase of `product` opens `course` when it names the course or one of its product ids.
+    static func covers(_ product: String, _ course: BuildManifest.CourseEntry) -> Bool {
+        product == course.slug || course.products.contains(product)
+    }
+
+    static func url(course: String, lesson: BuildManifest.LessonEntry) -> String {
+        lesson.free ? "/courses/\(course)/\(lesson.slug)/" : "/learn/\(course)/\(lesson.slug)/"
+    }
+}

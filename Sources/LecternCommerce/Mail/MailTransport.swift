@@ -1,0 +1,141 @@
+import Foundation
+import LecternCore
+
+/// Where outbox e-mails go.
+public protocol MailTransport: Sendable {
+    /// The recipient is an `EmailAddress`: checked where it entered, so it cannot carry a header, a
+    /// quote or an option into what a transport writes.
+    func send(to recipient: EmailAddress, subject: String, body: String) async throws
+}
+
+/// Builds an RFC 5322 message (UTF-8, quoted-printable-free: 8bit body, encoded subject).
+enum MailMessage {
+    /// - Throws: when a header value holds CR, LF or another control character, which would end the
+    ///   header and start one the sender did not write (header injection).
+    static func render(
+        from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()
+    ) throws
+        -> String
+    {
+        for (name, value) in [("From", from), ("To", to.value)] where value.unicodeScalars.contains(where: isControl) {
+            throw LecternError(
+                .mail, "the \(name) header holds a control character",
+                hint: "check `[mail] from` in lectern.toml")
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        let encodedSubject = "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
+        let domain =
+            from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) }
+            ?? "localhost"
+        return [
+            "From: \(from)", "To: \(to)", "Subject: \(encodedSubject)", "Date: \(formatter.string(from: date))",
+            "Message-ID: <\(UUID().uuidString.lowercased())@\(domain.filter { $0.isASCII && !$0.isWhitespace })>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
+            body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n"), "",
+        ].joined(separator: "\r\n")
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
+}
+
+/// Local use: each message becomes an `.eml` file in a folder (mode 0600: it holds a signed link).
+/// Messages are not printed to the log, because tokens never go into logs.
+public struct FileMailTransport: MailTransport {
+    public let folder: URL
+    public let from: String
+
+    public init(folder: URL, from: String) {
+        self.folder = folder
+        self.from = from
+    }
+
+    public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let file = folder.appendingPathComponent(
+            "\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8)).eml")
+        let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
+        guard
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw LecternError(.mail, file: file.path, "cannot write the message")
+        }
+    }
+}
+
+/// SMTP through curl (Debian's curl speaks SMTP with STARTTLS and AUTH): a well-kept client instead of
+/// a hand-written one. Credentials go to curl on standard input as a config file, never in argv
+/// (which other users can read in `ps`). Every value in that config is written by `CurlConfig.quoted`,
+/// which escapes quotes and backslashes and refuses line breaks: a value can never end its line and
+/// start another option (a buyer's address once made curl mail out `keys/watermark.secret`).
+public struct SMTPMailTransport: MailTransport {
+    public let host: String
+    public let port: Int
+    public let startTLS: Bool
+    public let from: String
+    let user: String?
+    let password: String?
+
+    public init(host: String, port: Int, startTLS: Bool, from: String, user: String?, password: String?) {
+        self.host = host
+        self.port = port
+        self.startTLS = startTLS
+        self.from = from
+        self.user = user
+        self.password = password
+    }
+
+    public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
+        let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lectern-mail-\(UUID().uuidString).eml")
+        guard
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw LecternError(.mail, file: file.path, "cannot write the message")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        let envelopeFrom =
+            from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
+        var config = [
+            "url = \(try CurlConfig.quoted("smtp://\(host):\(port)"))",
+            "mail-from = \(try CurlConfig.quoted(envelopeFrom))",
+            "mail-rcpt = \(try CurlConfig.quoted(recipient.value))",
+            "upload-file = \(try CurlConfig.quoted(file.path))",
+            "silent", "show-error", "connect-timeout = 10", "max-time = 60",
+        ]
+        if startTLS { config.append("ssl-reqd") }
+        if let user, let password { config.append("user = \(try CurlConfig.quoted("\(user):\(password)"))") }
+        try await Self.runCurl(config: config.joined(separator: "\n") + "\n")
+    }
+
+    private static func runCurl(config: String) async throws {
+        let run = try await ChildProcess.run("/usr/bin/curl", ["--config", "-"], input: config)
+        guard run.status == 0 else {
+            let why = run.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw LecternError(.mail, "SMTP delivery failed (curl exit \(run.status)): \(why)")
+        }
+    }
+}
+
+/// Values for a curl config file (`curl --config -`).
+package enum CurlConfig {
+    /// A double-quoted config value: curl unescapes `\\`, `\"`, `\t`, `\n`, `\r` and `\v` inside quotes,
+    /// so backslashes and quotes are escaped, and a control character (which could end the line and
+    /// start another option) is refused rather than encoded.
+    package static func quoted(_ value: String) throws -> String {
+        guard !value.unicodeScalars.contains(where: MailMessage.isControl) else {
+            throw LecternError(
+                .mail, "a mail setting holds a control character",
+                hint: "check `[mail]` in lectern.toml and LECTERN_SMTP_*")
+        }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"" + escaped + "\""
+    }
+}

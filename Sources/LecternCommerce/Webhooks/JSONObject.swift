@@ -1,0 +1,55 @@
+import Foundation
+import LecternCore
+
+/// Typed reading of a webhook's JSON object, so parsers say what they need in one line each.
+/// Numbers are read exactly (`JSONValue`): an amount is an integer in range or it is refused.
+package struct JSONObject {
+    package let fields: [String: Any]
+
+    package init(_ fields: [String: Any]) { self.fields = fields }
+
+    package init(data: Data) throws(HTTPProblem) {
+        guard case .object(let fields) = try JSONValue.parse(data) else {
+            throw .malformed("the body is not a JSON object")
+        }
+        self.fields = fields
+    }
+
+    private func value(_ path: [String]) -> JSONValue? {
+        var current: Any = fields
+        for key in path {
+            guard let object = current as? [String: Any], let next = object[key] else { return nil }
+            current = next
+        }
+        return JSONValue(current)
+    }
+
+    func object(_ path: String...) -> JSONObject? {
+        guard case .object(let object) = value(path) else { return nil }
+        return JSONObject(object)
+    }
+
+    /// Text, or an integer written as a number (ids some providers send as numbers).
+    package func string(_ path: String...) -> String? { value(path)?.text }
+
+    /// An integer: a JSON integer in `Int` range, an integral number no larger than 2^53 (beyond that a
+    /// double is not exact), or a string of digits. Never a boolean, never a wrapped value.
+    package func integer(_ path: String...) -> Int? { value(path)?.exactInteger }
+
+    /// The buyer's address, checked here at ingestion: a string that is not an address never becomes a
+    /// buyer row, a mail header or a curl argument (422, and the provider's dashboard shows why).
+    func email(_ path: String...) throws(HTTPProblem) -> EmailAddress {
+        guard let text = value(path)?.text, !text.isEmpty else {
+            throw .malformed("missing `\(path.joined(separator: "."))`")
+        }
+        guard let address = EmailAddress(text) else { throw .invalidEmail(path.joined(separator: ".")) }
+        return address
+    }
+
+    func require(_ path: String...) throws(HTTPProblem) -> String {
+        guard let text = value(path)?.text, !text.isEmpty else {
+            throw .malformed("missing `\(path.joined(separator: "."))`")
+        }
+        return text
+    }
+}

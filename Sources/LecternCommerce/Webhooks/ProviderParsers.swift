@@ -1,0 +1,118 @@
+import Foundation
+import LecternCore
+
+/// Turns each provider's verified JSON into a `PaymentEvent`. Unknown event types become `.ignored`
+/// (recorded and acknowledged), malformed known ones a 400.
+public enum ProviderParsers {
+    // MARK: Stripe
+
+    public static func stripe(_ body: Data) throws(HTTPProblem) -> PaymentEvent {
+        let event = try JSONObject(data: body)
+        let id = try event.require("id")
+        let type = try event.require("type")
+        guard let object = event.object("data", "object") else { throw .malformed("missing `data.object`") }
+        let createdSeconds = event.integer("created") ?? 0
+        guard TokenVerifier.validTimes.contains(createdSeconds) else {
+            throw .malformed("`created` is not a time between 1970 and 9999")
+        }
+        let created = Date(timeIntervalSince1970: TimeInterval(createdSeconds))
+        let action: PaymentEvent.Action
+        switch type {
+        case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+            // An unpaid completed session (delayed payment methods) is paid later by async_payment_succeeded.
+            guard object.string("payment_status") == "paid" else {
+                action = .ignored
+                break
+            }
+            guard let product = object.string("metadata", "course") ?? object.string("client_reference_id") else {
+                throw .malformed("the session names no course (metadata.course or client_reference_id)")
+            }
+            guard let amount = object.integer("amount_total"), let currency = object.string("currency") else {
+                throw .malformed("missing `amount_total` or `currency`")
+            }
+            let session = try object.require("id")
+            action = .paid(
+                .init(
+                    orderID: session,
+                    paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
+                    product: product, email: try object.email("customer_details", "email"),
+                    amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription")))
+        case "charge.refunded":
+            action = .refunded(paymentRef: try object.require("payment_intent"))
+        case "charge.dispute.created":
+            action = .disputed(paymentRef: try object.require("payment_intent"))
+        case "customer.subscription.deleted":
+            action = .subscriptionChanged(ref: try object.require("id"), active: false, at: created)
+        case "customer.subscription.updated":
+            let status = object.string("status") ?? ""
+            action = .subscriptionChanged(
+                ref: try object.require("id"), active: ["active", "trialing"].contains(status), at: created)
+        default:
+            action = .ignored
+        }
+        return PaymentEvent(provider: .stripe, eventID: id, type: type, action: action)
+    }
+
+    // MARK: Standard Webhooks (our schema, docs/webhooks.md)
+
+    public static func standard(_ body: Data, id: String) throws(HTTPProblem) -> PaymentEvent {
+        let event = try JSONObject(data: body)
+        let type = try event.require("type")
+        guard let data = event.object("data") else { throw .malformed("missing `data`") }
+        let action: PaymentEvent.Action
+        switch type {
+        case "payment.succeeded":
+            guard let amount = data.integer("amount") else {
+                throw .malformed("`data.amount` must be an integer in minor units")
+            }
+            let payment = try data.require("payment_id")
+            action = .paid(
+                .init(
+                    orderID: data.string("order_id") ?? payment, paymentRef: payment,
+                    product: try data.require("product"),
+                    email: try data.email("email"), amount: amount,
+                    currency: try data.require("currency").uppercased(), subscriptionRef: nil))
+        case "payment.refunded":
+            action = .refunded(paymentRef: try data.require("payment_id"))
+        case "payment.disputed":
+            action = .disputed(paymentRef: try data.require("payment_id"))
+        default:
+            action = .ignored
+        }
+        return PaymentEvent(provider: .standard, eventID: id, type: type, action: action)
+    }
+
+    // MARK: Lemon Squeezy
+
+    public static func lemonSqueezy(_ body: Data) throws(HTTPProblem) -> PaymentEvent {
+        let event = try JSONObject(data: body)
+        let type = try event.require("meta", "event_name")
+        let orderID = try event.require("data", "id")
+        // Lemon Squeezy sends no event id; an order has one event of each kind.
+        let eventID = "\(type):\(orderID)"
+        let action: PaymentEvent.Action
+        switch type {
+        case "order_created":
+            guard event.string("data", "attributes", "status") == "paid" else {
+                action = .ignored
+                break
+            }
+            guard let product = event.string("meta", "custom_data", "course") else {
+                throw .malformed("the order names no course (meta.custom_data.course)")
+            }
+            guard let amount = event.integer("data", "attributes", "total") else {
+                throw .malformed("missing `data.attributes.total`")
+            }
+            action = .paid(
+                .init(
+                    orderID: orderID, paymentRef: orderID, product: product,
+                    email: try event.email("data", "attributes", "user_email"), amount: amount,
+                    currency: try event.require("data", "attributes", "currency").uppercased(), subscriptionRef: nil))
+        case "order_refunded":
+            action = .refunded(paymentRef: orderID)
+        default:
+            action = .ignored
+        }
+        return PaymentEvent(provider: .lemonsqueezy, eventID: eventID, type: type, action: action)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import LecternCore
+import LecternStore
+
+/// Applies a verified payment event to the store, exactly once: the event-id claim, the order, the
+/// grant and the e-mail with the signed link commit together (one savepoint of a group-committed
+/// transaction, see `GroupCommit`), or none of them do.
+public struct WebhookProcessor: Sendable {
+    public enum Outcome: Equatable, Sendable {
+        /// Newly recorded; `result` says what it did ("granted", "refund-pending", "ignored", …).
+        case recorded(result: String)
+        /// The event id was seen before: nothing changed.
+        case duplicate
+    }
+
+    /// The price a product must be paid at, from the current build's catalog (re-read after a rebuild,
+    /// see `LiveBundle`); nil for a product the catalog does not sell.
+    let prices: @Sendable (String) -> Money?
+    let links: AccessLinks
+    private let commits: GroupCommit<Outcome>
+
+    public init(store: Store, prices: @escaping @Sendable (String) -> Money?, links: AccessLinks) {
+        self.prices = prices
+        self.links = links
+        commits = GroupCommit(store: store)
+    }
+
+    /// - Throws: `HTTPProblem` 422 for an unknown product (nothing written), 503 when the store fails.
+    public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) async throws(HTTPProblem) -> Outcome {
+        // Every product that can be sold has a price (a build error otherwise), and every payment is
+        // checked against it: a product without one would be granted at any amount.
+        var expectedPrice: Money?
+        if case .paid(let payment) = event.action {
+            guard let price = prices(payment.product) else { throw .unknownProduct(payment.product) }
+            expectedPrice = price
+        }
+        let processor = self
+        let price = expectedPrice
+        do {
+            return try await commits.submit { ledger in
+                let provider = event.provider.rawValue
+                let claimed = try ledger.claimEvent(
+                    provider: provider, eventID: event.eventID, type: event.type, rawBody: rawBody, now: now)
+                guard claimed else { return .duplicate }
+                let result = try processor.apply(event, expectedPrice: price, ledger: ledger, now: now)
+                try ledger.setEventResult(result, provider: provider, eventID: event.eventID)
+                return .recorded(result: result)
+            }
+        } catch let problem as HTTPProblem {
+            throw problem
+        } catch {
+            throw .storeUnavailable()
+        }
+    }
+
+    /// The event's effect; returns what it did ("granted", "refunded-pending", …), kept with the event.
+    private func apply(_ event: PaymentEvent, expectedPrice: Money?, ledger: Ledger, now: Date) throws -> String {
+        let provider = event.provider.rawValue
+        switch event.action {
+        case .ignored:
+            return "ignored"
+
+        case .paid(let payment):
+            let buyer = try ledger.buyer(email: payment.email.value, now: now)
+            var flag: String?
+            if let price = expectedPrice, price.minorUnits != payment.amount || price.currency != payment.currency {
+                flag =
+                    "price mismatch: paid \(payment.amount) \(payment.currency), "
+                    + "catalog says \(price.minorUnits) \(price.currency)"
+            }
+            let pending = try ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef)
+            let status: OrderStatus = flag != nil ? .flagged : (pending?.orderStatus ?? .paid)
+            guard
+                let order = try ledger.recordOrder(
+                    provider: provider, payment: payment, buyer: buyer, status: status, flag: flag, now: now)
+            else { return "already-recorded" }
+            if flag != nil { return "flagged" }
+            if let pending {
+                try ledger.clearPendingReversals(provider: provider, paymentRef: payment.paymentRef)
+                return "\(pending.rawValue)-before-payment"
+            }
+            let grant = try ledger.grant(
+                buyer: buyer, order: order, product: payment.product, subscription: payment.subscriptionRef, now: now)
+            try ledger.enqueueEmail(
+                links.email(grant: grant, product: payment.product, now: now), to: payment.email, now: now)
+            return "granted"
+
+        case .refunded(let ref), .disputed(let ref):
+            let kind: ReversalKind
+            if case .refunded = event.action { kind = .refunded } else { kind = .disputed }
+            let applied = try ledger.reverse(
+                kind, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
+            return applied ? kind.rawValue : "\(kind.rawValue)-pending"
+
+        case .subscriptionChanged(let ref, let active, let at):
+            let changed = try ledger.changeSubscription(ref: ref, active: active, at: at)
+            return changed ? (active ? "subscription-active" : "subscription-ended") : "subscription-stale"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// `[daemon]` in `lectern.toml`: where lecternd listens and keeps its database.
+public struct DaemonSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// SQLite file, relative to the site root.
+    public var database = "lectern.sqlite"
+    /// Largest webhook body accepted (bytes); larger ones get 413.
+    public var maxBodyBytes = 1_048_576
+    /// How long `/access/claim` waits for a checkout's webhook before showing "check your e-mail".
+    public var claimWaitSeconds = 5
+    /// `Secure` on the access cookie. nil (default): on when `base_url` is https. Set false only for
+    /// plain-HTTP use on localhost.
+    public var cookieSecure: Bool?
+    /// Minutes after an order during which `/access/claim` signs in the browser that paid (once).
+    public var claimWindowMinutes = 15
+    /// Claims per client address per hour (each may poll the store while it waits). Behind a proxy
+    /// without `trust_proxy` every buyer is one client: raise it, or better, set `trust_proxy`.
+    public var claimsPerClient = 60
+    /// Take the client address for rate limits from `X-Forwarded-For`: the last entry, which is the
+    /// address your proxy saw. Turn it on only when every request reaches lecternd through a proxy you
+    /// run that appends that header (nginx: `proxy_add_x_forwarded_for`); otherwise a client can name
+    /// any address and spread its requests over as many rate-limit buckets as it likes.
+    public var trustProxy = false
+    /// Link re-sends allowed per e-mail address and per client address, per hour.
+    public var resendPerAddress = 3
+    public var resendPerClient = 20
+    /// Slow clients: seconds allowed for a request's head (from connect or the previous response) and
+    /// for its whole body; past them the connection is closed.
+    public var headerTimeoutSeconds = 10
+    public var bodyTimeoutSeconds = 30
+    /// Seconds a webhook's raw body (personal data) is kept before it is emptied (`raw_body_retention`).
+    public var rawBodyRetention = 30 * 86_400
+
+    public init() {}
+
+    /// The range each integer setting must fall in: every number is checked before it reaches a timer
+    /// or an allocation (`TimeAmount.seconds` multiplies, and overflow ends the process).
+    typealias IntegerSetting = (key: String, range: ClosedRange<Int>, keyPath: WritableKeyPath<DaemonSettings, Int>)
+    static var integerRanges: [IntegerSetting] {
+        [
+            ("port", 1...65_535, \.port),
+            ("max_body_bytes", 1_024...67_108_864, \.maxBodyBytes),
+            ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
+            ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
+            ("claims_per_client", 1...100_000, \.claimsPerClient),
+            ("resend_per_address", 1...10_000, \.resendPerAddress),
+            ("resend_per_client", 1...10_000, \.resendPerClient),
+            ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
+            ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),
+        ]
+    }
+
+    init(_ table: SettingsTable) throws {
+        try table.rejectUnknownKeys(
+            allowed: Set(Self.integerRanges.map(\.key)).union(
+                ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention"]), section: "daemon")
+        host = try table.string("host") ?? host
+        database = try table.string("database") ?? database
+        cookieSecure = try table.bool("cookie_secure")
+        trustProxy = try table.bool("trust_proxy") ?? trustProxy
+        for (key, range, keyPath) in Self.integerRanges {
+            guard let value = try table.integer(key) else { continue }
+            guard range.contains(value) else {
+                throw table.error(
+                    key, "`daemon.\(key)` must be \(range.lowerBound)–\(range.upperBound), got \(value)")
+            }
+            self[keyPath: keyPath] = value
+        }
+        if let text = try table.string("raw_body_retention") {
+            guard let seconds = Duration.parseSeconds(text), seconds >= 86_400 else {
+                throw table.error(
+                    "raw_body_retention",
+                    "`daemon.raw_body_retention` must be a duration of a day or more, such as \"30d\"")
+            }
+            rawBodyRetention = seconds
+        }
+    }
+}
+
+/// `[mail]` in `lectern.toml`: how signed links reach buyers. Credentials come from the environment
+/// (`LECTERN_SMTP_USER`, `LECTERN_SMTP_PASSWORD`), never from the file.
+public struct MailSettings: Sendable {
+    public enum Transport: String, Sendable { case file, smtp }
+
+    /// `file` (default, local use) writes each message as an .eml file into `folder`; `smtp` sends.
+    public var transport = Transport.file
+    public var from = "Lectern <courses@localhost>"
+    public var folder = "mail"
+    public var smtpHost = "127.0.0.1"
+    public var smtpPort = 25
+    /// Require STARTTLS (refuse to send in the clear).
+    public var startTLS = false
+
+    public init() {}
+
+    init(_ table: SettingsTable) throws {
+        try table.rejectUnknownKeys(
+            allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls"], section: "mail")
+        if let name = try table.string("transport") {
+            guard let transport = Transport(rawValue: name) else {
+                throw table.error("transport", "`mail.transport` must be \"file\" or \"smtp\"")
+            }
+            self.transport = transport
+        }
+        from = try table.string("from") ?? from
+        folder = try table.string("folder") ?? folder
+        smtpHost = try table.string("smtp_host") ?? smtpHost
+        if let port = try table.integer("smtp_port") {
+            guard (1...65_535).contains(port) else {
+                throw table.error("smtp_port", "`mail.smtp_port` must be 1–65535")
+            }
+            smtpPort = port
+        }
+        startTLS = try table.bool("starttls") ?? startTLS
+    }
+}
+
+extension SiteConfig {
+    /// The site's database: `[daemon] database`, by default `lectern.sqlite` beside `lectern.toml`.
+    public var databasePath: String { url(daemon.database).path }
+}

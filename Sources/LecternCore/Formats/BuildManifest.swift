@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+
+/// `manifest.json` in the paid bundle: every page the build wrote, its source and a SHA-256 of its
+/// bytes, plus the catalog (prices, products, lesson order) that the daemon checks payments against.
+/// It lives in the private bundle because it names the paid pages' files.
+public struct BuildManifest: Codable, Sendable {
+    public struct Page: Codable, Sendable {
+        /// Which output a page went to: `public/` (anyone) or the paid bundle (the daemon, per buyer).
+        public enum Kind: String, Codable, Sendable {
+            case `public`, paid
+        }
+
+        public var url: String
+        public var kind: Kind
+        public var source: String
+        /// Path of the written file inside its output folder.
+        public var output: String
+        public var sha256: String
+
+        public init(url: String, kind: Kind, source: String, output: String, sha256: String) {
+            self.url = url
+            self.kind = kind
+            self.source = source
+            self.output = output
+            self.sha256 = sha256
+        }
+    }
+
+    public struct CourseEntry: Codable, Sendable {
+        public var slug: String
+        public var title: String
+        public var priceMinorUnits: Int
+        public var currency: String
+        public var buyLink: String
+        public var products: [String]
+        public var lessons: [LessonEntry]
+
+        public init(
+            slug: String, title: String, priceMinorUnits: Int, currency: String, buyLink: String, products: [String],
+            lessons: [LessonEntry]
+        ) {
+            self.slug = slug
+            self.title = title
+            self.priceMinorUnits = priceMinorUnits
+            self.currency = currency
+            self.buyLink = buyLink
+            self.products = products
+            self.lessons = lessons
+        }
+    }
+
+    /// A product other than a course (a bundle, all-access), with the price a payment must match.
+    public struct ProductEntry: Codable, Sendable {
+        public var id: String
+        public var title: String
+        public var priceMinorUnits: Int
+        public var currency: String
+
+        public init(id: String, title: String, priceMinorUnits: Int, currency: String) {
+            self.id = id
+            self.title = title
+            self.priceMinorUnits = priceMinorUnits
+            self.currency = currency
+        }
+    }
+
+    public struct LessonEntry: Codable, Sendable {
+        public var slug: String
+        public var title: String
+        public var free: Bool
+        public var availableAfterDays: Int?
+
+        public init(slug: String, title: String, free: Bool, availableAfterDays: Int?) {
+            self.slug = slug
+            self.title = title
+            self.free = free
+            self.availableAfterDays = availableAfterDays
+        }
+    }
+
+    public static let fileName = "manifest.json"
+
+    public var generator = "lectern"
+    public var builtAt: Date
+    public var pages: [Page]
+    public var courses: [CourseEntry]
+    public var products: [ProductEntry]
+
+    public init(builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry]) {
+        self.builtAt = builtAt
+        self.pages = pages
+        self.courses = courses
+        self.products = products
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        generator = try container.decode(String.self, forKey: .generator)
+        builtAt = try container.decode(Date.self, forKey: .builtAt)
+        pages = try container.decode([Page].self, forKey: .pages)
+        courses = try container.decode([CourseEntry].self, forKey: .courses)
+        // A bundle built before products had prices: no product can be sold until the next build.
+        products = try container.decodeIfPresent([ProductEntry].self, forKey: .products) ?? []
+    }
+
+    /// The price a payment for `product` (a course slug or a product id) must match; nil when the
+    /// catalog does not sell it.
+    public func price(of product: String) -> Money? {
+        if let course = courses.first(where: { $0.slug == product }) {
+            return Money(minorUnits: course.priceMinorUnits, currency: course.currency)
+        }
+        return products.first { $0.id == product }.map { Money(minorUnits: $0.priceMinorUnits, currency: $0.currency) }
+    }
+
+    package static func hash(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    package func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    public static func load(from url: URL) throws -> BuildManifest {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(BuildManifest.self, from: Data(contentsOf: url))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// A provider's webhook, reduced to what Lectern acts on. Each provider parser produces one of these.
+public struct PaymentEvent: Sendable, Equatable {
+    public enum Provider: String, Sendable { case stripe, standard, lemonsqueezy }
+
+    public struct Payment: Sendable, Equatable {
+        /// The provider's id of the purchase (Stripe checkout session, Lemon Squeezy order, …).
+        public var orderID: String
+        /// The id later refund/dispute events name (Stripe payment_intent, …).
+        public var paymentRef: String
+        public var product: String
+        public var email: EmailAddress
+        public var amount: Int
+        /// Upper-case ISO 4217.
+        public var currency: String
+        public var subscriptionRef: String?
+
+        public init(
+            orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
+            subscriptionRef: String?
+        ) {
+            self.orderID = orderID
+            self.paymentRef = paymentRef
+            self.product = product
+            self.email = email
+            self.amount = amount
+            self.currency = currency
+            self.subscriptionRef = subscriptionRef
+        }
+    }
+
+    public enum Action: Sendable, Equatable {
+        case paid(Payment)
+        case refunded(paymentRef: String)
+        case disputed(paymentRef: String)
+        /// A subscription ended (or came back, `active: true`) as of `at`.
+        case subscriptionChanged(ref: String, active: Bool, at: Date)
+        /// Recorded, acknowledged, no effect.
+        case ignored
+    }
+
+    public var provider: Provider
+    public var eventID: String
+    public var type: String
+    public var action: Action
+
+    public init(provider: Provider, eventID: String, type: String, action: Action) {
+        self.provider = provider
+        self.eventID = eventID
+        self.type = type
+        self.action = action
+    }
+}

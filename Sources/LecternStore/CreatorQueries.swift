@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import LecternCore
+
+/// What the creator's CLI reads and changes in the store: buyers, orders, comp grants, revocations,
+/// re-sent links, and the owner of a traced grant.
+public struct CreatorQueries: Sendable {
+    public struct BuyerRow: Sendable {
+        public var email: String
+        public var orders: Int
+        public var liveGrants: Int
+        public var since: String
+    }
+    public struct OrderRow: Sendable {
+        public var id: Int64
+        public var number: String?
+        public var provider: String
+        public var providerOrderID: String
+        public var email: String
+        public var product: String
+        public var amount: Int
+        public var currency: String
+        public var status: String
+        public var flag: String?
+        public var createdAt: String
+    }
+    public struct GrantOwner: Sendable, Equatable {
+        public var email: String
+        public var product: String
+        public var order: String?
+        public var revoked: Bool
+    }
+
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func buyers() throws -> [BuyerRow] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT b.email, b.created_at,
+                      (SELECT COUNT(*) FROM orders o WHERE o.buyer_id = b.id) AS orders,
+                      (SELECT COUNT(*) FROM grants g WHERE g.buyer_id = b.id AND g.revoked_at IS NULL) AS live
+                    FROM buyers b ORDER BY b.created_at
+                    """
+            ).map {
+                BuyerRow(email: $0["email"], orders: $0["orders"], liveGrants: $0["live"], since: $0["created_at"])
+            }
+        }
+    }
+
+    public func orders() throws -> [OrderRow] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.*, b.email FROM orders o JOIN buyers b ON b.id = o.buyer_id ORDER BY o.id
+                    """
+            ).map {
+                OrderRow(
+                    id: $0["id"], number: $0["number"], provider: $0["provider"],
+                    providerOrderID: $0["provider_order_id"], email: $0["email"],
+                    product: $0["product"], amount: $0["amount"], currency: $0["currency"], status: $0["status"],
+                    flag: $0["flag"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    /// A complimentary grant (no order), with its link e-mail queued in the same transaction.
+    @discardableResult
+    public func compGrant(
+        email: EmailAddress, product: String, now: Date = Date(), message draft: (_ grant: Int64) throws -> Outbox.Draft
+    ) throws
+        -> Int64
+    {
+        try store.write { db in
+            let ledger = Ledger(db)
+            let buyer = try ledger.buyer(email: email.value, now: now)
+            let grant = try ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
+            try ledger.enqueueEmail(draft(grant), to: email, now: now)
+            return grant
+        }
+    }
+
+    /// Revokes the buyer's live grants for a product; returns how many.
+    public func revoke(email: String, product: String, reason: String, now: Date = Date()) throws -> Int {
+        try store.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE grants SET revoked_at = ?, reason = ?
+                    WHERE revoked_at IS NULL AND product = ? AND buyer_id = (SELECT id FROM buyers WHERE email = ?)
+                    """, arguments: [Store.timestamp(now), reason, product, Store.normalizeEmail(email)])
+            return db.changesCount
+        }
+    }
+
+    /// Queues a fresh link e-mail for each live grant of the buyer; returns how many.
+    public func resend(
+        email: EmailAddress, now: Date = Date(),
+        message draft: (_ grant: Int64, _ product: String) throws -> Outbox.Draft
+    ) throws -> Int {
+        try store.write { db in
+            let grants = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT g.id, g.product FROM grants g JOIN buyers b ON b.id = g.buyer_id
+                    WHERE b.email = ? AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > ?)
+                    """, arguments: [email.value, Store.timestamp(now)])
+            for grant in grants {
+                try Ledger(db).enqueueEmail(draft(grant["id"], grant["product"]), to: email, now: now)
+            }
+            return grants.count
+        }
+    }
+
+    /// The buyer's live grant for a product, for `lectern token issue --email`.
+    public func liveGrant(email: String, product: String, now: Date = Date()) throws -> Int64? {
+        try store.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT g.id FROM grants g JOIN buyers b ON b.id = g.buyer_id
+                    WHERE b.email = ? AND g.product = ? AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > ?)
+                    ORDER BY g.id DESC LIMIT 1
+                    """, arguments: [Store.normalizeEmail(email), product, Store.timestamp(now)])
+        }
+    }
+
+    /// Who holds a grant, for `lectern trace`.
+    public func owner(ofGrant grant: Int64) throws -> GrantOwner? {
+        try store.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT b.email, g.product, g.revoked_at, o.provider, o.provider_order_id FROM grants g
+                    JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
+                    """, arguments: [grant]
+            ).map { row in
+                let provider: String? = row["provider"]
+                let orderID: String? = row["provider_order_id"]
+                return GrantOwner(
+                    email: row["email"], product: row["product"],
+                    order: provider.map { "\($0) \(orderID ?? "")" }, revoked: (row["revoked_at"] as String?) != nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import LecternCore
+
+/// The store's named writes for buyers, orders, grants and e-mails, each inside one transaction that the
+/// store opened (a savepoint of a group commit, or a CLI write): those shared by webhooks and the creator's
+/// CLI here, the webhook processor's in `WebhookLedger.swift`. Callers outside the store get a `Ledger`,
+/// never a database handle, so every SQL statement stays in this target.
+public struct Ledger {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    /// The buyer id for an e-mail, creating the buyer on first purchase.
+    public func buyer(email: String, now: Date) throws -> Int64 {
+        let now = Store.timestamp(now)
+        let normalized = Store.normalizeEmail(email)
+        try db.executeCached(
+            sql: "INSERT INTO buyers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
+            arguments: [normalized, now])
+        guard
+            let id = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM buyers WHERE email = ?"), arguments: [normalized])
+        else {
+            throw LecternError(.store, "buyer vanished inside its own transaction")
+        }
+        return id
+    }
+
+    public func grant(
+        buyer: Int64, order: Int64?, product: String, subscription: String?, now: Date
+    ) throws -> Int64 {
+        let now = Store.timestamp(now)
+        try db.executeCached(
+            sql: """
+                INSERT INTO grants (buyer_id, order_id, product, starts_at, subscription_ref) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [buyer, order, product, now, subscription])
+        return db.lastInsertedRowID
+    }
+
+    /// Queues an e-mail, sent by `OutboxSender` once this transaction commits.
+    public func enqueueEmail(_ draft: Outbox.Draft, to recipient: EmailAddress, now: Date) throws {
+        try Outbox.enqueue(to: recipient, subject: draft.subject, body: draft.body, db: db, now: now)
+    }
+}

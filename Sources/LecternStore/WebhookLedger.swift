@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import LecternCore
+
+/// What an order's row says about it (`orders.status`).
+public enum OrderStatus: String, Sendable, CaseIterable {
+    case paid, refunded, disputed, flagged
+}
+
+/// A refund or a dispute: what reverses a payment (`pending_reversals.kind`, and the order's status after).
+public enum ReversalKind: String, Sendable {
+    case refunded, disputed
+
+    public var orderStatus: OrderStatus { self == .refunded ? .refunded : .disputed }
+}
+
+/// The webhook processor's named reads and writes, each inside the caller's transaction (one savepoint
+/// of a group commit, see `WebhookProcessor`), so an event and all its effects commit together.
+extension Ledger {
+    /// Claims an event id; false when it was seen before (a provider's retry or duplicate).
+    public func claimEvent(
+        provider: String, eventID: String, type: String, rawBody: Data, now: Date
+    ) throws -> Bool {
+        let now = Store.timestamp(now)
+        try db.executeCached(
+            sql: """
+                INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
+                VALUES (?, ?, ?, ?, ?, 'processing') ON CONFLICT (provider, event_id) DO NOTHING
+                """, arguments: [provider, eventID, type, now, rawBody])
+        return db.changesCount == 1
+    }
+
+    public func setEventResult(_ result: String, provider: String, eventID: String) throws {
+        try db.executeCached(
+            sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
+            arguments: [result, provider, eventID])
+    }
+
+    /// A refund or dispute that arrived before its payment, if any.
+    public func pendingReversal(provider: String, paymentRef: String) throws -> ReversalKind? {
+        try String.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1"),
+            arguments: [provider, paymentRef]
+        ).flatMap(ReversalKind.init(rawValue:))
+    }
+
+    public func clearPendingReversals(provider: String, paymentRef: String) throws {
+        try db.executeCached(
+            sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ?",
+            arguments: [provider, paymentRef])
+    }
+
+    /// The new order's id, with a fresh `OrderNumber`; nil when this provider's order was recorded
+    /// before (a second event for one purchase, e.g. `async_payment_succeeded` after `completed`).
+    public func recordOrder(
+        provider: String, payment: PaymentEvent.Payment, buyer: Int64, status: OrderStatus, flag: String?, now: Date
+    ) throws -> Int64? {
+        let now = Store.timestamp(now)
+        try db.executeCached(
+            sql: """
+                INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
+                  status, flag, created_at, updated_at, number)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
+                """,
+            arguments: [
+                provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
+                payment.currency, status.rawValue, flag, now, now, OrderNumber.random(),
+            ])
+        return db.changesCount == 1 ? db.lastInsertedRowID : nil
+    }
+
+    /// Marks every order of the payment reversed and revokes its grants; false when no order has that
+    /// payment yet, in which case the reversal is kept and applied when the payment arrives.
+    public func reverse(
+        _ kind: ReversalKind, provider: String, paymentRef: String, eventID: String, now: Date
+    ) throws -> Bool {
+        let now = Store.timestamp(now)
+        let orders = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM orders WHERE provider = ? AND payment_ref = ?"),
+            arguments: [provider, paymentRef])
+        guard !orders.isEmpty else {
+            try db.executeCached(
+                sql: """
+                    INSERT INTO pending_reversals (provider, payment_ref, kind, event_id, received_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [provider, paymentRef, kind.rawValue, eventID, now])
+            return false
+        }
+        for order in orders {
+            try db.executeCached(
+                sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+                arguments: [kind.orderStatus.rawValue, now, order])
+            try db.executeCached(
+                sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",
+                arguments: [now, kind.rawValue, order])
+        }
+        return true
+    }
+
+    /// Ends (or re-opens) the grants bought with a subscription as of `at`; false when a newer state was
+    /// already recorded (an older `updated` event never overwrites a newer one).
+    public func changeSubscription(ref: String, active: Bool, at date: Date) throws -> Bool {
+        let at = Store.timestamp(date)
+        try db.executeCached(
+            sql: """
+                UPDATE grants SET ends_at = ?, state_at = ?
+                WHERE subscription_ref = ? AND (state_at IS NULL OR state_at <= ?)
+                """, arguments: [active ? nil : at, at, ref, at])
+        return db.changesCount > 0
+    }
+}
