@@ -133,14 +133,43 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Tests, in three kinds a developer can run alone (`swift test --filter LecternUnitTests`, …):
+        // helpers they share (a temporary site, running a program),
+        .target(
+            name: "LecternTestSupport",
+            dependencies: ["LecternCore", "LecternConfig", "LecternBuild", "LecternStore"],
+            path: "Tests/LecternTestSupport"
+        ),
+        // the library's parts in-process (a few with the providers' Python libraries as oracles),
         .testTarget(
-            name: "LecternKitTests",
+            name: "LecternUnitTests",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternServer",
-                "LecternPreview", "LecternBench",
+                "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
+                "LecternCommerce", "LecternServer", "LecternPreview", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // the daemon's router driven in-process (no socket, no child process),
+        .testTarget(
+            name: "LecternServerTests",
+            dependencies: [
+                "LecternTestSupport", "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce",
+                "LecternServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // and the programs as processes: lecternd over loopback, the CLI, Chromium, nginx, an SMTP server.
+        .testTarget(
+            name: "LecternLiveTests",
+            dependencies: [
+                "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
+                "LecternCommerce", "LecternServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import LecternTestSupport
+import Testing
+
+@testable import LecternCommerce
+@testable import LecternCore
+
+/// What a real browser (headless Chromium) makes of a buyer's copy: the invisible mark must survive
+/// `innerText` (what copy-paste gives) and must not change a single pixel of the page.
+@Suite(.serialized) struct BrowserWatermarkTests {
+    static let artifacts = repoRoot.appendingPathComponent("Tests/artifacts")
+
+    /// Runs headless Chromium with the given mode arguments on a file; returns stdout.
+    func chromium(_ arguments: [String], file: URL) throws -> String {
+        let run = try runProgram(
+            "/usr/bin/chromium",
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--force-device-scale-factor=1",
+                "--user-data-dir=\(NSTemporaryDirectory())/chromium-\(UUID().uuidString)",
+            ]
+                + arguments + [file.absoluteString])
+        try #require(run.status == 0, "chromium exited with \(run.status)")
+        return run.stdout
+    }
+
+    func buyerCopy(grant: UInt32, marked: Bool, fingerprint: Fingerprint, site: TempSite) throws -> String {
+        let page = try PaidPage.decode(
+            try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.page")), file: "t"
+        )
+        let chunks = Watermarker(fingerprint: fingerprint).chunks(grant: grant)
+        let html = page.splice(stamp: Watermarker.stamp(email: "reader@example.com", order: "ord_9")) {
+            marked ? chunks[$0 % 16] : nil
+        }
+        // Inline the stylesheet so the file renders standalone.
+        let css = try site.read("public/style.css")
+        return html.replacingOccurrences(
+            of: "<link rel=\"stylesheet\" href=\"/style.css\">", with: "<style>\(css)</style>")
+    }
+
+    @Test func innerTextKeepsTheMarkAndPixelsDoNotChange() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
+            return
+        }
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
+        try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+
+        // 1. innerText of the lesson, as a reader's copy would give it, traces back to the buyer.
+        let marked = try buyerCopy(grant: 314, marked: true, fingerprint: fingerprint, site: site)
+        let probe = marked.replacingOccurrences(
+            of: "</body>",
+            with: """
+                <script>const t = document.querySelector('article').innerText; document.body.innerHTML = '';
+                const p = document.createElement('pre'); p.id = 'out'; p.textContent = t; document.body.appendChild(p);</script></body>
+                """)
+        try site.write("probe.html", probe)
+        let dom = try chromium(["--dump-dom"], file: site.root.appendingPathComponent("probe.html"))
+        let start = try #require(dom.range(of: "<pre id=\"out\">")).upperBound
+        let end = try #require(dom.range(of: "</pre>", range: start..<dom.endIndex)).lowerBound
+        let innerText = String(dom[start..<end]).replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        guard case .traced(grant: 314, _, _) = LeakTracer(fingerprint: fingerprint).trace(innerText) else {
+            Issue.record("innerText did not trace: \(LeakTracer(fingerprint: fingerprint).trace(innerText))")
+            return
+        }
+        // Code samples copy exactly.
+        #expect(
+            innerText.contains(
+                "BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
+
+        // 2. The marked and unmarked copies render to identical pixels.
+        try site.write("marked.html", marked)
+        try site.write("plain.html", try buyerCopy(grant: 314, marked: false, fingerprint: fingerprint, site: site))
+        var shots: [Data] = []
+        for name in ["marked", "plain"] {
+            try? FileManager.default.removeItem(at: Self.artifacts.appendingPathComponent("paid-lesson-\(name).html"))
+            try FileManager.default.copyItem(
+                at: site.root.appendingPathComponent("\(name).html"),
+                to: Self.artifacts.appendingPathComponent("paid-lesson-\(name).html"))
+            let png = Self.artifacts.appendingPathComponent("paid-lesson-\(name).png")
+            try? FileManager.default.removeItem(at: png)
+            _ = try chromium(
+                ["--window-size=1024,1400", "--screenshot=\(png.path)"],
+                file: site.root.appendingPathComponent("\(name).html"))
+            shots.append(try Data(contentsOf: png))
+        }
+        #expect(shots[0].count > 10_000)
+        #expect(shots[0] == shots[1], "the invisible mark changed the rendered page")
+    }
+}

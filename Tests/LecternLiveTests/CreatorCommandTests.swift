@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import LecternTestSupport
+import Testing
+
+@testable import LecternBench
+@testable import LecternCommerce
+@testable import LecternCore
+
+/// The creator's store commands against a database lecternd filled from a real webhook.
+@Suite(.serialized) struct CreatorCommandTests {
+    @Test func buyersOrdersGrantRevokeResendTokenAndTrace() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        let cli = CommandLineTests()
+        let root = daemon.site.root
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_1", session: "cs_1", paymentIntent: "pi_1", email: "ada@example.com"))
+
+        let buyers = try cli.lectern(["buyers"], in: root)
+        #expect(buyers.status == 0 && buyers.stdout.contains("ada@example.com\t1\t1\t"))
+        let orders = try cli.lectern(["orders"], in: root)
+        #expect(orders.stdout.contains("stripe\tcs_1\tada@example.com\tpractical-sqlite\t$49.00\tpaid"))
+
+        // A link by e-mail: the token names the buyer's grant, not the e-mail.
+        let issued = try cli.lectern(
+            ["token", "issue", "--email", "ADA@example.com", "--course", "practical-sqlite"], in: root)
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let verified = try cli.lectern(
+            ["token", "verify", issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)], in: root)
+        #expect(verified.stdout.contains("\"sub\" : \"g_1\""))
+        #expect(
+            try cli.lectern(
+                ["token", "issue", "--email", "nobody@example.com", "--course", "practical-sqlite"], in: root
+            ).status == 1)
+
+        // Trace names the buyer and the order.
+        try site(root, writesLeakOfGrant: 1)
+        let traced = try cli.lectern(["trace", "leak.txt"], in: root)
+        #expect(
+            traced.status == 0 && traced.stdout.contains("Buyer: ada@example.com")
+                && traced.stdout.contains("Order: stripe cs_1"))
+
+        let comp = try cli.lectern(["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root)
+        #expect(comp.status == 0 && comp.stdout.contains("grant 2"))
+        #expect(try cli.lectern(["resend", "--email", "bo@example.com"], in: root).stdout.contains("Queued 1"))
+        #expect(
+            try cli.lectern(["revoke", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root).stdout
+                .contains("Revoked 1"))
+        #expect(try cli.lectern(["resend", "--email", "bo@example.com"], in: root).status == 1, "no live grants left")
+        #expect(try daemon.count("grants", where: "order_id IS NULL AND revoked_at IS NOT NULL") == 1)
+        // Purchase mail + comp mail + resend mail all reach the SMTP server.
+        #expect(try await daemon.receivedMail(count: 3).count == 3)
+    }
+
+    private func site(_ root: URL, writesLeakOfGrant grant: UInt32) throws {
+        let secret = try KeyStore(directory: root.appendingPathComponent("keys")).watermarkSecret()
+        let page = try PaidPage.decode(
+            try Data(contentsOf: root.appendingPathComponent("paid/practical-sqlite/wal-mode.page")), file: "w")
+        let copy = Watermarker(fingerprint: Fingerprint(secret: secret)).render(
+            page, grant: grant, email: "ada@example.com", order: "cs_1")
+        try TraceExperiment.articleText(copy).write(
+            to: root.appendingPathComponent("leak.txt"), atomically: true, encoding: .utf8)
+    }
+}

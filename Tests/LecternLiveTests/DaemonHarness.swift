@@ -1,0 +1,277 @@
+import Foundation
+import FoundationNetworking
+import GRDB
+import LecternTestSupport
+import Testing
+
+@testable import LecternCommerce
+@testable import LecternStore
+
+#if canImport(FoundationNetworking)
+#endif
+
+/// A real lecternd on a loopback port with a temporary site, database and SMTP server (Python's
+/// aiosmtpd), plus the providers' own libraries to sign webhooks (Tests/peers/webhook_peer.py).
+final class DaemonHarness: @unchecked Sendable {
+    static let stripeSecret = "whsec_test_\(UUID().uuidString)"
+    static let standardSecret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
+    static let lemonSecret = "lemon-\(UUID().uuidString)"
+    static let metricsToken = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined()
+
+    let site: TempSite
+    let daemon = Process()
+    let smtp = Process()
+    let mailbox: URL
+    var port = 0
+
+    /// `environment` adds to (or, with "", unsets) the daemon's environment.
+    init(
+        extraConfig: String = "", environment extra: [String: String] = [:],
+        prepare: (TempSite) throws -> Void = { _ in }
+    ) async throws {
+        site = try TempSite(withExampleContent: true)
+        try prepare(site)
+        mailbox = site.root.appendingPathComponent("smtp-mailbox")
+        let smtpPort = Int.random(in: 20_000...40_000)
+        var toml = try site.read("lectern.toml")
+        toml +=
+            "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
+        try site.write("lectern.toml", toml)
+        try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
+        try site.build()
+
+        smtp.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        smtp.arguments = [
+            "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox",
+            mailbox.path,
+        ]
+        smtp.standardOutput = FileHandle.nullDevice
+        smtp.standardError = FileHandle.nullDevice
+        try smtp.run()
+        // The daemon sends at once; a refused first attempt waits out a 30 s backoff, longer than tests wait
+        // for mail. Python can take seconds to start on a loaded machine, so wait for the port.
+        try #require(Self.waitForPort(smtpPort, timeout: 20), "aiosmtpd did not start on port \(smtpPort)")
+
+        daemon.executableURL = CommandLineTests.binary?.deletingLastPathComponent().appendingPathComponent("lecternd")
+        daemon.arguments = ["--config", site.root.appendingPathComponent("lectern.toml").path, "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["LECTERN_STRIPE_WEBHOOK_SECRET"] = Self.stripeSecret
+        environment["LECTERN_STANDARD_WEBHOOK_SECRET"] = Self.standardSecret
+        environment["LECTERN_LEMONSQUEEZY_SECRET"] = Self.lemonSecret
+        environment["LECTERN_METRICS_TOKEN"] = Self.metricsToken
+        environment.merge(extra) { $1 }
+        daemon.environment = environment
+        let out = Pipe()
+        daemon.standardOutput = out
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try daemon.run()
+        // Wait for "lecternd listening on port N".
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while port == 0 && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            if let line = String(data: seen, encoding: .utf8), let range = line.range(of: "listening on port ") {
+                port = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+        }
+        try #require(port > 0, "lecternd did not start")
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` within `timeout` seconds.
+    static func waitForPort(_ port: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(descriptor)
+            if connected { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// SIGTERM (graceful shutdown), then the daemon's exit status. Polls instead of `waitUntilExit`,
+    /// which can hang when called from a Swift concurrency thread on Linux.
+    func stop() -> Int32 {
+        if smtp.isRunning { kill(smtp.processIdentifier, SIGKILL) }  // a test peer: no need to be gentle
+        for process in [daemon] where process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        return daemon.isRunning ? -1 : daemon.terminationStatus
+    }
+
+    deinit { _ = stop() }
+
+    // MARK: HTTP
+
+    struct Reply {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
+    }
+
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        let (data, response) = try await session.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { fields["\(key)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, body: data, headers: fields)
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+        ) {
+            completionHandler(nil)
+        }
+    }
+
+    /// curl, a real HTTP client, keeping cookies in `jar` (a Netscape cookie file) and following
+    /// redirects when `follow`. Returns the last status, the effective URL, the headers and the body.
+    struct CurlReply {
+        var status: Int
+        var url: String
+        var headers: String
+        var body: String
+        func header(_ name: String) -> [String] {
+            headers.split(separator: "\r\n").compactMap { line in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == name.lowercased() else { return nil }
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+    }
+
+    func curl(
+        _ url: String, jar: URL? = nil, follow: Bool = false, arguments: [String] = [], port: Int? = nil
+    ) throws -> CurlReply {
+        let absolute = url.hasPrefix("http") ? url : "http://127.0.0.1:\(port ?? self.port)\(url)"
+        let headerFile = site.root.appendingPathComponent("curl-headers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: headerFile) }
+        var args = ["-s", "--path-as-is", "-D", headerFile.path, "-w", "\n%{http_code} %{url_effective}"] + arguments
+        if let jar { args += ["-b", jar.path, "-c", jar.path] }
+        if follow { args.append("-L") }
+        let run = try runProgram("/usr/bin/curl", args + [absolute])
+        try #require(run.status == 0, "curl \(url) failed: \(run.stderr)")
+        let lastLine = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+        let fields = lastLine.split(separator: " ", maxSplits: 1)
+        let body = String(run.stdout.dropLast(lastLine.count + 1))
+        // With -L, -D holds every response's headers; keep the last block.
+        let allHeaders = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
+        let last = allHeaders.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }.last ?? ""
+        return CurlReply(
+            status: Int(fields.first ?? "") ?? 0, url: fields.count > 1 ? String(fields[1]) : "", headers: last,
+            body: body)
+    }
+
+    /// The signed link in an e-mail, pointed at this daemon's port.
+    func link(in mail: String) throws -> String {
+        let line = try #require(mail.split(separator: "\n").first { $0.contains("/learn/") && $0.contains("?token=") })
+        let link = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = try #require(link.range(of: "/learn/")).lowerBound
+        return "http://127.0.0.1:\(port)" + link[path...]
+    }
+
+    // MARK: Signing with the providers' libraries
+
+    func peer(_ arguments: [String], payload: Data) throws -> String {
+        let script = repoRoot.appendingPathComponent("Tests/peers/webhook_peer.py").path
+        let run = try runProgram("/usr/bin/env", ["python3", script] + arguments, input: payload)
+        try #require(run.status == 0, "webhook_peer.py \(arguments.first ?? "") failed: \(run.stderr)")
+        return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func postStripe(
+        _ payload: Data, timestamp: Int = Int(Date().timeIntervalSince1970), secret: String = stripeSecret
+    ) async throws -> Reply {
+        let signature = try peer(["stripe", secret, String(timestamp)], payload: payload)
+        return try await request(
+            "POST", "/webhooks/stripe", body: payload,
+            headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
+    }
+
+    func postStandard(
+        _ payload: Data, id: String, timestamp: Int = Int(Date().timeIntervalSince1970)
+    ) async throws -> Reply {
+        let signature = try peer(["standard", Self.standardSecret, id, String(timestamp)], payload: payload)
+        return try await request(
+            "POST", "/webhooks/standard", body: payload,
+            headers: ["webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature])
+    }
+
+    func postLemon(_ payload: Data) async throws -> Reply {
+        let signature = try peer(["lemonsqueezy", Self.lemonSecret], payload: payload)
+        return try await request("POST", "/webhooks/lemonsqueezy", body: payload, headers: ["X-Signature": signature])
+    }
+
+    // MARK: Database
+
+    func count(_ table: String, where condition: String = "1") throws -> Int {
+        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+        return try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1 }
+    }
+
+    /// Messages the SMTP server received (maildir), waiting up to `timeout` for `count` of them.
+    func receivedMail(count: Int, timeout: TimeInterval = 15) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let new = mailbox.appendingPathComponent("new")
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: new.path)) ?? []).sorted()
+            if files.count >= count || Date() > deadline {
+                return try files.map { try String(contentsOf: new.appendingPathComponent($0), encoding: .utf8) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    // MARK: Payloads
+
+    static func stripeCheckout(
+        event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
+        course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
+        type: String = "checkout.session.completed"
+    ) -> Data {
+        let object: [String: Any] = [
+            "id": session, "object": "checkout.session", "payment_status": "paid", "amount_total": amount,
+            "currency": currency,
+            "payment_intent": paymentIntent, "metadata": ["course": course], "customer_details": ["email": email],
+        ]
+        return json([
+            "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+            "data": ["object": object],
+        ])
+    }
+
+    static func stripeRefund(event: String, paymentIntent: String, type: String = "charge.refunded") -> Data {
+        json([
+            "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
+            "data": ["object": ["id": "ch_\(paymentIntent)", "payment_intent": paymentIntent]],
+        ])
+    }
+
+    static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import LecternTestSupport
+import Testing
+
+/// The default theme in headless Chromium, served by a real lecternd: home, course landing, free
+/// lesson and a buyer's paid lesson, at desktop and phone widths, light and dark. Screenshots go to
+/// Tests/artifacts/theme/; the assertions are layout facts, not pixels.
+@Suite(.serialized) struct ThemeScreenshotTests {
+    static let folder = BrowserWatermarkTests.artifacts.appendingPathComponent("theme")
+
+    static let checks = [
+        "overflow=document.documentElement.scrollWidth - innerWidth",
+        "buyAboveFold=(() => { const b = document.querySelector('.hero .buy, main .buy'); if (!b) return null; const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()",
+        "background=getComputedStyle(document.body).backgroundColor",
+        "color=getComputedStyle(document.body).color",
+        "landmarks=['header', 'main', 'footer'].every((tag) => document.querySelector(tag))",
+        "imagesWithoutAlt=document.querySelectorAll('img:not([alt])').length",
+        "external=performance.getEntriesByType('resource').filter((e) => !e.name.startsWith(location.origin)).map((e) => e.name).join(' ')",
+    ]
+
+    @Test func pagesAtDesktopAndPhoneInLightAndDark() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
+            return
+        }
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
+        try? FileManager.default.removeItem(at: Self.folder)
+        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
+
+        let base = "http://127.0.0.1:\(daemon.port)"
+        let pages = [
+            ("home", base + "/"), ("course", base + "/courses/practical-sqlite/"),
+            ("free-lesson", base + "/courses/practical-sqlite/why-sqlite/"), ("paid-lesson", link),
+        ]
+        var backgrounds: [String: Set<String>] = [:]
+        for (name, url) in pages {
+            for (device, width, height) in [("desktop", 1280, 900), ("phone", 375, 740)] {
+                for scheme in ["light", "dark"] {
+                    let shot = Self.folder.appendingPathComponent("\(name)-\(device)-\(scheme).png")
+                    var arguments = [
+                        repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
+                        "--width", String(width), "--height", String(height),
+                    ]
+                    if device == "phone" { arguments.append("--mobile") }
+                    if scheme == "dark" { arguments.append("--dark") }
+                    for check in Self.checks { arguments += ["--eval", check] }
+                    let run = try runProgram("/usr/bin/env", ["python3"] + arguments)
+                    try #require(run.status == 0, "browser_peer.py \(name) \(device) \(scheme): \(run.stderr)")
+                    let result = try #require(
+                        try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+                    let values = try #require(result["values"] as? [String: Any])
+                    let label = "\(name) \(device) \(scheme)"
+                    #expect(result["status"] as? Int == 200, "\(label)")
+                    #expect((values["overflow"] as? Int ?? 1) <= 0, "\(label): horizontal overflow")
+                    #expect(values["landmarks"] as? Bool == true && values["imagesWithoutAlt"] as? Int == 0, "\(label)")
+                    #expect(
+                        (values["external"] as? String ?? "x").isEmpty,
+                        "\(label) fetched from elsewhere: \(values["external"] ?? "")")
+                    if name == "course" {
+                        #expect(values["buyAboveFold"] as? Bool == true, "\(label): buy button below the fold")
+                    }
+                    let contrast = Self.contrast(
+                        values["color"] as? String ?? "", values["background"] as? String ?? "")
+                    #expect(contrast >= 7, "\(label): text contrast \(contrast) (AAA is 7)")
+                    backgrounds[scheme, default: []].insert(values["background"] as? String ?? "")
+                    #expect(try Data(contentsOf: shot).count > 5_000)
+                }
+            }
+        }
+        #expect(backgrounds["light"] != backgrounds["dark"], "dark mode does not change the page")
+
+        // The catalog's search, run by the browser over the built index: free lessons are found.
+        let shot = Self.folder.appendingPathComponent("search-desktop-light.png")
+        let run = try runProgram(
+            "/usr/bin/env",
+            [
+                "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path,
+                base + "/?q=snapshot", shot.path, "--eval",
+                "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')",
+            ])
+        try #require(run.status == 0, "\(run.stderr)")
+        let values =
+            (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"]
+            as? [String: Any]
+        let found = values?["results"] as? String ?? ""
+        #expect(found.contains("/courses/practical-sqlite/why-sqlite/"), "search for snapshot found: \(found)")
+        #expect(!found.contains("/learn/"), "search must not list paid lessons")
+    }
+
+    /// WCAG contrast ratio of two `rgb(r, g, b)` colours.
+    static func contrast(_ a: String, _ b: String) -> Double {
+        func luminance(_ css: String) -> Double? {
+            let numbers = css.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+            guard numbers.count >= 3 else { return nil }
+            let channels = numbers.prefix(3).map { value -> Double in
+                let c = value / 255
+                return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+            }
+            return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+        }
+        guard let x = luminance(a), let y = luminance(b) else { return 0 }
+        return (max(x, y) + 0.05) / (min(x, y) + 0.05)
+    }
+}

@@ -1,0 +1,173 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LecternCommerce
+import LecternConfig
+import LecternCore
+import LecternStore
+import LecternTestSupport
+import Testing
+
+@testable import LecternServer
+
+/// The daemon's whole router — the same `Daemon` lecternd runs, with its middleware and services — driven
+/// in-process by HummingbirdTesting: no socket, no child process, so these run in a second. Purchases,
+/// e-mail (the file transport) and the gate are real; the live tests cover the same paths over loopback.
+@Suite struct DaemonRouterTests {
+    static let stripeSecret = "whsec_router_test"
+    static let metricsToken = String(repeating: "m", count: 32)
+
+    /// A built example site with keys, and a daemon over it (not listening). Never mutated after `init`
+    /// (the temporary folder goes with it), so sharing it with the test client's closures is safe.
+    struct Site: @unchecked Sendable {
+        let site: TempSite
+        let daemon: Daemon
+
+        init() throws {
+            site = try TempSite(withExampleContent: true)
+            try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
+            try site.build()
+            daemon = try Daemon(
+                options: .init(root: site.root),
+                environment: [
+                    "LECTERN_STRIPE_WEBHOOK_SECRET": DaemonRouterTests.stripeSecret,
+                    "LECTERN_METRICS_TOKEN": DaemonRouterTests.metricsToken,
+                ])
+        }
+
+        /// The signed links the daemon e-mailed so far (file transport: one .eml per message).
+        func mailedLinks() -> [String] {
+            let folder = site.root.appendingPathComponent("mail")
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            return names.compactMap { name in
+                guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8),
+                    let start = text.range(of: "http")
+                else { return nil }
+                return String(text[start.lowerBound...].prefix { !$0.isWhitespace })
+            }
+        }
+    }
+
+    /// A Stripe `checkout.session.completed` event and its `Stripe-Signature` (HMAC-SHA256 of "t.body").
+    static func stripePurchase(id: String, email: String = "ada@example.com") -> (body: ByteBuffer, signature: String) {
+        let event: [String: Any] = [
+            "id": "evt_\(id)", "object": "event", "type": "checkout.session.completed",
+            "created": Int(Date().timeIntervalSince1970),
+            "data": [
+                "object": [
+                    "id": "cs_\(id)", "object": "checkout.session", "payment_status": "paid", "amount_total": 4900,
+                    "currency": "usd", "payment_intent": "pi_\(id)", "metadata": ["course": "practical-sqlite"],
+                    "customer_details": ["email": email],
+                ]
+            ],
+        ]
+        let body = (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])) ?? Data()
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: Data(stripeSecret.utf8)))
+        let hex = mac.map { String(format: "%02x", $0) }.joined()
+        return (ByteBuffer(bytes: body), "t=\(timestamp),v1=\(hex)")
+    }
+
+    @Test func publicPagesAreServedWithValidatorsAndMissingOnesGetTheSite404() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            let home = try await client.execute(uri: "/", method: .get)
+            #expect(home.status == .ok)
+            #expect(home.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: home.body).contains("/courses/practical-sqlite/"))
+            let etag = try #require(home.headers[.eTag])
+
+            let again = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified && again.body.readableBytes == 0)
+
+            let head = try await client.execute(uri: "/courses/practical-sqlite/", method: .head)
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+
+            let missing = try await client.execute(uri: "/no-such-page/", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType]?.hasPrefix("text/html") == true)
+        }
+    }
+
+    @Test func aPathThatLeavesTheSiteIsAProblem() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            let response = try await client.execute(
+                uri: "/learn/%2e%2e/%2e%2e/lectern.toml", method: .get, headers: [.accept: "application/json"])
+            #expect(response.status == .badRequest)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            #expect(!String(buffer: response.body).contains("base_url"))
+        }
+    }
+
+    @Test func aSignedPurchaseIsRecordedOnceMailedAndOpensTheWatermarkedLesson() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            let purchase = Self.stripePurchase(id: "router1")
+            let headers: HTTPFields = [
+                .init("Stripe-Signature")!: purchase.signature, .contentType: "application/json",
+            ]
+            let first = try await client.execute(
+                uri: "/webhooks/stripe", method: .post, headers: headers, body: purchase.body)
+            #expect(first.status == .ok)
+            #expect(String(buffer: first.body).contains("granted"))
+            // The provider's retry: acknowledged, nothing recorded twice.
+            let retry = try await client.execute(
+                uri: "/webhooks/stripe", method: .post, headers: headers, body: purchase.body)
+            #expect(retry.status == .ok && String(buffer: retry.body).contains("duplicate"))
+            #expect(try CreatorQueries(store: site.daemon.store).orders().count == 1)
+
+            // A forged signature changes nothing.
+            var forged = headers
+            forged[.init("Stripe-Signature")!] =
+                "t=\(Int(Date().timeIntervalSince1970)),v1=\(String(repeating: "0", count: 64))"
+            let bad = try await client.execute(
+                uri: "/webhooks/stripe", method: .post, headers: forged,
+                body: Self.stripePurchase(id: "router2").body)
+            #expect(bad.status.code >= 400 && bad.status.code < 500)
+            #expect(bad.headers[.contentType] == "application/problem+json")
+            #expect(try CreatorQueries(store: site.daemon.store).orders().count == 1)
+
+            // The e-mail is sent by the outbox service running beside the router.
+            var links: [String] = []
+            for _ in 0..<100 where links.isEmpty {
+                links = site.mailedLinks()
+                if links.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let link = try #require(links.first)
+            let path = String(link.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+            #expect(path.hasPrefix("/learn/practical-sqlite/?token="))
+
+            let signIn = try await client.execute(uri: path, method: .get)
+            #expect(signIn.status == .seeOther)
+            #expect(signIn.headers[.location] == "/learn/practical-sqlite/")
+            #expect(signIn.headers[.referrerPolicy] == "no-referrer")
+            let cookie = try #require(signIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+
+            let lesson = try await client.execute(
+                uri: "/learn/practical-sqlite/schema-design/", method: .get, headers: [.cookie: cookie])
+            #expect(lesson.status == .ok)
+            let html = String(buffer: lesson.body)
+            #expect(html.contains("ada@example.com"), "the visible stamp names the buyer")
+            #expect(html.unicodeScalars.contains { $0.properties.generalCategory == .format }, "invisible mark")
+
+            let stranger = try await client.execute(uri: "/learn/practical-sqlite/schema-design/", method: .get)
+            #expect(stranger.status == .seeOther)
+            #expect(stranger.headers[.location] == "/courses/practical-sqlite/")
+        }
+    }
+
+    @Test func metricsNeedTheBearerToken() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            let metrics = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.metricsToken)"])
+            #expect(metrics.status == .ok)
+            #expect(String(buffer: metrics.body).contains("lectern_"))
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import LecternBuild
+import LecternConfig
+import LecternCore
+import LecternStore
+
+/// The package root, found from this file's path so tests run from any working directory.
+public let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+public let fixturesRoot = repoRoot.appendingPathComponent("Tests/Fixtures")
+
+/// A site in a fresh temporary folder: the repository's default template plus whatever files a test
+/// (or a fixture folder) puts on top. Removed when the value is deinitialized.
+public final class TempSite {
+    public let root: URL
+
+    public init(copying source: URL? = nil, withExampleContent: Bool = false) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-test-\(UUID().uuidString)")
+        let fm = FileManager.default
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        try fm.copyItem(
+            at: repoRoot.appendingPathComponent("site-template"), to: root.appendingPathComponent("site-template"))
+        if withExampleContent {
+            try fm.copyItem(at: repoRoot.appendingPathComponent("content"), to: root.appendingPathComponent("content"))
+            try fm.copyItem(
+                at: repoRoot.appendingPathComponent("lectern.toml"), to: root.appendingPathComponent("lectern.toml"))
+        }
+        if let source { try overlay(source) }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Copies every file under `source` into the site, replacing files of the same path.
+    public func overlay(_ source: URL) throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(at: source, includingPropertiesForKeys: [.isRegularFileKey]) else { return }
+        for case let file as URL in walker
+        where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            let relative = String(file.standardizedFileURL.path.dropFirst(source.standardizedFileURL.path.count + 1))
+            let target = root.appendingPathComponent(relative)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+            try fm.copyItem(at: file, to: target)
+        }
+    }
+
+    public func write(_ relativePath: String, _ text: String) throws {
+        let target = root.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: target, atomically: true, encoding: .utf8)
+    }
+
+    public func read(_ relativePath: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(relativePath), encoding: .utf8)
+    }
+
+    public func exists(_ relativePath: String) -> Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(relativePath).path)
+    }
+
+    @discardableResult
+    public func build(drafts: Bool = false) throws -> SiteBuilder.Report {
+        // As `lectern build` does: co-purchases from the site's database, if the daemon made one.
+        try SiteBuilder(
+            options: .init(
+                root: root, includeDrafts: drafts,
+                purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+        ).build()
+    }
+
+    /// Every regular file under a folder of the site, as (relative path, bytes).
+    public func files(under folder: String) -> [(String, Data)] {
+        let base = root.appendingPathComponent(folder)
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey])
+        else { return [] }
+        var result: [(String, Data)] = []
+        for case let file as URL in walker
+        where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            let relative = String(file.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count + 1))
+            result.append((relative, (try? Data(contentsOf: file)) ?? Data()))
+        }
+        return result.sorted { $0.0 < $1.0 }
+    }
+
+    /// Names in the site folder (to check that no staging folders are left behind).
+    public func topLevelNames() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+    }
+}
+
+/// The minimal `lectern.toml` most tests start from.
+public let minimalConfig = """
+    title = "Test School"
+    base_url = "https://school.test"
+
+    [build]
+    buy_url = "https://pay.test/{course}"
+
+    """
+
+public func courseIndex(title: String = "Course", price: String = "\"10.00\"", extra: String = "") -> String {
+    "---\ntitle: \(title)\nsummary: A course.\nprice: \(price)\n\(extra)---\nLanding text.\n"
+}
+
+public func lesson(_ title: String, free: Bool = false, body: String) -> String {
+    "---\ntitle: \(title)\nfree: \(free)\n---\n\(body)\n"
+}
+
+/// The error a throwing expression raised, as a LecternError (nil if it did not throw one).
+public func lecternError(_ body: () throws -> Void) -> LecternError? {
+    do {
+        try body()
+        return nil
+    } catch let error as LecternError { return error } catch { return nil }
+}
+
+/// Runs a program to completion with `input` on stdin; returns its exit status, stdout and stderr.
+/// Polls for exit instead of `waitUntilExit`, which can hang on Swift concurrency threads on Linux.
+public func runProgram(
+    _ executable: String, _ arguments: [String], input: Data = Data(),
+    environment: [String: String]? = nil, in directory: URL? = nil
+) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(input)
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning { usleep(2_000) }
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+}
+
+/// A program this package builds (`lectern`, `lecternd`): next to the test bundle (SwiftPM puts products
+/// in one folder), else in `.build/debug`.
+public func builtProgram(_ name: String) -> URL? {
+    let candidates = [
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name),
+        Bundle.main.bundleURL.appendingPathComponent(name),
+        repoRoot.appendingPathComponent(".build/debug/\(name)"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}

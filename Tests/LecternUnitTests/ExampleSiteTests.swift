@@ -1,0 +1,112 @@
+import Foundation
+import LecternTestSupport
+import Testing
+
+@testable import LecternBuild
+@testable import LecternConfig
+@testable import LecternCore
+
+/// The example course shipped in content/ is what a new user sees first: it must build and show off
+/// every feature the issue promises.
+@Suite struct ExampleSiteTests {
+    @Test func exampleCourseHasTheAdvertisedShape() throws {
+        let config = try SiteConfig.load(root: repoRoot)
+        let catalog = try ContentLoader(config: config).load()
+        let course = try #require(catalog.courses.first)
+        #expect(course.lessons.count >= 6)
+        #expect(course.lessons.filter(\.isFree).count >= 2)
+        let all = course.lessons.map(\.body).joined(separator: "\n")
+        #expect(
+            all.contains("|---") && all.contains("```") && all.contains("- [ ]") && all.contains("[^")
+                && all.contains("!["))
+        #expect(course.price == Money(minorUnits: 4900, currency: "USD"))
+    }
+
+    @Test func buildWritesPrettyURLsFeedsAndManifest() throws {
+        let site = try TempSite(withExampleContent: true)
+        let report = try site.build()
+        #expect(report.courses == 1 && report.paidPages == 5 && report.publicPages == 5)
+
+        for page in [
+            "index.html", "404.html", "courses/practical-sqlite/index.html",
+            "courses/practical-sqlite/why-sqlite/index.html", "courses/practical-sqlite/first-database/index.html",
+            "courses/practical-sqlite/images/file-layout.svg", "style.css", "sitemap.xml", "feed.xml",
+        ] {
+            #expect(site.exists("public/\(page)"), "missing public/\(page)")
+        }
+        let landing = try site.read("public/courses/practical-sqlite/index.html")
+        #expect(landing.contains("href=\"https://buy.example.com/checkout/practical-sqlite\""))
+        #expect(landing.contains("$49.00"))
+        #expect(landing.contains("href=\"/learn/practical-sqlite/transactions/\""), "paid lessons link to the gate")
+        #expect(landing.contains("class=\"locked\""))
+
+        let free = try site.read("public/courses/practical-sqlite/first-database/index.html")
+        #expect(free.contains("rel=\"prev\" href=\"/courses/practical-sqlite/why-sqlite/\""))
+        #expect(free.contains("rel=\"next\" href=\"/learn/practical-sqlite/schema-design/\""))
+        #expect(free.contains("src=\"/courses/practical-sqlite/images/file-layout.svg\""))
+
+        let sitemap = try site.read("public/sitemap.xml")
+        #expect(sitemap.contains("<loc>http://127.0.0.1:8080/courses/practical-sqlite/why-sqlite/</loc>"))
+        #expect(!sitemap.contains("/learn/"), "the sitemap lists only public pages")
+        let feed = try site.read("public/feed.xml")
+        #expect(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""))
+        #expect(feed.components(separatedBy: "<entry>").count - 1 == 3, "course + two free lessons")
+
+        let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
+        #expect(manifest.pages.count == 10)
+        for page in manifest.pages {
+            let folder = page.kind == .public ? "public" : "paid"
+            let data = try Data(contentsOf: site.root.appendingPathComponent("\(folder)/\(page.output)"))
+            #expect(BuildManifest.hash(data) == page.sha256, "hash of \(page.output)")
+            #expect(page.source.hasPrefix("content/") || page.source.hasPrefix("site-template/"))
+        }
+        #expect(manifest.courses.first?.priceMinorUnits == 4900)
+        #expect(manifest.courses.first?.lessons.first { $0.slug == "indexes" }?.availableAfterDays == 7)
+    }
+
+    @Test func paidPageIsPreparedForSplicing() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let data = try Data(contentsOf: site.root.appendingPathComponent("paid/practical-sqlite/transactions.page"))
+        let page = try PaidPage.decode(data, file: "transactions.page")
+        #expect(page.title == "Transactions and durability")
+        #expect(page.markOffsets.count > 40)
+        let spliced = page.splice(stamp: "Licensed to ada@example.com", mark: { _ in "\u{2064}" })
+        #expect(spliced.contains("<p class=\"watermark\" role=\"note\">Licensed to ada@example.com</p>"))
+        // Code samples stay byte-for-byte identical: no mark lands inside <pre>.
+        let codeText = spliced.replacingOccurrences(
+            of: #"<span class="tok-[a-z]+">"#, with: "", options: .regularExpression
+        )
+        .replacingOccurrences(of: "</span>", with: "").replacingOccurrences(of: "&#39;", with: "'")
+        #expect(
+            codeText.contains(
+                "BEGIN IMMEDIATE;\nINSERT INTO orders (student_id, amount, currency) VALUES (1, 4900, 'USD');"))
+        #expect(
+            spliced.replacingOccurrences(of: "\u{2064}", with: "")
+                == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
+    }
+}
+
+@Suite struct PaidPageFormatTests {
+    @Test func encodeDecodeRoundTripAndCorruptionIsRefused() throws {
+        let page = PaidPage(
+            course: "c", lesson: "l", title: "T", availableAfterDays: 3,
+            html: "<p>héllo wörld and more</p>\n", stampOffset: 0, markOffsets: [10, 17, 21])
+        let data = try page.encoded()
+        #expect(try PaidPage.decode(data, file: "x") == page)
+        var broken = data
+        broken.removeLast(20)  // offsets now point past the end of the HTML
+        #expect(
+            lecternError { _ = try PaidPage.decode(broken, file: "x.page") }?.message
+                == "paid page offsets do not fit its HTML")
+        #expect(lecternError { _ = try PaidPage.decode(Data("nonsense".utf8), file: "x.page") } != nil)
+    }
+
+    @Test func stampAndMarksSplicedInOrder() {
+        let page = PaidPage(
+            course: "c", lesson: "l", title: "T", availableAfterDays: nil,
+            html: "AB CD EF", stampOffset: 3, markOffsets: [3, 6])
+        #expect(page.splice(stamp: "[S]", mark: { "<\($0)>" }) == "AB [S]<0>CD <1>EF")
+        #expect(page.splice(stamp: "", mark: { _ in nil }) == "AB CD EF")
+    }
+}

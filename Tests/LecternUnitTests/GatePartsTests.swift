@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+import GRDB
+import LecternTestSupport
+import Testing
+
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternServer
+@testable import LecternStore
+
+/// The gate's pieces on their own: path rules, cookies, rate limits, HTTP dates, gzip, the grant cache.
+struct GatePartsTests {
+    @Test func requestPathRefusesEveryWayOut() {
+        #expect(
+            RequestPath("/courses/sql/")?.segments == ["courses", "sql"]
+                && RequestPath("/courses/sql/")?.isFolder == true)
+        #expect(RequestPath("/a%20b.png")?.segments == ["a b.png"])
+        for hostile in [
+            "/../x", "/%2e%2e/x", "/%2E%2e/x", "/a/..", "/a/.", "/.git/config", "/a%2fb", "/a\\b", "/a%5cb", "/a%00b",
+            "/a%zzb", "//x", "relative", "/" + String(repeating: "a", count: 3_000),
+        ] {
+            #expect(RequestPath(hostile) == nil, "\(hostile) was accepted")
+        }
+        // Decoded once: a double-encoded dot-dot stays a literal name, not a way up.
+        #expect(RequestPath("/%252e%252e/x")?.segments == ["%2e%2e", "x"])
+    }
+
+    @Test func cookiesAreBoundToCourseGrantAndExpiry() {
+        let cookies = AccessCookie(secret: SymmetricKey(size: .bits256))
+        let now = Date()
+        let value = AccessCookie.Value(grant: 42, expiresAt: Int(now.timeIntervalSince1970) + 60)
+        let text = cookies.encode(value, course: "sql")
+        #expect(cookies.check(text, course: "sql", now: now) == .valid(value))
+        #expect(cookies.check(text, course: "sql", now: now.addingTimeInterval(120)) == .expired(value))
+        #expect(cookies.check(text, course: "go", now: now) == .invalid)
+        #expect(
+            cookies.check(text.replacingOccurrences(of: "v1.42.", with: "v1.43."), course: "sql", now: now) == .invalid)
+        #expect(AccessCookie(secret: SymmetricKey(size: .bits256)).check(text, course: "sql", now: now) == .invalid)
+        #expect(AccessCookie.find(in: "a=1; lectern_access=v1.2.3.x;b=2") == "v1.2.3.x")
+        #expect(AccessCookie.find(in: "xlectern_access=no") == nil)
+    }
+
+    @Test func rateLimiterRefillsOverTime() {
+        let limiter = RateLimiter(limit: 2, per: 3_600)
+        let start = Date()
+        #expect(limiter.take("a", now: start) == .allowed && limiter.take("a", now: start) == .allowed)
+        #expect(limiter.take("a", now: start) == .limited(retryAfter: 1_800))
+        #expect(limiter.take("b", now: start) == .allowed)
+        #expect(limiter.take("a", now: start.addingTimeInterval(1_800)) == .allowed)
+    }
+
+    @Test func httpDatesAndGzipRoundTrip() throws {
+        let date = Date(timeIntervalSince1970: 784_111_777)
+        #expect(HTTPDate.format(date) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == date && HTTPDate.parse("yesterday") == nil)
+        #expect(
+            Gzip.accepted(by: "gzip, deflate, br") && Gzip.accepted(by: "*") && !Gzip.accepted(by: "gzip;q=0")
+                && !Gzip.accepted(by: nil))
+
+        let text = Array(String(repeating: "Lectern serves courses. ", count: 200).utf8)
+        let compressed = try #require(Gzip.compress(text))
+        #expect(compressed.count < text.count / 10 && compressed.prefix(2) == [0x1f, 0x8b])
+        // Decompressed by Debian's gzip, the bytes come back exactly.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString).gz")
+        try Data(compressed).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try runProgram("/bin/gzip", ["-dc", file.path])
+        #expect(run.status == 0 && run.stdout == String(decoding: text, as: UTF8.self))
+    }
+
+    @Test func grantCacheSeesWritesFromAnotherConnection() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grant-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("lectern.sqlite").path
+        let store = try Store(path: path)
+        let grant = try store.write { db in
+            try Ledger(db).grant(
+                buyer: try Ledger(db).buyer(email: "ada@example.com", now: Date()), order: nil,
+                product: "sql", subscription: nil, now: Date())
+        }
+        let cache = GrantCache(store: store)
+        try await Task.sleep(for: .milliseconds(120))  // past the settle time, so the next read is cached
+        #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
+        #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
+        // Another process (here: another Store on the same file, like `lectern revoke`) revokes it.
+        _ = try CreatorQueries(store: try Store(path: path)).revoke(
+            email: "ada@example.com", product: "sql", reason: "chargeback")
+        #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
+    }
+}

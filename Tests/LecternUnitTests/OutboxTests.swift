@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import LecternTestSupport
+import Logging
+import Testing
+
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternStore
+
+/// The outbox retries failed sends with backoff and sends each message once.
+@Suite struct OutboxTests {
+    final class FlakyTransport: MailTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private var failuresLeft: Int
+        private(set) var delivered: [String] = []
+
+        init(failures: Int) { failuresLeft = failures }
+
+        func send(to recipient: EmailAddress, subject: String, body: String) async throws {
+            try lock.withLock {
+                if failuresLeft > 0 {
+                    failuresLeft -= 1
+                    throw LecternError(.mail, "connection refused")
+                }
+                delivered.append(recipient.value)
+            }
+        }
+    }
+
+    @Test func failedSendIsRetriedAfterBackoffThenSentOnce() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let now = Date()
+        try store.write {
+            try Outbox.enqueue(to: EmailAddress("Ada@Example.com")!, subject: "Hi", body: "Link", db: $0, now: now)
+        }
+
+        let transport = FlakyTransport(failures: 1)
+        let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
+        #expect(try await sender.sendDue(now: now) == 0)
+        let row = try #require(
+            try store.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
+        #expect(row["attempts"] as Int == 1 && (row["last_error"] as String?)?.contains("connection refused") == true)
+        #expect((row["next_attempt_at"] as String) > Store.timestamp(now.addingTimeInterval(29)))
+
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(10)) == 0, "not due yet")
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(3_600)) == 1)
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(7_200)) == 0, "sent once only")
+        #expect(transport.delivered == ["ada@example.com"])
+        #expect(try Outbox.depth(in: store) == 0)
+        #expect(
+            try store.read { try String.fetchOne($0, sql: "SELECT body FROM outbox") } == "", "a sent link is not kept")
+    }
+
+    /// curl is started with posix_spawn (`ChildProcess`); its exit status and its reason reach the error.
+    @Test func smtpFailureSaysWhyAndTheDaemonCarriesOn() async throws {
+        let transport = SMTPMailTransport(
+            host: "127.0.0.1", port: 1, startTLS: false, from: "School <s@example.com>", user: nil, password: nil)
+        let to = try #require(EmailAddress("ada@example.com"))
+        for _ in 0..<3 {
+            let error = await #expect(throws: LecternError.self) {
+                try await transport.send(to: to, subject: "s", body: "b")
+            }
+            #expect(error?.message.contains("curl exit 7") == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func aRowWithAnUncheckedRecipientIsAbandonedNeverSent() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        // As an older version could have stored it, before addresses were checked at ingestion.
+        try store.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at)
+                    VALUES ('a@b.c"' || char(10) || 'upload-file = "keys/watermark.secret', 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                    """)
+        }
+        let transport = FlakyTransport(failures: 0)
+        let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
+        #expect(try await sender.sendDue() == 0)
+        #expect(try await sender.sendDue(now: Date().addingTimeInterval(86_400 * 365)) == 0, "never retried")
+        #expect(transport.delivered.isEmpty)
+        let row = try #require(try store.read { try Row.fetchOne($0, sql: "SELECT body, last_error FROM outbox") })
+        #expect(row["body"] as String == "" && (row["last_error"] as String?)?.contains("not a deliverable") == true)
+    }
+}
+
+@Suite struct StoreTimestampTests {
+    @Test func matchesISO8601WithMilliseconds() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for seconds in [0.0, 1_795_293_310.403, 951_782_400.5, 4_102_444_799.999] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Store.timestamp(date) == formatter.string(from: date))
+        }
+    }
+}

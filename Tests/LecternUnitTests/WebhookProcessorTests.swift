@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import GRDB
+import LecternTestSupport
+import Testing
+
+@testable import LecternCommerce
+@testable import LecternCore
+@testable import LecternStore
+
+/// The processor on a real SQLite file, without HTTP: subscription state, ordering guards, products.
+@Suite struct WebhookProcessorTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+
+    func processor() throws -> (WebhookProcessor, Store) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
+        let links = AccessLinks(
+            signer: TokenSigner(kid: "k", key: .init()), baseURL: "https://x.test", lifetime: 3_600, siteTitle: "X")
+        let prices = [
+            "sqlite": Money(minorUnits: 4900, currency: "USD"),
+            "all-access": Money(minorUnits: 19_900, currency: "USD"),
+        ]
+        return (WebhookProcessor(store: store, prices: { prices[$0] }, links: links), store)
+    }
+
+    func subscriptionPurchase(_ id: String) -> PaymentEvent {
+        PaymentEvent(
+            provider: .stripe, eventID: id, type: "checkout.session.completed",
+            action: .paid(
+                .init(
+                    orderID: "cs_\(id)", paymentRef: "sub_1", product: "all-access", email: EmailAddress("a@x.test")!,
+                    amount: 19_900, currency: "USD", subscriptionRef: "sub_1")))
+    }
+
+    func subscription(_ id: String, active: Bool, at seconds: TimeInterval) -> PaymentEvent {
+        PaymentEvent(
+            provider: .stripe, eventID: id, type: "customer.subscription.updated",
+            action: .subscriptionChanged(ref: "sub_1", active: active, at: Date(timeIntervalSince1970: seconds)))
+    }
+
+    func endsAt(_ store: Store) throws -> String? {
+        try store.read { try String.fetchOne($0, sql: "SELECT ends_at FROM grants") }
+    }
+
+    @Test func subscriptionEndsAndAnOlderUpdateNeverOverwritesANewerState() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (processor, store) = try processor()
+        // A product id (all-access) is accepted without a per-course price check.
+        #expect(
+            try await processor.process(subscriptionPurchase("e1"), rawBody: Data()) == .recorded(result: "granted"))
+        #expect(try endsAt(store) == nil)
+        #expect(
+            try await processor.process(subscription("e2", active: false, at: 2_000), rawBody: Data())
+                == .recorded(result: "subscription-ended"))
+        let ended = try endsAt(store)
+        #expect(ended?.hasPrefix("1970-01-01T00:33:20") == true)
+        // Delivered late: an `updated` from before the cancellation must not re-open access.
+        #expect(
+            try await processor.process(subscription("e3", active: true, at: 1_000), rawBody: Data())
+                == .recorded(result: "subscription-stale"))
+        #expect(try endsAt(store) == ended)
+        // A genuinely newer re-activation does.
+        #expect(
+            try await processor.process(subscription("e4", active: true, at: 3_000), rawBody: Data())
+                == .recorded(result: "subscription-active"))
+        #expect(try endsAt(store) == nil)
+    }
+
+    @Test func unknownProductWritesNothingAndSecondEventForAPurchaseGrantsNothingNew() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (processor, store) = try processor()
+        let unknown = PaymentEvent(
+            provider: .standard, eventID: "m1", type: "payment.succeeded",
+            action: .paid(
+                .init(
+                    orderID: "o", paymentRef: "p", product: "nope", email: EmailAddress("a@x.test")!,
+                    amount: 1, currency: "USD", subscriptionRef: nil)))
+        await #expect(throws: HTTPProblem.unknownProduct("nope")) {
+            _ = try await processor.process(unknown, rawBody: Data())
+        }
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM webhook_events") } == 0)
+
+        var first = subscriptionPurchase("a1")
+        #expect(try await processor.process(first, rawBody: Data()) == .recorded(result: "granted"))
+        first.eventID = "a2"  // async_payment_succeeded for the same session
+        #expect(try await processor.process(first, rawBody: Data()) == .recorded(result: "already-recorded"))
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grants") } == 1)
+    }
+}
+
+@Suite struct GroupCommitTests {
+    @Test func concurrentEventsAreEachRecordedOnceAndAFailingJobRollsBackAlone() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("g.sqlite").path)
+        let commits = GroupCommit<Int>(store: store)
+        struct Boom: Error {}
+        let outcomes = await withTaskGroup(of: Result<Int, Error>.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    do {
+                        return .success(
+                            try await commits.submit { ledger in
+                                try ledger.db.execute(
+                                    sql: "INSERT INTO buyers (email, created_at) VALUES (?, 'now')",
+                                    arguments: ["b\(i)@x.test"])
+                                if i % 50 == 7 { throw Boom() }  // this job's insert must not survive
+                                return i
+                            })
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var all: [Result<Int, Error>] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        #expect(outcomes.filter { (try? $0.get()) != nil }.count == 196)
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM buyers") } == 196)
+        #expect(
+            try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM buyers WHERE email = 'b7@x.test'") } == 0)
+    }
+}
