@@ -27,7 +27,7 @@ struct AccessRoutes: Sendable {
         // Instant access after checkout: Stripe's success_url carries {CHECKOUT_SESSION_ID}. The
         // first browser to present it, within minutes of the order, gets the access cookies
         // directly (no token in any URL); every later or late claim gets "check your e-mail".
-        router.get("/access/claim") { request, context -> Response in
+        router.get(.init(SiteRoutes.claim)) { request, context -> Response in
             guard let session = request.uri.queryParameters["session_id"].map(String.init), !session.isEmpty,
                 session.utf8.count <= 255
             else {
@@ -51,10 +51,10 @@ struct AccessRoutes: Sendable {
                 }
             }
         }
-        router.post("/access/resend") { request, context -> Response in
+        router.post(.init(SiteRoutes.resend)) { request, context -> Response in
             try await self.resend(request, client: context.clientAddress(request, trustProxy: trustProxy))
         }
-        router.get("/metrics") { request, _ -> Response in
+        router.get(.init(SiteRoutes.metrics)) { request, _ -> Response in
             // Sales counts are business data: off unless LECTERN_METRICS_TOKEN is set, then bearer-token only.
             guard metricsAccess.isEnabled else {
                 throw HTTPProblem(
@@ -73,11 +73,11 @@ struct AccessRoutes: Sendable {
             let text = metrics.render(outboxDepth: depth)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        router.get("/healthz") { _, _ -> Response in
+        router.get(.init(SiteRoutes.health)) { _, _ -> Response in
             try store.check()
             return .json(["status": "ok"])
         }
-        router.get("/.well-known/jwks.json") { _, _ -> Response in
+        router.get(.init(SiteRoutes.jwks)) { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/jwk-set+json"
             headers[.cacheControl] = "public, max-age=300"

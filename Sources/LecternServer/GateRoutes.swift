@@ -22,7 +22,7 @@ struct GateRoutes: Sendable {
 
     func register(on router: Router<LecternRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {
-            router.on("/learn/**", method: method) { request, context in
+            router.on("/\(SiteRoutes.gateSegment)/**", method: method) { request, context in
                 guard request.uri.queryParameters["token"] != nil else { return try self.respond(to: request) }
                 // The token is in this request's URL: whatever the answer (sign-in, error page, 404),
                 // nothing it loads may pass the URL on as a Referer, and no cache may keep it.
@@ -42,7 +42,9 @@ struct GateRoutes: Sendable {
     }
 
     private func respond(to request: Request) throws -> Response {
-        guard let path = RequestPath(request.uri.path), path.segments.count >= 2, path.segments[0] == "learn" else {
+        guard let path = RequestPath(request.uri.path), path.segments.count >= 2,
+            path.segments[0] == SiteRoutes.gateSegment
+        else {
             throw HTTPProblem(
                 status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
         }
@@ -75,10 +77,10 @@ struct GateRoutes: Sendable {
                 throw HTTPProblem(
                     status: 401, code: "no-access", title: "Sign-in needed",
                     detail: "open the link from your purchase e-mail, or buy the course",
-                    extensions: ["buy_url": course.buyLink, "course_url": "/courses/\(course.slug)/"])
+                    extensions: ["buy_url": course.buyLink, "course_url": SiteRoutes.landing(course.slug)])
             }
             var headers = HTTPFields()
-            headers[.location] = "/courses/\(course.slug)/"
+            headers[.location] = SiteRoutes.landing(course.slug)
             headers[.cacheControl] = "no-store"
             return Response(status: .seeOther, headers: headers)
 

@@ -15,14 +15,14 @@ struct WebhookRoutes: Sendable {
     let metrics: RequestMetrics
 
     func register(on router: Router<LecternRequestContext>) {
-        router.post("/webhooks/stripe") { request, _ in
+        router.post(.init(SiteRoutes.webhook("stripe"))) { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.stripe else { throw Self.notConfigured("LECTERN_STRIPE_WEBHOOK_SECRET") }
             try WebhookSignatures.verifyStripe(
                 body: body, header: request.headers[.init("Stripe-Signature")!], secret: secret)
             return try await self.record(try ProviderParsers.stripe(body), body: body)
         }
-        router.post("/webhooks/standard") { request, _ in
+        router.post(.init(SiteRoutes.webhook("standard"))) { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.standard else { throw Self.notConfigured("LECTERN_STANDARD_WEBHOOK_SECRET") }
             let id = request.headers[.init("webhook-id")!]
@@ -31,7 +31,7 @@ struct WebhookRoutes: Sendable {
                 signature: request.headers[.init("webhook-signature")!], secret: secret)
             return try await self.record(try ProviderParsers.standard(body, id: id ?? ""), body: body)
         }
-        router.post("/webhooks/lemonsqueezy") { request, _ in
+        router.post(.init(SiteRoutes.webhook("lemonsqueezy"))) { request, _ in
             let body = try await self.body(of: request)
             guard let secret = secrets.lemonSqueezy else { throw Self.notConfigured("LECTERN_LEMONSQUEEZY_SECRET") }
             try WebhookSignatures.verifyLemonSqueezy(

@@ -42,7 +42,7 @@ struct TokenCommand: ParsableCommand {
                 subject = AccessLinks.subject(grant: grant)
             }
             let catalog = try ContentLoader(config: config).load()
-            guard catalog.courses.contains(where: { $0.slug == course || $0.productIDs.contains(course) }) else {
+            guard catalog.courses.contains(where: { $0.isOpened(by: course) }) else {
                 throw LecternError(
                     .token, file: "\(config.contentDir)/\(course)", "no course or product `\(course)`",
                     hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
@@ -51,7 +51,7 @@ struct TokenCommand: ParsableCommand {
             let signer = try TokenSigner(keys: KeyStore(config: config))
             let token = try signer.sign(
                 AccessClaims(subject: subject, audience: course, issuedAt: Date(), lifetime: lifetime))
-            print("\(config.baseURL)/learn/\(course)/?token=\(token)")
+            print(SiteRoutes.signedLink(baseURL: config.baseURL, product: course, token: token))
         }
     }
 

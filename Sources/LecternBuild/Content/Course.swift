@@ -23,7 +23,12 @@ public struct Course: Sendable {
     /// Lessons in reading order.
     public var lessons: [Lesson]
 
-    public var landingPath: String { "/courses/\(slug)/" }
+    public var landingPath: String { SiteRoutes.landing(slug) }
+
+    /// Whether a grant for `product` opens this course (`ProductRule`).
+    public func isOpened(by product: String) -> Bool {
+        ProductRule.opens(product, course: slug, listedProducts: productIDs)
+    }
 }
 
 /// A module groups lessons of a course (a sub-folder with its own `_index.md`).
@@ -54,7 +59,7 @@ public struct Lesson: Sendable {
 
     /// Public URL of a free lesson, or the gate's URL of a paid one.
     public var path: String {
-        isFree ? "/courses/\(courseSlug)/\(slug)/" : "/learn/\(courseSlug)/\(slug)/"
+        SiteRoutes.lesson(slug, course: courseSlug, free: isFree)
     }
 }
 

@@ -194,8 +194,8 @@ public final class PreviewSite: @unchecked Sendable {
         case .landing(let c), .lesson(_, let c): course = c
         }
         for asset in result.assets {
-            let prefix = result.isPublic ? "/courses/" : "/learn/"
-            state.assets["\(prefix)\(course.slug)/\(asset.relativePath)"] = asset.source
+            let url = SiteRoutes.courseFile(asset.relativePath, course: course.slug, free: result.isPublic)
+            state.assets[url] = asset.source
         }
     }
 

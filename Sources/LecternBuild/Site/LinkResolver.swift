@@ -48,7 +48,7 @@ struct LinkResolver: Sendable {
         let (path, suffix) = splitSuffix(url)
         if path.hasPrefix("/") {
             let normalized = path.hasSuffix("/") || path.contains(".") ? path : path + "/"
-            if (path.hasPrefix("/courses/") || path.hasPrefix("/learn/")) && !normalized.contains(".")
+            if SiteRoutes.isCoursePage(path) && !normalized.contains(".")
                 && !knownPaths.contains(normalized)
             {
                 throw broken(url, origin, line, "no page has the URL `\(path)`")
@@ -77,9 +77,8 @@ struct LinkResolver: Sendable {
         }
         let relative = String(target.path.dropFirst(courseRoot.count))
         assets.insert(Asset(source: target, relativePath: relative))
-        let prefix = origin.isPublic ? "/courses/" : "/learn/"
         let encoded = relative.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? relative
-        return "\(prefix)\(origin.course.slug)/\(encoded)\(suffix)"
+        return SiteRoutes.courseFile(encoded, course: origin.course.slug, free: origin.isPublic) + suffix
     }
 
     private func broken(

@@ -56,7 +56,8 @@ struct PageRenderer: @unchecked Sendable {
                 .course, contexts.course(course, bodyHTML: body.html, related: related[course.slug] ?? []))
             let data = Data(html.utf8)
             return Result(
-                url: course.landingPath, source: course.sourcePath, outputPath: "courses/\(course.slug)/index.html",
+                url: course.landingPath, source: course.sourcePath,
+                outputPath: SiteRoutes.publicOutput(course: course.slug),
                 data: data, sha256: BuildManifest.hash(data),
                 assets: assets, isPublic: true, feedSummary: course.summary, date: course.date, title: course.title,
                 searchText: course.summary + "\n" + body.plainText, courseTitle: course.title)
@@ -81,7 +82,7 @@ struct PageRenderer: @unchecked Sendable {
                 let data = Data(html.utf8)
                 return Result(
                     url: lesson.path, source: lesson.sourcePath,
-                    outputPath: "courses/\(course.slug)/\(lesson.slug)/index.html",
+                    outputPath: SiteRoutes.publicOutput(course: course.slug, lesson: lesson.slug),
                     data: data, sha256: BuildManifest.hash(data),
                     assets: assets, isPublic: true, feedSummary: description, date: lesson.date, title: lesson.title,
                     searchText: body.plainText, courseTitle: course.title)

@@ -142,7 +142,7 @@ public struct SiteBuilder {
             for asset in result.assets {
                 let key = "\(course.slug)/\(asset.relativePath)"
                 if result.isPublic, publicAssets.insert(key).inserted {
-                    try staging.copy(asset.source, to: "courses/\(key)", in: .publicSite)
+                    try staging.copy(asset.source, to: "\(SiteRoutes.publicSegment)/\(key)", in: .publicSite)
                 } else if !result.isPublic, paidAssets.insert(key).inserted {
                     try staging.copy(asset.source, to: "\(course.slug)/files/\(asset.relativePath)", in: .paidBundle)
                 }

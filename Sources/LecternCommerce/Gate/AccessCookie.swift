@@ -86,7 +86,7 @@ extension Gate.IssuedCookie {
     /// follows a link from the e-mail, not on cross-site subrequests), scoped to the course's paid
     /// path, and `Secure` unless the site runs on plain-HTTP localhost.
     public func header(secure: Bool) -> String {
-        "\(AccessCookie.name)=\(value); Path=/learn/\(course)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+        "\(AccessCookie.name)=\(value); Path=\(SiteRoutes.gate(course)); Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
             + (secure ? "; Secure" : "")
     }
 }

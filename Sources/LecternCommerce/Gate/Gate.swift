@@ -85,7 +85,7 @@ public struct Gate: Sendable {
         case .ended(let at): return .notice(pages.ended(course: course, at: at))
         case .live: break
         }
-        guard Self.covers(grant.product, course) else { return .noAccess(course: course) }
+        guard course.isOpened(by: grant.product) else { return .noAccess(course: course) }
         let refresh =
             value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
             ? issue(grant: grant.id, course: course.slug, now: now) : nil
@@ -148,12 +148,12 @@ public struct Gate: Sendable {
         }
         // A token for something else says nothing about this id either: same answer as a bad token.
         guard target != nil || claims.aud == slug,
-            let fallback = target ?? catalog.first(where: { $0.products.contains(slug) })
+            let fallback = target ?? catalog.first(where: { $0.isOpened(by: slug) })
         else {
             return .notice(pages.invalidLink(course: nil))
         }
         // The courses this link opens: covered by the token's audience and by the grant's product.
-        let opened = catalog.filter { Self.covers(claims.aud, $0) && Self.covers(grant.product, $0) }
+        let opened = catalog.filter { $0.isOpened(by: claims.aud) && $0.isOpened(by: grant.product) }
         let landing: BuildManifest.CourseEntry
         if let target {
             guard opened.contains(where: { $0.slug == target.slug }) else {
@@ -174,17 +174,17 @@ public struct Gate: Sendable {
         let issued = opened.map { issue(grant: grant.id, course: $0.slug, now: now) }
         let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(
             separator: "/")
-        let location = "/learn/\(landing.slug)/" + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
+        let location = SiteRoutes.gate(landing.slug) + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
         return .signIn(cookies: issued, location: location)
     }
 
     /// Signs in the browser that just paid (`/access/claim`, see `CheckoutClaims`): the same cookies a
     /// signed link gives, without a token in any URL. `product` is the grant's own product.
     public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
-        let opened = bundle.courses.filter { Self.covers(product, $0) }
+        let opened = bundle.courses.filter { $0.isOpened(by: product) }
         guard let first = opened.first else { return .notFound }
         let cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
-        return .signIn(cookies: cookies, location: "/learn/\(first.slug)/")
+        return .signIn(cookies: cookies, location: SiteRoutes.gate(first.slug))
     }
 
     private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {
@@ -193,12 +193,7 @@ public struct Gate: Sendable {
             course: course, value: cookies.encode(value, course: course), maxAge: accessLifetime + Self.gracePeriod)
     }
 
-    /// A purchase of `product` opens `course` when it names the course or one of its product ids.
-    static func covers(_ product: String, _ course: BuildManifest.CourseEntry) -> Bool {
-        product == course.slug || course.products.contains(product)
-    }
-
     static func url(course: String, lesson: BuildManifest.LessonEntry) -> String {
-        lesson.free ? "/courses/\(course)/\(lesson.slug)/" : "/learn/\(course)/\(lesson.slug)/"
+        SiteRoutes.lesson(lesson.slug, course: course, free: lesson.free)
     }
 }

@@ -44,7 +44,7 @@ public struct GatePages: Sendable {
     }
 
     private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
-        var extensions = ["resend_url": "/access/resend"]
+        var extensions = ["resend_url": SiteRoutes.resend]
         extensions["course"] = course?.slug
         return extensions
     }

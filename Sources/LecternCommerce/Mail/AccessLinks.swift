@@ -23,7 +23,7 @@ public struct AccessLinks: Sendable {
     public func link(grant: Int64, product: String, now: Date = Date()) throws -> String {
         let token = try signer.sign(
             AccessClaims(subject: Self.subject(grant: grant), audience: product, issuedAt: now, lifetime: lifetime))
-        return "\(baseURL)/learn/\(product)/?token=\(token)"
+        return SiteRoutes.signedLink(baseURL: baseURL, product: product, token: token)
     }
 
     /// The e-mail that delivers a grant's link; the caller queues it in the grant's transaction.

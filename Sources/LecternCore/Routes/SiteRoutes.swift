@@ -1,0 +1,64 @@
+/// Every URL of a Lectern site in one place: the builder writes pages at these paths, lecternd answers them,
+/// e-mails and the CLI print them. Free pages live under `/courses/` (static, `public/`); paid lessons under
+/// `/learn/` (the gate, per buyer). Slugs are already URL-safe (`LessonFileName.isValidSlug`).
+public enum SiteRoutes {
+    /// Where free pages live: public, cacheable, written by the builder to `public/courses/…`.
+    public static let publicSegment = "courses"
+    /// Where the gate lives: lecternd answers every request below it for one buyer.
+    public static let gateSegment = "learn"
+
+    /// A course's landing page (public).
+    public static func landing(_ course: String) -> String { "/\(publicSegment)/\(course)/" }
+
+    /// A course on the gate: a signed link lands here; with access, it sends the reader to the first paid lesson.
+    public static func gate(_ course: String) -> String { "/\(gateSegment)/\(course)/" }
+
+    /// A lesson: public when free, on the gate when paid.
+    public static func lesson(_ lesson: String, course: String, free: Bool) -> String {
+        (free ? landing(course) : gate(course)) + lesson + "/"
+    }
+
+    /// A file next to a course's lessons (an image a lesson links to): public beside free lessons,
+    /// behind the gate beside paid ones. `relativePath` is already percent-encoded.
+    public static func courseFile(_ relativePath: String, course: String, free: Bool) -> String {
+        (free ? landing(course) : gate(course)) + relativePath
+    }
+
+    /// Whether a site-absolute path is a course page the builder must know (links are checked against it).
+    public static func isCoursePage(_ path: String) -> Bool {
+        path.hasPrefix("/\(publicSegment)/") || path.hasPrefix("/\(gateSegment)/")
+    }
+
+    /// The signed link e-mailed to a buyer: the gate of the product bought, with the token.
+    public static func signedLink(baseURL: String, product: String, token: String) -> String {
+        baseURL + gate(product) + "?token=" + token
+    }
+
+    /// Output paths inside `public/` for a course's landing page and free lessons.
+    public static func publicOutput(course: String, lesson: String? = nil) -> String {
+        "\(publicSegment)/\(course)/" + (lesson.map { "\($0)/" } ?? "") + "index.html"
+    }
+
+    /// lecternd's own endpoints.
+    public static let resend = "/access/resend"
+    public static let claim = "/access/claim"
+    public static let health = "/healthz"
+    public static let metrics = "/metrics"
+    public static let jwks = "/.well-known/jwks.json"
+    public static func webhook(_ provider: String) -> String { "/webhooks/\(provider)" }
+}
+
+/// The product rule: a payment for `product` opens a course when it names the course itself or one of the
+/// products (bundles, all-access) the course lists. The gate, the token command and the builder ask this.
+public enum ProductRule {
+    public static func opens(_ product: String, course: String, listedProducts: [String]) -> Bool {
+        product == course || listedProducts.contains(product)
+    }
+}
+
+extension BuildManifest.CourseEntry {
+    /// Whether a grant for `product` opens this course (`ProductRule`).
+    public func isOpened(by product: String) -> Bool {
+        ProductRule.opens(product, course: slug, listedProducts: products)
+    }
+}
