@@ -11,79 +11,52 @@ public struct SiteChecker {
     public init(root: URL) { self.root = root }
 
     public func run() -> [CheckProblem] {
-        let config: SiteConfig
-        let catalog: Catalog
+        let pipeline: SitePipeline
         do {
-            config = try SiteConfig.load(root: root)
-            catalog = try ContentLoader(config: config).load()
+            pipeline = try SitePipeline(root: root, purchases: { _ in [] }, mode: .check)
         } catch let error as LecternError {
-            // Content that does not load cannot be checked further; the loader names the first problem.
-            return [CheckProblem(error, kind: error.step == .config ? "config" : "content")]
+            // A site that does not load cannot be checked further; the loader names the first problem.
+            let kind = error.step == .config ? "config" : error.step == .template ? "template" : "content"
+            return [CheckProblem(error, kind: kind)]
         } catch {
             return [CheckProblem(file: SiteConfig.fileName, line: nil, kind: "content", message: "\(error)")]
         }
 
+        // The build's own job list, rendered in check mode: every problem kept, nothing written.
+        let jobs = pipeline.jobs
+        let renderer = pipeline.renderer
+        let rendered =
+            (try? ParallelMap.run(jobs, progress: nil) { job in Swift.Result { try renderer.render(job) } }) ?? []
         var problems: [CheckProblem] = []
-        let links = LinkResolver(catalog: catalog)
-        let markdown = MarkdownRenderer(allowRawHTML: config.allowRawHTML)
         var headings: [String: Set<String>] = [:]  // page path → heading ids
-        var anchors: [(file: String, line: Int, page: String, fragment: String)] = []
+        var anchors: [(file: String, anchor: PageRenderer.Anchor)] = []
         var leaks = LeakLint()
         var freeTexts: [(source: String, firstLine: Int, body: String, text: String)] = []
-
-        func check(
-            body: String, firstLine: Int, file: URL, display: String, page: String, course: Course, isPublic: Bool
-        ) -> String {
-            let origin = LinkResolver.Origin(file: file, displayPath: display, course: course, isPublic: isPublic)
-            var assets = Set<LinkResolver.Asset>()
-            do {
-                let output = try markdown.render(body, firstLine: firstLine) { url, _, line in
-                    do {
-                        let resolved = try links.resolve(url, from: origin, line: line, assets: &assets)
-                        if let hash = resolved.firstIndex(of: "#"), !resolved.hasPrefix("//"), !resolved.contains("://")
-                        {
-                            let target = String(resolved[..<hash])
-                            anchors.append(
-                                (
-                                    display, line, target.isEmpty ? page : target,
-                                    String(resolved[resolved.index(after: hash)...])
-                                ))
-                        }
-                    } catch let error as LecternError {
-                        problems.append(CheckProblem(error))
-                    }
-                    return url
-                }
-                headings[page] = Set(output.headingIDs)
-                for line in output.imagesWithoutAlt {
-                    problems.append(
-                        CheckProblem(
-                            file: display, line: line, kind: "missing-alt-text", message: "image without alt text"))
-                }
-                return output.plainText
-            } catch {
-                problems.append(CheckProblem(file: display, line: nil, kind: "markdown", message: "\(error)"))
-                return ""
+        for (job, outcome) in zip(jobs, rendered) {
+            let result: PageRenderer.Result
+            switch outcome {
+            case .success(let made): result = made
+            case .failure(let error as LecternError):
+                problems.append(CheckProblem(error))
+                continue
+            case .failure(let error):
+                problems.append(
+                    CheckProblem(file: job.course.sourcePath, line: nil, kind: "markdown", message: "\(error)"))
+                continue
+            }
+            problems += result.problems.map { CheckProblem($0) }
+            headings[result.url] = Set(result.headingIDs)
+            anchors += result.anchors.map { (result.source, $0) }
+            if result.isPublic {
+                freeTexts.append((result.source, job.source.firstLine, job.source.body, result.plainText))
+            } else {
+                leaks.addPaid(result.plainText, source: result.source)
             }
         }
 
-        for course in catalog.courses {
-            let landing = check(
-                body: course.body, firstLine: course.bodyFirstLine,
-                file: course.directory.appendingPathComponent("_index.md"),
-                display: course.sourcePath, page: course.landingPath, course: course, isPublic: true)
-            freeTexts.append((course.sourcePath, course.bodyFirstLine, course.body, landing))
+        for course in pipeline.catalog.courses {
             var titles: [String: String] = [:]
             for lesson in course.lessons {
-                let text = check(
-                    body: lesson.body, firstLine: lesson.bodyFirstLine, file: lesson.fileURL,
-                    display: lesson.sourcePath,
-                    page: lesson.path, course: course, isPublic: lesson.isFree)
-                if lesson.isFree {
-                    freeTexts.append((lesson.sourcePath, lesson.bodyFirstLine, lesson.body, text))
-                } else {
-                    leaks.addPaid(text, source: lesson.sourcePath)
-                }
                 let key = lesson.title.lowercased()
                 if let first = titles[key] {
                     problems.append(
@@ -96,13 +69,13 @@ public struct SiteChecker {
             }
         }
 
-        for anchor in anchors {
+        for (file, anchor) in anchors {
             let decoded = anchor.fragment.removingPercentEncoding ?? anchor.fragment
             guard let ids = headings[anchor.page] else { continue }  // not a content page (an asset, another site)
             if !ids.contains(decoded) {
                 problems.append(
                     CheckProblem(
-                        file: anchor.file, line: anchor.line, kind: "broken-anchor",
+                        file: file, line: anchor.line, kind: "broken-anchor",
                         message: "`#\(anchor.fragment)` names no heading on \(anchor.page)"
                             + (ids.isEmpty ? "" : " (headings: \(ids.sorted().prefix(6).joined(separator: ", ")))")))
             }

@@ -22,15 +22,11 @@ public final class PreviewSite: @unchecked Sendable {
     }
 
     struct State {
-        var config: SiteConfig
-        var catalog: Catalog
-        var templates: TemplateSet
-        var renderer: PageRenderer
+        var pipeline: SitePipeline
         var pages: [String: Page] = [:]
         var assets: [String: URL] = [:]
         var searchTexts: [String: (title: String, course: String, text: String)] = [:]
         var stamps = SourceStamps()
-        var purchases: PurchaseBaskets = { _ in [] }
         var generation = 0
         var error: LecternError?
     }
@@ -60,7 +56,7 @@ public final class PreviewSite: @unchecked Sendable {
         let (page, asset, staticRoot) = state.withLock { state in
             (
                 state.pages[path] ?? state.pages[path + "/"], state.assets[path],
-                state.config.url(state.config.templateDir).appendingPathComponent("static")
+                state.pipeline.config.url(state.pipeline.config.templateDir).appendingPathComponent("static")
             )
         }
         if let page { return page }
@@ -75,7 +71,7 @@ public final class PreviewSite: @unchecked Sendable {
     public func refresh() -> Refresh {
         let started = Date()
         let current = state.withLock { $0 }
-        let stamps = SourceStamps.scan(current.config)
+        let stamps = SourceStamps.scan(current.pipeline.config)
         let (edited, structural) = stamps.changes(since: current.stamps)
         guard structural || !edited.isEmpty else { return Refresh(rendered: 0, full: false, seconds: 0) }
         do {
@@ -83,7 +79,9 @@ public final class PreviewSite: @unchecked Sendable {
             var rendered = 0
             var full = structural
             let lessonFiles = Dictionary(
-                current.catalog.courses.flatMap { course in course.lessons.map { ($0.fileURL.path, course.slug) } },
+                current.pipeline.catalog.courses.flatMap { course in
+                    course.lessons.map { ($0.fileURL.path, course.slug) }
+                },
                 uniquingKeysWith: { a, _ in a })
             if edited.contains(where: { lessonFiles[$0] == nil }) { full = true }
             if !full {
@@ -113,61 +111,36 @@ public final class PreviewSite: @unchecked Sendable {
     // MARK: Building
 
     static func fullBuild(root: URL, purchases: @escaping PurchaseBaskets) throws -> State {
-        let config = try SiteConfig.load(root: root)
-        let catalog = try ContentLoader(config: config).load()
-        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
-        var state = State(
-            config: config, catalog: catalog, templates: templates,
-            renderer: SiteBuilder.renderer(
-                config: config, catalog: catalog, templates: templates, purchases: purchases))
-        state.stamps = SourceStamps.scan(config)
-        state.purchases = purchases
-        var jobs: [PageRenderer.Job] = []
-        for course in catalog.courses {
-            jobs.append(.landing(course))
-            jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
-        }
-        let renderer = state.renderer
-        let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
-        for (job, result) in zip(jobs, results) { try store(result, of: job, in: &state) }
+        var state = State(pipeline: try SitePipeline(root: root, purchases: purchases))
+        state.stamps = SourceStamps.scan(state.pipeline.config)
+        let jobs = state.pipeline.jobs
+        for (job, result) in zip(jobs, try state.pipeline.render(jobs)) { try store(result, of: job, in: &state) }
         renderCatalogPages(&state)
         return state
     }
 
     /// Re-renders the edited lessons, or their whole course when what a syllabus shows changed.
     static func update(_ state: inout State, editedLessons: [String]) throws -> Int {
-        let loader = ContentLoader(config: state.config)
+        let loader = ContentLoader(config: state.pipeline.config)
         var jobs: [PageRenderer.Job] = []
         var rebuildCatalog = false
         for path in editedLessons {
-            guard let c = state.catalog.courses.firstIndex(where: { $0.lessons.contains { $0.fileURL.path == path } }),
-                let l = state.catalog.courses[c].lessons.firstIndex(where: { $0.fileURL.path == path })
+            let courses = state.pipeline.catalog.courses
+            guard let c = courses.firstIndex(where: { $0.lessons.contains { $0.fileURL.path == path } }),
+                let l = courses[c].lessons.firstIndex(where: { $0.fileURL.path == path })
             else { continue }
-            let course = state.catalog.courses[c]
-            let old = course.lessons[l]
-            let new = try loader.reload(old, in: course)
-            state.catalog.courses[c].lessons[l] = new
-            if new.title != old.title || new.isFree != old.isFree || new.order != old.order
-                || new.isDraft != old.isDraft
-                || new.availableAfterDays != old.availableAfterDays
-            {
-                if new.isDraft != old.isDraft || new.order != old.order { throw RestartNeeded() }
-                rebuildCatalog = true
-            } else {
-                jobs.append(.lesson(new, state.catalog.courses[c]))
-            }
-        }
-        if rebuildCatalog {
+            let old = courses[c].lessons[l]
+            let new = try loader.reload(old, in: courses[c])
+            if new.isDraft != old.isDraft || new.order != old.order { throw RestartNeeded() }
+            let affectsOthers =
+                new.title != old.title || new.isFree != old.isFree || new.availableAfterDays != old.availableAfterDays
             // Titles and free flags show in every page of the course (syllabus, neighbours) and the catalog.
-            state.renderer = SiteBuilder.renderer(
-                config: state.config, catalog: state.catalog, templates: state.templates,
-                purchases: state.purchases)
-            jobs = state.catalog.courses.flatMap { course in
-                [.landing(course)] + course.lessons.map { .lesson($0, course) }
-            }
+            state.pipeline.replace(course: c, lesson: l, with: new, affectsOthers: affectsOthers)
+            rebuildCatalog = rebuildCatalog || affectsOthers
+            if !affectsOthers { jobs.append(.lesson(new, state.pipeline.catalog.courses[c])) }
         }
-        let renderer = state.renderer
-        let results = try ParallelMap.run(jobs, progress: nil) { try renderer.render($0) }
+        if rebuildCatalog { jobs = state.pipeline.jobs }
+        let results = try state.pipeline.render(jobs)
         for (job, result) in zip(jobs, results) { try store(result, of: job, in: &state) }
         if rebuildCatalog {
             renderCatalogPages(&state)
@@ -189,24 +162,13 @@ public final class PreviewSite: @unchecked Sendable {
             state.searchTexts[result.url] = (result.title, result.courseTitle, result.searchText)
         }
         state.pages[result.url] = Page(bytes: bytes, contentType: "text/html; charset=utf-8")
-        let course: Course
-        switch job {
-        case .landing(let c), .lesson(_, let c): course = c
-        }
-        for asset in result.assets {
-            let url = SiteRoutes.courseFile(asset.relativePath, course: course.slug, free: result.isPublic)
-            state.assets[url] = asset.source
-        }
+        for file in result.assetFiles(course: job.course.slug) { state.assets[file.url] = file.source }
     }
 
     private static func renderCatalogPages(_ state: inout State) {
-        let contexts = PageContexts(config: state.config)
-        state.pages["/"] = Page(
-            bytes: Array(state.templates.render(.home, contexts.home(state.catalog)).utf8),
-            contentType: "text/html; charset=utf-8")
-        state.pages["/404.html"] = Page(
-            bytes: Array(state.templates.render(.notFound, contexts.notFound()).utf8),
-            contentType: "text/html; charset=utf-8")
+        for page in state.pipeline.catalogPages() {
+            state.pages[page.url] = Page(bytes: [UInt8](page.data), contentType: "text/html; charset=utf-8")
+        }
         renderSearchIndex(&state)
     }
 

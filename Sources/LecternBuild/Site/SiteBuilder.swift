@@ -44,50 +44,13 @@ public struct SiteBuilder {
         self.progress = progress
     }
 
-    /// The page renderer for a catalog: syllabi rendered once per course, related courses computed.
-    static func renderer(
-        config: SiteConfig, catalog: Catalog, templates: TemplateSet, purchases: PurchaseBaskets
-    ) -> PageRenderer {
-        let contexts = PageContexts(config: config)
-        var syllabi: [String: String] = [:]
-        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
-        var renderer = PageRenderer(
-            config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
-            links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
-        renderer.related = relatedCourses(catalog, config: config, purchases: purchases)
-        return renderer
-    }
-
-    /// Related courses from public text, tags and (if the daemon's database exists) co-purchases.
-    static func relatedCourses(
-        _ catalog: Catalog, config: SiteConfig, purchases: PurchaseBaskets
-    ) -> [String: [Course]] {
-        guard catalog.courses.count > 1 else { return [:] }
-        let inputs = catalog.courses.map { course in
-            RelatedCourses.Input(
-                slug: course.slug, tags: course.tags,
-                text: ([course.title, course.summary, course.body]
-                    + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n")
-            )
-        }
-        let bought = RelatedCourses.coPurchases(purchases(config), courses: catalog.courses)
-        return RelatedCourses.compute(inputs, coPurchases: bought).mapValues { $0.compactMap(catalog.course) }
-    }
-
     public func build() throws -> Report {
         let started = Date()
-        let config = try SiteConfig.load(root: options.root)
-        let catalog = try ContentLoader(config: config, includeDrafts: options.includeDrafts).load()
-        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
-        let contexts = PageContexts(config: config)
-        let renderer = Self.renderer(
-            config: config, catalog: catalog, templates: templates, purchases: options.purchases)
-
-        var jobs: [PageRenderer.Job] = []
-        for course in catalog.courses {
-            jobs.append(.landing(course))
-            jobs.append(contentsOf: course.lessons.map { .lesson($0, course) })
-        }
+        let pipeline = try SitePipeline(
+            root: options.root, includeDrafts: options.includeDrafts, purchases: options.purchases)
+        let config = pipeline.config
+        let catalog = pipeline.catalog
+        let jobs = pipeline.jobs
         let base = options.outputBase ?? config.root
         func outputURL(_ dir: String) -> URL {
             dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : base.appendingPathComponent(dir)
@@ -95,11 +58,9 @@ public struct SiteBuilder {
         let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
         // Each worker writes its own page (file creation is a good part of a build's time) and drops
         // the bytes, so a large site is never held in memory whole.
-        let results = try ParallelMap.run(jobs, progress: progress) { job in
-            var result = try renderer.render(job)
+        let results = try pipeline.render(jobs, progress: progress) { result in
             try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
             result.data = Data()
-            return result
         }
         var manifest = BuildManifest(
             builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
@@ -113,38 +74,28 @@ public struct SiteBuilder {
                 .init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
         }
 
-        try record(
-            "/", .public, "\(config.contentDir)/", "index.html",
-            Data(templates.render(.home, contexts.home(catalog)).utf8))
-        try record(
-            "/404.html", .public, "\(config.templateDir)/layouts/404.mustache", "404.html",
-            Data(templates.render(.notFound, contexts.notFound()).utf8))
+        for page in pipeline.catalogPages() { try record(page.url, .public, page.source, page.output, page.data) }
 
         var publicAssets = Set<String>()
         var paidAssets = Set<String>()
         var feedEntries: [FeedWriter.Entry] = []
         var search = SearchIndex()
         for (job, result) in zip(jobs, results) {
-            let course: Course
-            switch job {
-            case .landing(let c), .lesson(_, let c): course = c
-            }
             let kind: BuildManifest.Page.Kind = result.isPublic ? .public : .paid
             manifest.pages.append(
                 .init(
                     url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256
                 ))
+            search.add(result)
             if result.isPublic {
-                search.add(url: result.url, title: result.title, course: result.courseTitle, text: result.searchText)
                 feedEntries.append(
                     .init(title: result.title, path: result.url, summary: result.feedSummary, date: result.date))
             }
-            for asset in result.assets {
-                let key = "\(course.slug)/\(asset.relativePath)"
-                if result.isPublic, publicAssets.insert(key).inserted {
-                    try staging.copy(asset.source, to: "\(SiteRoutes.publicSegment)/\(key)", in: .publicSite)
-                } else if !result.isPublic, paidAssets.insert(key).inserted {
-                    try staging.copy(asset.source, to: "\(course.slug)/files/\(asset.relativePath)", in: .paidBundle)
+            for file in result.assetFiles(course: job.course.slug) {
+                if result.isPublic, publicAssets.insert(file.key).inserted {
+                    try staging.copy(file.source, to: file.output, in: .publicSite)
+                } else if !result.isPublic, paidAssets.insert(file.key).inserted {
+                    try staging.copy(file.source, to: file.output, in: .paidBundle)
                 }
             }
         }

@@ -1,0 +1,137 @@
+import Foundation
+import LecternConfig
+import LecternCore
+
+/// The one pipeline over a site's content: `lectern.toml` → `content/` → `site-template/` → a renderer →
+/// the job list → rendered pages. Three drivers share it, as Zola's build modes do: `lectern build` writes
+/// the pages to disk staging (`SiteBuilder`), `lectern serve` keeps them in memory and re-renders what an
+/// edit touched (`PreviewSite`), `lectern check` renders in `.check` mode and reads the problems
+/// (`SiteChecker`). A new page kind is added here once, so the preview cannot differ from the build.
+struct SitePipeline: @unchecked Sendable {
+    // @unchecked: TemplateSet and the renderer are immutable once made; drivers mutate their own copy.
+
+    /// A page made from the whole catalog rather than from one source file.
+    struct CatalogPage {
+        var url: String
+        var source: String
+        var output: String
+        var data: Data
+    }
+
+    let config: SiteConfig
+    private(set) var catalog: Catalog
+    let templates: TemplateSet
+    private(set) var renderer: PageRenderer
+    let purchases: PurchaseBaskets
+
+    init(
+        root: URL, includeDrafts: Bool = false, purchases: @escaping PurchaseBaskets,
+        mode: PageRenderer.Mode = .build
+    ) throws {
+        let config = try SiteConfig.load(root: root)
+        let catalog = try ContentLoader(config: config, includeDrafts: includeDrafts).load()
+        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        self.config = config
+        self.catalog = catalog
+        self.templates = templates
+        self.purchases = purchases
+        renderer = Self.renderer(config: config, catalog: catalog, templates: templates, purchases: purchases)
+        renderer.mode = mode
+    }
+
+    /// Every content page: each course's landing page, then its lessons in reading order.
+    var jobs: [PageRenderer.Job] {
+        catalog.courses.flatMap { course in [.landing(course)] + course.lessons.map { .lesson($0, course) } }
+    }
+
+    /// Renders `jobs` on all cores; `each` sees every result as it is made (the builder writes and drops
+    /// the bytes there, so a large site is never held in memory whole).
+    func render(
+        _ jobs: [PageRenderer.Job], progress: (@Sendable (Int, Int) -> Void)? = nil,
+        each: @escaping @Sendable (inout PageRenderer.Result) throws -> Void = { _ in }
+    ) throws -> [PageRenderer.Result] {
+        let renderer = self.renderer
+        return try ParallelMap.run(jobs, progress: progress) { job in
+            var result = try renderer.render(job)
+            try each(&result)
+            return result
+        }
+    }
+
+    /// The pages made from the whole catalog: the home page and the 404 page.
+    func catalogPages() -> [CatalogPage] {
+        let contexts = PageContexts(config: config)
+        return [
+            CatalogPage(
+                url: "/", source: "\(config.contentDir)/", output: "index.html",
+                data: Data(templates.render(.home, contexts.home(catalog)).utf8)),
+            CatalogPage(
+                url: "/404.html", source: "\(config.templateDir)/layouts/404.mustache", output: "404.html",
+                data: Data(templates.render(.notFound, contexts.notFound()).utf8)),
+        ]
+    }
+
+    /// Replaces a lesson after an edit. When what the other pages show of it changed (`affectsOthers`: its
+    /// title, free flag or drip delay appear in syllabi, neighbours and the catalog), the renderer is remade.
+    mutating func replace(course: Int, lesson: Int, with new: Lesson, affectsOthers: Bool) {
+        catalog.courses[course].lessons[lesson] = new
+        guard affectsOthers else { return }
+        let mode = renderer.mode
+        renderer = Self.renderer(config: config, catalog: catalog, templates: templates, purchases: purchases)
+        renderer.mode = mode
+    }
+
+    /// The page renderer for a catalog: syllabi rendered once per course, related courses computed.
+    private static func renderer(
+        config: SiteConfig, catalog: Catalog, templates: TemplateSet, purchases: PurchaseBaskets
+    ) -> PageRenderer {
+        let contexts = PageContexts(config: config)
+        var syllabi: [String: String] = [:]
+        for course in catalog.courses { syllabi[course.slug] = contexts.syllabusHTML(course, templates: templates) }
+        var renderer = PageRenderer(
+            config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
+            links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
+        renderer.related = relatedCourses(catalog, config: config, purchases: purchases)
+        return renderer
+    }
+
+    /// Related courses from public text, tags and co-purchases.
+    private static func relatedCourses(
+        _ catalog: Catalog, config: SiteConfig, purchases: PurchaseBaskets
+    ) -> [String: [Course]] {
+        guard catalog.courses.count > 1 else { return [:] }
+        let inputs = catalog.courses.map { course in
+            RelatedCourses.Input(
+                slug: course.slug, tags: course.tags,
+                text: ([course.title, course.summary, course.body]
+                    + course.lessons.map(\.title) + course.lessons.filter(\.isFree).map(\.body)).joined(separator: "\n")
+            )
+        }
+        let bought = RelatedCourses.coPurchases(purchases(config), courses: catalog.courses)
+        return RelatedCourses.compute(inputs, coPurchases: bought).mapValues { $0.compactMap(catalog.course) }
+    }
+}
+
+extension PageRenderer.Job {
+    var course: Course {
+        switch self {
+        case .landing(let course), .lesson(_, let course): course
+        }
+    }
+
+    /// The Markdown the page was made from and its first line (to point at a quote in it).
+    var source: (body: String, firstLine: Int) {
+        switch self {
+        case .landing(let course): (course.body, course.bodyFirstLine)
+        case .lesson(let lesson, _): (lesson.body, lesson.bodyFirstLine)
+        }
+    }
+}
+
+extension SearchIndex {
+    /// A rendered public page's entry (paid lessons are never indexed).
+    mutating func add(_ result: PageRenderer.Result) {
+        guard result.isPublic else { return }
+        add(url: result.url, title: result.title, course: result.courseTitle, text: result.searchText)
+    }
+}
