@@ -58,12 +58,12 @@ struct AccessRoutes: Sendable {
             // Sales counts are business data: off unless LECTERN_METRICS_TOKEN is set, then bearer-token only.
             guard metricsAccess.isEnabled else {
                 throw HTTPProblem(
-                    status: 404, code: "not-found", title: "Page not found",
+                    status: 404, kind: .notFound, title: "Page not found",
                     detail: "no page at /metrics")
             }
             guard metricsAccess.allows(authorization: request.headers[.authorization]) else {
                 throw HTTPProblem(
-                    status: 401, code: "unauthorized", title: "Unauthorized",
+                    status: 401, kind: .unauthorized, title: "Unauthorized",
                     detail: "send `Authorization: Bearer <\(MetricsAccess.environmentVariable)>`")
             }
             let depth = try? Outbox.depth(in: store)

@@ -46,7 +46,7 @@ struct GateRoutes: Sendable {
             path.segments[0] == SiteRoutes.gateSegment
         else {
             throw HTTPProblem(
-                status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
+                status: 400, kind: .badPath, title: "Bad path", detail: "the path is malformed or leaves the site")
         }
         let token = request.uri.queryParameters["token"].map(String.init)
         let cookie = AccessCookie.find(in: request.headers[.cookie])
@@ -75,7 +75,7 @@ struct GateRoutes: Sendable {
         case .noAccess(let course):
             if request.prefersJSON {
                 throw HTTPProblem(
-                    status: 401, code: "no-access", title: "Sign-in needed",
+                    status: 401, kind: .noAccess, title: "Sign-in needed",
                     detail: "open the link from your purchase e-mail, or buy the course",
                     extensions: ["buy_url": course.buyLink, "course_url": SiteRoutes.landing(course.slug)])
             }

@@ -19,7 +19,7 @@ struct PublicSiteRoutes: Sendable {
     private func respond(to request: Request) throws -> Response {
         guard let path = RequestPath(request.uri.path) else {
             throw HTTPProblem(
-                status: 400, code: "bad-path", title: "Bad path", detail: "the path is malformed or leaves the site")
+                status: 400, kind: .badPath, title: "Bad path", detail: "the path is malformed or leaves the site")
         }
         switch files.lookup(path) {
         case .file(let file):

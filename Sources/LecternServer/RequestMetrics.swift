@@ -120,7 +120,7 @@ struct HeaderLimitMiddleware: RouterMiddleware {
         let size = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
         guard size <= limit else {
             throw HTTPProblem(
-                status: 431, code: "headers-too-large", title: "Request header fields too large",
+                status: 431, kind: .headersTooLarge, title: "Request header fields too large",
                 detail: "the request's headers total \(size) bytes; the limit is \(limit)")
         }
         return try await next(request, context)

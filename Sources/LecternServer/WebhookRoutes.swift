@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LecternCommerce
 import LecternCore
+import LecternStore
 import Logging
 import NIOFoundationEssentialsCompat
 
@@ -57,7 +58,7 @@ struct WebhookRoutes: Sendable {
         let result: String
         switch outcome {
         case .duplicate: result = "duplicate"
-        case .recorded(let what): result = what
+        case .recorded(let effect): result = effect.rawValue
         }
         metrics.recordWebhook(provider: event.provider.rawValue, result: result)
         // Event ids and types only: bodies hold personal data, signatures and tokens never get logged.
@@ -73,7 +74,7 @@ struct WebhookRoutes: Sendable {
     /// Providers retry on 5xx, so an unconfigured secret loses nothing once it is set.
     static func notConfigured(_ variable: String) -> HTTPProblem {
         HTTPProblem(
-            status: 503, code: "not-configured", title: "Provider not configured",
+            status: 503, kind: .notConfigured, title: "Provider not configured",
             detail: "set \(variable) in lecternd's environment")
     }
 }

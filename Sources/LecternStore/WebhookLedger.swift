@@ -7,11 +7,35 @@ public enum OrderStatus: String, Sendable, CaseIterable {
     case paid, refunded, disputed, flagged
 }
 
+/// What an event did, kept with it (`webhook_events.result`) and answered to the provider.
+public enum WebhookEffect: String, Sendable, CaseIterable {
+    /// Claimed, its effects not yet written (never seen after a commit: the claim and the effects are one).
+    case processing
+    case ignored, granted, flagged
+    /// A second event for a purchase already recorded (`async_payment_succeeded` after `completed`).
+    case alreadyRecorded = "already-recorded"
+    case refunded, disputed
+    /// A reversal for a payment not seen yet, kept and applied when the payment arrives …
+    case refundedPending = "refunded-pending"
+    case disputedPending = "disputed-pending"
+    /// … which then records the order reversed and grants nothing.
+    case refundedBeforePayment = "refunded-before-payment"
+    case disputedBeforePayment = "disputed-before-payment"
+    case subscriptionActive = "subscription-active"
+    case subscriptionEnded = "subscription-ended"
+    /// An older subscription state than the one recorded: changes nothing.
+    case subscriptionStale = "subscription-stale"
+}
+
 /// A refund or a dispute: what reverses a payment (`pending_reversals.kind`, and the order's status after).
 public enum ReversalKind: String, Sendable {
     case refunded, disputed
 
     public var orderStatus: OrderStatus { self == .refunded ? .refunded : .disputed }
+    /// The effect of this reversal: applied now, kept for a payment still to come, or met by that payment.
+    public var applied: WebhookEffect { self == .refunded ? .refunded : .disputed }
+    public var pending: WebhookEffect { self == .refunded ? .refundedPending : .disputedPending }
+    public var beforePayment: WebhookEffect { self == .refunded ? .refundedBeforePayment : .disputedBeforePayment }
 }
 
 /// The webhook processor's named reads and writes, each inside the caller's transaction (one savepoint
@@ -25,15 +49,15 @@ extension Ledger {
         try db.executeCached(
             sql: """
                 INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
-                VALUES (?, ?, ?, ?, ?, 'processing') ON CONFLICT (provider, event_id) DO NOTHING
-                """, arguments: [provider, eventID, type, now, rawBody])
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
+                """, arguments: [provider, eventID, type, now, rawBody, WebhookEffect.processing.rawValue])
         return db.changesCount == 1
     }
 
-    public func setEventResult(_ result: String, provider: String, eventID: String) throws {
+    public func setEventResult(_ effect: WebhookEffect, provider: String, eventID: String) throws {
         try db.executeCached(
             sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
-            arguments: [result, provider, eventID])
+            arguments: [effect.rawValue, provider, eventID])
     }
 
     /// A refund or dispute that arrived before its payment, if any.

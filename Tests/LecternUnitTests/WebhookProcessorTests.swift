@@ -48,22 +48,22 @@ import Testing
         let (processor, store) = try processor()
         // A product id (all-access) is accepted without a per-course price check.
         #expect(
-            try await processor.process(subscriptionPurchase("e1"), rawBody: Data()) == .recorded(result: "granted"))
+            try await processor.process(subscriptionPurchase("e1"), rawBody: Data()) == .recorded(.granted))
         #expect(try endsAt(store) == nil)
         #expect(
             try await processor.process(subscription("e2", active: false, at: 2_000), rawBody: Data())
-                == .recorded(result: "subscription-ended"))
+                == .recorded(.subscriptionEnded))
         let ended = try endsAt(store)
         #expect(ended?.hasPrefix("1970-01-01T00:33:20") == true)
         // Delivered late: an `updated` from before the cancellation must not re-open access.
         #expect(
             try await processor.process(subscription("e3", active: true, at: 1_000), rawBody: Data())
-                == .recorded(result: "subscription-stale"))
+                == .recorded(.subscriptionStale))
         #expect(try endsAt(store) == ended)
         // A genuinely newer re-activation does.
         #expect(
             try await processor.process(subscription("e4", active: true, at: 3_000), rawBody: Data())
-                == .recorded(result: "subscription-active"))
+                == .recorded(.subscriptionActive))
         #expect(try endsAt(store) == nil)
     }
 
@@ -82,9 +82,9 @@ import Testing
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM webhook_events") } == 0)
 
         var first = subscriptionPurchase("a1")
-        #expect(try await processor.process(first, rawBody: Data()) == .recorded(result: "granted"))
+        #expect(try await processor.process(first, rawBody: Data()) == .recorded(.granted))
         first.eventID = "a2"  // async_payment_succeeded for the same session
-        #expect(try await processor.process(first, rawBody: Data()) == .recorded(result: "already-recorded"))
+        #expect(try await processor.process(first, rawBody: Data()) == .recorded(.alreadyRecorded))
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grants") } == 1)
     }
 }

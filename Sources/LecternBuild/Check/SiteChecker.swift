@@ -16,10 +16,11 @@ public struct SiteChecker {
             pipeline = try SitePipeline(root: root, purchases: { _ in [] }, mode: .check)
         } catch let error as LecternError {
             // A site that does not load cannot be checked further; the loader names the first problem.
-            let kind = error.step == .config ? "config" : error.step == .template ? "template" : "content"
+            let kind: CheckProblem.Kind =
+                error.step == .config ? .config : error.step == .template ? .template : .content
             return [CheckProblem(error, kind: kind)]
         } catch {
-            return [CheckProblem(file: SiteConfig.fileName, line: nil, kind: "content", message: "\(error)")]
+            return [CheckProblem(file: SiteConfig.fileName, line: nil, kind: .content, message: "\(error)")]
         }
 
         // The build's own job list, rendered in check mode: every problem kept, nothing written.
@@ -41,7 +42,7 @@ public struct SiteChecker {
                 continue
             case .failure(let error):
                 problems.append(
-                    CheckProblem(file: job.course.sourcePath, line: nil, kind: "markdown", message: "\(error)"))
+                    CheckProblem(file: job.course.sourcePath, line: nil, kind: .markdown, message: "\(error)"))
                 continue
             }
             problems += result.problems.map { CheckProblem($0) }
@@ -61,7 +62,7 @@ public struct SiteChecker {
                 if let first = titles[key] {
                     problems.append(
                         CheckProblem(
-                            file: lesson.sourcePath, line: Self.titleLine(of: lesson), kind: "duplicate-title",
+                            file: lesson.sourcePath, line: Self.titleLine(of: lesson), kind: .duplicateTitle,
                             message: "title \"\(lesson.title)\" is also used by \(first)", severity: .warning))
                 } else {
                     titles[key] = lesson.sourcePath
@@ -75,7 +76,7 @@ public struct SiteChecker {
             if !ids.contains(decoded) {
                 problems.append(
                     CheckProblem(
-                        file: file, line: anchor.line, kind: "broken-anchor",
+                        file: file, line: anchor.line, kind: .brokenAnchor,
                         message: "`#\(anchor.fragment)` names no heading on \(anchor.page)"
                             + (ids.isEmpty ? "" : " (headings: \(ids.sorted().prefix(6).joined(separator: ", ")))")))
             }
@@ -86,7 +87,7 @@ public struct SiteChecker {
             problems.append(
                 CheckProblem(
                     file: free.source, line: Self.line(of: quote, in: free.body, firstLine: free.firstLine),
-                    kind: "paid-text-quoted",
+                    kind: .paidTextQuoted,
                     message: "this free page quotes the paid lesson \(paid) verbatim: \"\(quote)…\""))
         }
         return problems.sorted { ($0.file, $0.line ?? 0) < ($1.file, $1.line ?? 0) }

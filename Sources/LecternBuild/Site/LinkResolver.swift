@@ -61,7 +61,7 @@ struct LinkResolver: Sendable {
             if let page = pageByFile[target.path] { return page + suffix }
             if draftFiles.contains(target.path) {
                 throw broken(
-                    url, origin, line, "links to a draft lesson", code: "draft-link",
+                    url, origin, line, "links to a draft lesson", code: .draftLink,
                     hint: "publish the target (remove `draft: true`) or remove the link; `--drafts` builds drafts too")
             }
             throw broken(url, origin, line, "no lesson file `\(decoded)` next to this one")
@@ -73,7 +73,7 @@ struct LinkResolver: Sendable {
                 hint: "keep images and downloads inside the course folder, e.g. \(origin.course.slug)/images/")
         }
         guard FileManager.default.fileExists(atPath: target.path) else {
-            throw broken(url, origin, line, "file `\(decoded)` does not exist", code: "missing-file")
+            throw broken(url, origin, line, "file `\(decoded)` does not exist", code: .missingFile)
         }
         let relative = String(target.path.dropFirst(courseRoot.count))
         assets.insert(Asset(source: target, relativePath: relative))
@@ -82,13 +82,13 @@ struct LinkResolver: Sendable {
     }
 
     private func broken(
-        _ url: String, _ origin: Origin, _ line: Int, _ why: String, code: String = "broken-link",
+        _ url: String, _ origin: Origin, _ line: Int, _ why: String, code: CheckProblem.Kind = .brokenLink,
         hint: String? = nil
     ) -> LecternError {
         var error = LecternError(
             .markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
             hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
-        error.code = code
+        error.code = code.rawValue
         return error
     }
 

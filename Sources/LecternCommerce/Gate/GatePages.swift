@@ -21,7 +21,7 @@ public struct GatePages: Sendable {
     public func expired(course: BuildManifest.CourseEntry?) -> GateNotice {
         let what = course.map { "Links to <strong>\(escape($0.title))</strong>" } ?? "Access links"
         let problem = HTTPProblem(
-            status: 401, code: "link-expired", title: "Your link has expired",
+            status: 401, kind: .linkExpired, title: "Your link has expired",
             detail: "access links and sign-ins last a limited time; ask for a fresh link by e-mail",
             extensions: resendExtensions(course))
         return notice(
@@ -34,7 +34,7 @@ public struct GatePages: Sendable {
     public func invalidLink(course: BuildManifest.CourseEntry?) -> GateNotice {
         let what = course.map { "This link to <strong>\(escape($0.title))</strong>" } ?? "This link"
         let problem = HTTPProblem(
-            status: 401, code: "invalid-link", title: "This link does not work",
+            status: 401, kind: .invalidLink, title: "This link does not work",
             detail: "the access token is damaged, was not issued by this site, or its key was retired",
             extensions: resendExtensions(course))
         return notice(
@@ -52,7 +52,7 @@ public struct GatePages: Sendable {
     public func otherCourse(course: BuildManifest.CourseEntry) -> GateNotice {
         notice(
             HTTPProblem(
-                status: 403, code: "other-course", title: "This link is for another course",
+                status: 403, kind: .otherCourse, title: "This link is for another course",
                 detail: "the token's audience does not cover `\(course.slug)`", extensions: ["buy_url": course.buyLink]),
             body: "<p>This link opens a different course, not <strong>\(escape(course.title))</strong>.</p>"
                 + "<p><a class=\"buy\" href=\"\(escape(course.buyLink))\">Buy \(escape(course.title))</a></p>")
@@ -67,7 +67,7 @@ public struct GatePages: Sendable {
             }
         return notice(
             HTTPProblem(
-                status: 403, code: "access-withdrawn", title: "Access withdrawn",
+                status: 403, kind: .accessWithdrawn, title: "Access withdrawn",
                 detail: "access to `\(course.slug)` was withdrawn: \(why)"),
             body: "<p>Access to <strong>\(escape(course.title))</strong> was withdrawn because \(why). "
                 + "If you think this is a mistake, reply to your receipt e-mail.</p>")
@@ -76,7 +76,7 @@ public struct GatePages: Sendable {
     public func ended(course: BuildManifest.CourseEntry, at date: Date) -> GateNotice {
         notice(
             HTTPProblem(
-                status: 403, code: "access-ended", title: "Your access has ended",
+                status: 403, kind: .accessEnded, title: "Your access has ended",
                 detail: "the subscription for `\(course.slug)` ended on \(Self.day(date))",
                 extensions: ["buy_url": course.buyLink]),
             body: "<p>Your subscription to <strong>\(escape(course.title))</strong> ended on \(Self.day(date)).</p>"
@@ -88,7 +88,7 @@ public struct GatePages: Sendable {
     ) -> GateNotice {
         notice(
             HTTPProblem(
-                status: 403, code: "not-yet-available", title: "Not available yet",
+                status: 403, kind: .notYetAvailable, title: "Not available yet",
                 detail: "`\(lesson.slug)` opens on \(Self.day(date))", extensions: ["available_at": Self.iso(date)]),
             body:
                 "<p><strong>\(escape(lesson.title))</strong> is part of <a href=\"/learn/\(escape(course.slug))/\">\(escape(course.title))</a> "
@@ -98,14 +98,14 @@ public struct GatePages: Sendable {
     /// Used when the site has no `404.html` of its own.
     public func notFound(path: String) -> GateNotice {
         notice(
-            HTTPProblem(status: 404, code: "not-found", title: "Page not found", detail: "no page at \(path)"),
+            HTTPProblem(status: 404, kind: .notFound, title: "Page not found", detail: "no page at \(path)"),
             body: "<p>There is no page at this address. <a href=\"/\">See all courses</a>.</p>")
     }
 
     public func resendAccepted() -> GateNotice {
         notice(
             HTTPProblem(
-                status: 202, code: "resend-accepted", title: "Check your e-mail",
+                status: 202, kind: .resendAccepted, title: "Check your e-mail",
                 detail: "if this address has access, a fresh link is on its way"),
             body:
                 "<p>If this address has access to a course here, a fresh link is on its way. It usually arrives within a minute; "
@@ -115,7 +115,7 @@ public struct GatePages: Sendable {
     public func tooManyRequests(retryAfter seconds: Int) -> GateNotice {
         notice(
             HTTPProblem(
-                status: 429, code: "rate-limited", title: "Too many requests",
+                status: 429, kind: .rateLimited, title: "Too many requests",
                 detail: "try again in \(seconds) seconds", extensions: ["retry_after": String(seconds)]),
             body: "<p>We sent several links recently. Please wait \(max(1, seconds / 60)) minutes and try again.</p>")
     }

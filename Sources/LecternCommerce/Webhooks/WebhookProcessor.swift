@@ -7,8 +7,8 @@ import LecternStore
 /// transaction, see `GroupCommit`), or none of them do.
 public struct WebhookProcessor: Sendable {
     public enum Outcome: Equatable, Sendable {
-        /// Newly recorded; `result` says what it did ("granted", "refund-pending", "ignored", …).
-        case recorded(result: String)
+        /// Newly recorded, with what it did.
+        case recorded(WebhookEffect)
         /// The event id was seen before: nothing changed.
         case duplicate
     }
@@ -44,7 +44,7 @@ public struct WebhookProcessor: Sendable {
                 guard claimed else { return .duplicate }
                 let result = try processor.apply(event, expectedPrice: price, ledger: ledger, now: now)
                 try ledger.setEventResult(result, provider: provider, eventID: event.eventID)
-                return .recorded(result: result)
+                return .recorded(result)
             }
         } catch let problem as HTTPProblem {
             throw problem
@@ -53,12 +53,13 @@ public struct WebhookProcessor: Sendable {
         }
     }
 
-    /// The event's effect; returns what it did ("granted", "refunded-pending", …), kept with the event.
-    private func apply(_ event: PaymentEvent, expectedPrice: Money?, ledger: Ledger, now: Date) throws -> String {
+    /// The event's effect, kept with the event.
+    private func apply(_ event: PaymentEvent, expectedPrice: Money?, ledger: Ledger, now: Date) throws -> WebhookEffect
+    {
         let provider = event.provider.rawValue
         switch event.action {
         case .ignored:
-            return "ignored"
+            return .ignored
 
         case .paid(let payment):
             let buyer = try ledger.buyer(email: payment.email.value, now: now)
@@ -73,28 +74,28 @@ public struct WebhookProcessor: Sendable {
             guard
                 let order = try ledger.recordOrder(
                     provider: provider, payment: payment, buyer: buyer, status: status, flag: flag, now: now)
-            else { return "already-recorded" }
-            if flag != nil { return "flagged" }
+            else { return .alreadyRecorded }
+            if flag != nil { return .flagged }
             if let pending {
                 try ledger.clearPendingReversals(provider: provider, paymentRef: payment.paymentRef)
-                return "\(pending.rawValue)-before-payment"
+                return pending.beforePayment
             }
             let grant = try ledger.grant(
                 buyer: buyer, order: order, product: payment.product, subscription: payment.subscriptionRef, now: now)
             try ledger.enqueueEmail(
                 links.email(grant: grant, product: payment.product, now: now), to: payment.email, now: now)
-            return "granted"
+            return .granted
 
         case .refunded(let ref), .disputed(let ref):
             let kind: ReversalKind
             if case .refunded = event.action { kind = .refunded } else { kind = .disputed }
             let applied = try ledger.reverse(
                 kind, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
-            return applied ? kind.rawValue : "\(kind.rawValue)-pending"
+            return applied ? kind.applied : kind.pending
 
         case .subscriptionChanged(let ref, let active, let at):
             let changed = try ledger.changeSubscription(ref: ref, active: active, at: at)
-            return changed ? (active ? "subscription-active" : "subscription-ended") : "subscription-stale"
+            return changed ? (active ? .subscriptionActive : .subscriptionEnded) : .subscriptionStale
         }
     }
 }

@@ -55,7 +55,7 @@ public enum WebhookSignatures {
         let encodedKey = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let keyBytes = Data(base64Encoded: encodedKey) else {
             throw HTTPProblem(
-                status: 500, code: "misconfigured", title: "Server misconfigured",
+                status: 500, kind: .misconfigured, title: "Server misconfigured",
                 detail: "the Standard Webhooks secret is not base64")
         }
         let candidates = signature.split(separator: " ").compactMap { part -> Data? in

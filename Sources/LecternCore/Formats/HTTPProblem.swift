@@ -9,13 +9,13 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// What exactly was wrong with this request. Never contains secrets, tokens or the request body.
     public var detail: String
     /// A stable machine-readable name, used as the `type` URI's last segment.
-    public var code: String
+    public var kind: Kind
     /// Extension members (RFC 9457 §3.2) such as `buy_url` or `resend_url`: where a client goes next.
     public var extensions: [String: String]
 
-    public init(status: Int, code: String, title: String, detail: String, extensions: [String: String] = [:]) {
+    public init(status: Int, kind: Kind, title: String, detail: String, extensions: [String: String] = [:]) {
         self.statusCode = status
-        self.code = code
+        self.kind = kind
         self.title = title
         self.detail = detail
         self.extensions = extensions
@@ -26,39 +26,69 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public func json() -> Data {
         var object: [String: Any] = extensions
         object.merge([
-            "type": "https://lectern.dev/problems/\(code)", "title": title, "status": statusCode, "detail": detail,
+            "type": "https://lectern.dev/problems/\(kind.rawValue)", "title": title, "status": statusCode,
+            "detail": detail,
         ]) { $1 }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data()
     }
 
     public static func malformed(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 400, code: "malformed", title: "Malformed request", detail: detail)
+        HTTPProblem(status: 400, kind: .malformed, title: "Malformed request", detail: detail)
     }
     public static func badSignature(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 401, code: "bad-signature", title: "Bad or missing signature", detail: detail)
+        HTTPProblem(status: 401, kind: .badSignature, title: "Bad or missing signature", detail: detail)
     }
     public static func staleTimestamp(_ detail: String) -> HTTPProblem {
-        HTTPProblem(status: 400, code: "stale-timestamp", title: "Timestamp outside the tolerance", detail: detail)
+        HTTPProblem(status: 400, kind: .staleTimestamp, title: "Timestamp outside the tolerance", detail: detail)
     }
     public static func tooLarge(_ limit: Int) -> HTTPProblem {
         HTTPProblem(
-            status: 413, code: "too-large", title: "Payload too large", detail: "bodies over \(limit) bytes are refused"
+            status: 413, kind: .tooLarge, title: "Payload too large", detail: "bodies over \(limit) bytes are refused"
         )
     }
     public static func unknownProduct(_ product: String) -> HTTPProblem {
         HTTPProblem(
-            status: 422, code: "unknown-product", title: "Unknown course or product",
+            status: 422, kind: .unknownProduct, title: "Unknown course or product",
             detail: "no course or product `\(product)` in the built catalog")
     }
     public static func invalidEmail(_ field: String) -> HTTPProblem {
         HTTPProblem(
-            status: 422, code: "invalid-email", title: "Not an e-mail address",
+            status: 422, kind: .invalidEmail, title: "Not an e-mail address",
             detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
     }
     public static func storeUnavailable() -> HTTPProblem {
         HTTPProblem(
-            status: 503, code: "store-unavailable", title: "Not recorded",
+            status: 503, kind: .storeUnavailable, title: "Not recorded",
             detail: "the event could not be stored; retry later")
+    }
+}
+
+extension HTTPProblem {
+    /// Every kind of problem lecternd answers with. The raw value is the last segment of the `type` URI:
+    /// stable, documented (docs/gate.md, docs/webhooks.md), what clients and tests match on.
+    public enum Kind: String, Sendable, CaseIterable {
+        case accessEnded = "access-ended"
+        case accessWithdrawn = "access-withdrawn"
+        case badPath = "bad-path"
+        case badSignature = "bad-signature"
+        case headersTooLarge = "headers-too-large"
+        case invalidEmail = "invalid-email"
+        case invalidLink = "invalid-link"
+        case linkExpired = "link-expired"
+        case malformed
+        case misconfigured
+        case noAccess = "no-access"
+        case notConfigured = "not-configured"
+        case notFound = "not-found"
+        case notYetAvailable = "not-yet-available"
+        case otherCourse = "other-course"
+        case rateLimited = "rate-limited"
+        case resendAccepted = "resend-accepted"
+        case staleTimestamp = "stale-timestamp"
+        case storeUnavailable = "store-unavailable"
+        case tooLarge = "too-large"
+        case unauthorized
+        case unknownProduct = "unknown-product"
     }
 }
