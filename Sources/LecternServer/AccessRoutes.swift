@@ -36,17 +36,17 @@ struct AccessRoutes: Sendable {
             // Past its limit a client is not refused: it is told what every late claim is told, that
             // the link is in its e-mail (a buyer behind a shared address still gets in that way).
             let client = context.clientAddress(request, trustProxy: trustProxy)
-            if case .limited = claimsPerClient.take("claim:" + client) { return Self.checkEmail() }
+            if case .limited = claimsPerClient.take("claim:" + client) { return self.checkEmail() }
             let deadline = ContinuousClock.now + claimWait
             while true {
                 switch try claims.claim(stripeSession: session) {
                 case .granted(let grant, let product):
                     let signIn = gate.claimSignIn(grant: grant, product: product)
-                    return .signIn(signIn, secureCookies: secureCookies) ?? Self.checkEmail()
+                    return .signIn(signIn, secureCookies: secureCookies) ?? self.checkEmail()
                 case .refused:
-                    return Self.checkEmail()
+                    return self.checkEmail()
                 case .notRecorded:
-                    guard ContinuousClock.now < deadline else { return Self.checkEmail() }
+                    guard ContinuousClock.now < deadline else { return self.checkEmail() }
                     try await Task.sleep(for: .milliseconds(250))
                 }
             }
@@ -115,13 +115,5 @@ struct AccessRoutes: Sendable {
     }
 
     /// Every claim that does not sign in ends here (202): the link is on its way by e-mail.
-    static func checkEmail() -> Response { .html(checkEmailPage, status: .accepted) }
-
-    static let checkEmailPage = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Check your e-mail</title><link rel="stylesheet" href="/style.css"></head><body><main id="main">
-        <h1>Thank you — check your e-mail</h1>
-        <p>Your payment is being confirmed. Your personal link to the course is on its way to the address you used at checkout;
-        it usually arrives within a minute. You can reload this page to try again.</p></main></body></html>
-        """
+    func checkEmail() -> Response { .html(pages.checkEmail().html, status: .accepted) }
 }

@@ -46,7 +46,7 @@ public struct Daemon: Sendable {
             lifetime: config.tokens.lifetime, siteTitle: config.title)
         let processor = WebhookProcessor(store: store, prices: { bundle.manifest.price(of: $0) }, links: links)
         let secret = try keys.watermarkSecret()
-        let pages = GatePages(siteTitle: config.title)
+        let pages = GatePages(bundle: bundle)
         let gate = Gate(
             bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys),
             cookies: AccessCookie(secret: secret),

@@ -24,8 +24,9 @@ import Testing
         let site: TempSite
         let daemon: Daemon
 
-        init() throws {
+        init(prepare: (TempSite) throws -> Void = { _ in }) throws {
             site = try TempSite(withExampleContent: true)
+            try prepare(site)
             try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
             try site.build()
             daemon = try Daemon(
@@ -168,6 +169,36 @@ import Testing
             #expect(metrics.status == .ok)
             #expect(String(buffer: metrics.body).contains("lectern_"))
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+
+    @Test func gatePagesComeFromTheSiteTemplateWithRequestValuesEscaped() async throws {
+        // The creator rewords the notices in site-template/ like any page; course titles are theirs too.
+        let site = try Site { site in
+            try site.write(
+                "site-template/layouts/gate.mustache",
+                "{{> head}}<body><main class=\"my-notice\"><h1>{{page.title}}</h1>"
+                    + "{{#notice.link_expired}}<p>Ce lien vers {{course.title}} a expiré.</p>{{/notice.link_expired}}"
+                    + "{{#notice.not_found}}<p>Rien à {{path}}.</p>{{/notice.not_found}}</main>{{> footer}}\n")
+            let file = "content/practical-sqlite/_index.md"
+            try site.write(
+                file, try site.read(file).replacingOccurrences(of: "title: ", with: "title: <b>\"Fast\"</b> "))
+        }
+        let expired = try TokenSigner(keys: KeyStore(directory: site.site.root.appendingPathComponent("keys"))).sign(
+            AccessClaims(
+                subject: "g_1", audience: "practical-sqlite", issuedAt: Date().addingTimeInterval(-400 * 86_400),
+                lifetime: 86_400))
+        try await site.daemon.application.test(.router) { client in
+            let page = try await client.execute(uri: "/learn/practical-sqlite/?token=\(expired)", method: .get)
+            #expect(page.status == .unauthorized)
+            let html = String(buffer: page.body)
+            #expect(html.contains("<main class=\"my-notice\"><h1>Your link has expired</h1>"))
+            #expect(html.contains("Ce lien vers &lt;b&gt;&quot;Fast&quot;&lt;/b&gt;"), "\(html)")
+            #expect(!html.contains("<b>\"Fast"))
+            #expect(html.contains("<meta name=\"robots\" content=\"noindex\">"), "gate pages are not indexed")
+
+            let missing = try await client.execute(uri: "/learn/no-such-course/x/<q>", method: .get)
+            #expect(missing.status == .notFound)
         }
     }
 }

@@ -113,6 +113,7 @@ public struct SiteBuilder {
         try staging.write(
             feeds.atom(feedEntries, updated: feedEntries.map(\.date).max() ?? started), to: "feed.xml", in: .publicSite)
         try staging.write(try search.encoded(), to: SearchIndex.fileName, in: .publicSite)
+        for shell in pipeline.gateShells() { try staging.write(shell.data, to: shell.output, in: .paidBundle) }
         try staging.write(try manifest.encoded(), to: BuildManifest.fileName, in: .paidBundle)
 
         try staging.commit()

@@ -58,6 +58,16 @@ struct SitePipeline: @unchecked Sendable {
         }
     }
 
+    /// The daemon's notice pages (`GateShell`), for the paid bundle.
+    func gateShells() -> [CatalogPage] {
+        let contexts = PageContexts(config: config)
+        return GateShell.Variant.allCases.map { variant in
+            CatalogPage(
+                url: "", source: "\(config.templateDir)/layouts/gate.mustache", output: variant.fileName,
+                data: Data(templates.render(.gate, contexts.gate(variant)).utf8))
+        }
+    }
+
     /// The pages made from the whole catalog: the home page and the 404 page.
     func catalogPages() -> [CatalogPage] {
         let contexts = PageContexts(config: config)

@@ -111,6 +111,27 @@ struct PageContexts {
         return context
     }
 
+    /// A gate page at build time: the notice's flags, and slot marks (`GateShell.Slot`) where lecternd puts
+    /// each request's values.
+    func gate(_ variant: GateShell.Variant) -> [String: Any] {
+        var page = page(title: variant.title, description: "", path: "/")
+        page["noindex"] = true
+        var context: [String: Any] = [
+            "site": site(), "page": page, "notice": [variant.notice: true],
+            "lesson": ["title": GateShell.Slot.lessonTitle.mark],
+            "date": ["text": GateShell.Slot.date.mark, "iso": GateShell.Slot.dateISO.mark],
+            "minutes": GateShell.Slot.minutes.mark, "path": GateShell.Slot.path.mark,
+        ]
+        if variant.hasCourse {
+            context["course"] = [
+                "title": GateShell.Slot.courseTitle.mark, "slug": GateShell.Slot.courseSlug.mark,
+                "buy_url": GateShell.Slot.buyURL.mark,
+            ]
+        }
+        if let reason = variant.reason { context["reason"] = [reason: true] }
+        return context
+    }
+
     func notFound() -> [String: Any] {
         ["site": site(), "page": page(title: "Page not found", description: "", path: "/404.html")]
     }

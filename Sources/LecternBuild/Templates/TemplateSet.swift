@@ -11,6 +11,8 @@ public struct TemplateSet: Sendable {
         case home, course, lesson
         case paidLesson = "paid-lesson"
         case notFound = "404"
+        /// The daemon's notices (`GateShell`), one page per variant.
+        case gate
     }
 
     private let library: MustacheLibrary

@@ -10,6 +10,7 @@ public final class LiveBundle: Sendable {
     private let directoryPath: String
     private let manifestCache: Locked<(FileIdentity, BuildManifest)>
     private let pages = Locked<[String: (FileIdentity, PaidPage)]>([:])
+    private let shells = Locked<[GateShell.Variant: (FileIdentity, String)]>([:])
 
     /// Loads the manifest now, so a daemon started before any build fails at once with a clear error.
     public init(directory: URL) throws {
@@ -20,6 +21,12 @@ public final class LiveBundle: Sendable {
             let manifest = try? BuildManifest.load(from: URL(fileURLWithPath: path))
         else {
             throw LecternError(.config, file: path, "no built site to serve", hint: "run `lectern build` first")
+        }
+        let shell = directory.appendingPathComponent(GateShell.Variant.notFound.fileName).path
+        guard FileIdentity.regularFile(shell) != nil else {
+            throw LecternError(
+                .config, file: shell, "the paid bundle has no gate pages (built by an older lectern)",
+                hint: "run `lectern build` with this version")
         }
         manifestCache = Locked((identity, manifest))
     }
@@ -48,5 +55,16 @@ public final class LiveBundle: Sendable {
         else { return nil }
         pages.withLock { $0[path] = (identity, page) }
         return page
+    }
+
+    /// A gate page as the build rendered it (`GateShell`), re-read when a rebuild replaced it.
+    public func gateShell(_ variant: GateShell.Variant) -> String? {
+        let path = directoryPath + variant.fileName
+        guard let identity = FileIdentity.regularFile(path) else { return nil }
+        if let (known, shell) = shells.withLock({ $0[variant] }), known == identity { return shell }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let shell = String(decoding: data, as: UTF8.self)
+        shells.withLock { $0[variant] = (identity, shell) }
+        return shell
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A page of the gate (expired link, access withdrawn, …) as the builder leaves it for the daemon: the site's
+/// `layouts/gate.mustache`, rendered once per variant at build time like every other page, with slot marks
+/// where per-request values go (a course's title, a date). lecternd fills the slots, escaped, and knows
+/// nothing of templates; the creator restyles or rewords these pages like any other.
+///
+/// Stored as `<paid>/_gate/<variant>.html`.
+public enum GateShell {
+    public static let folder = "_gate"
+
+    /// One page per notice, and per wording that depends on the request (with or without a course,
+    /// why access was withdrawn) so that the template, not Swift, holds every sentence.
+    public enum Variant: String, CaseIterable, Sendable {
+        case linkExpired = "link-expired"
+        case linkExpiredNoCourse = "link-expired-no-course"
+        case invalidLink = "invalid-link"
+        case invalidLinkNoCourse = "invalid-link-no-course"
+        case otherCourse = "other-course"
+        case withdrawnRefunded = "withdrawn-refunded"
+        case withdrawnDisputed = "withdrawn-disputed"
+        case withdrawnRevoked = "withdrawn-revoked"
+        case accessEnded = "access-ended"
+        case notYetAvailable = "not-yet-available"
+        case notFound = "not-found"
+        case resendAccepted = "resend-accepted"
+        case rateLimited = "rate-limited"
+        case checkEmail = "check-email"
+
+        /// The notice's name in the template context (`notice.<key>` is true for this page).
+        public var notice: String {
+            switch self {
+            case .linkExpired, .linkExpiredNoCourse: "link_expired"
+            case .invalidLink, .invalidLinkNoCourse: "invalid_link"
+            case .withdrawnRefunded, .withdrawnDisputed, .withdrawnRevoked: "access_withdrawn"
+            default: rawValue.replacingOccurrences(of: "-", with: "_")
+            }
+        }
+
+        /// Whether the page is about one course (its title, slug and buy link fill slots).
+        public var hasCourse: Bool {
+            switch self {
+            case .linkExpiredNoCourse, .invalidLinkNoCourse, .notFound, .resendAccepted, .rateLimited, .checkEmail:
+                false
+            default: true
+            }
+        }
+
+        /// `refunded`, `disputed` or `revoked` for the withdrawn pages (`reason.<name>` is true).
+        public var reason: String? {
+            switch self {
+            case .withdrawnRefunded: "refunded"
+            case .withdrawnDisputed: "disputed"
+            case .withdrawnRevoked: "revoked"
+            default: nil
+            }
+        }
+
+        public var fileName: String { "\(GateShell.folder)/\(rawValue).html" }
+
+        /// The page's heading, also the `title` of the problem document API clients get for it.
+        public var title: String {
+            switch self {
+            case .linkExpired, .linkExpiredNoCourse: "Your link has expired"
+            case .invalidLink, .invalidLinkNoCourse: "This link does not work"
+            case .otherCourse: "This link is for another course"
+            case .withdrawnRefunded, .withdrawnDisputed, .withdrawnRevoked: "Access withdrawn"
+            case .accessEnded: "Your access has ended"
+            case .notYetAvailable: "Not available yet"
+            case .notFound: "Page not found"
+            case .resendAccepted: "Check your e-mail"
+            case .rateLimited: "Too many requests"
+            case .checkEmail: "Thank you — check your e-mail"
+            }
+        }
+    }
+
+    /// The per-request values a page may show.
+    public enum Slot: String, CaseIterable, Sendable {
+        case courseTitle = "course-title"
+        case courseSlug = "course-slug"
+        case buyURL = "buy-url"
+        case lessonTitle = "lesson-title"
+        case date
+        case dateISO = "date-iso"
+        case minutes
+        /// The path asked for (the 404 page).
+        case path
+
+        /// Private-use characters around the name: Mustache's escaping leaves them alone, and no
+        /// creator text or template contains them.
+        public var mark: String { "\u{E000}\(rawValue)\u{E001}" }
+    }
+
+    /// The page with each slot replaced by its value, HTML-escaped (safe in text and in quoted attributes);
+    /// a slot without a value becomes empty.
+    public static func fill(_ shell: String, _ values: [Slot: String]) -> String {
+        guard shell.contains("\u{E000}") else { return shell }
+        var page = shell
+        for slot in Slot.allCases where page.contains(slot.mark) {
+            page = page.replacingOccurrences(of: slot.mark, with: MarkupEscaping.escape(values[slot] ?? ""))
+        }
+        return page
+    }
+}
