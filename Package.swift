@@ -81,11 +81,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // HTTP: Hummingbird, the daemon's routes and services, every HTTP helper.
+        // HTTP parts without a server: static files with gzip and validators, HTTP dates, rate limits,
+        // client addresses, metrics access. Fuzzed and tested without Hummingbird.
+        .target(
+            name: "LecternHTTP",
+            dependencies: ["LecternCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The daemon: Hummingbird, its routes and services, wired from the parts below.
         .target(
             name: "LecternServer",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce", "CZlib",
+                "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce", "LecternHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -112,7 +119,7 @@ let package = Package(
         .target(
             name: "LecternBench",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternServer",
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternHTTP",
             ],
             swiftSettings: strict
         ),
@@ -145,7 +152,7 @@ let package = Package(
             name: "LecternUnitTests",
             dependencies: [
                 "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
-                "LecternCommerce", "LecternServer", "LecternPreview", "LecternBench",
+                "LecternCommerce", "LecternHTTP", "LecternServer", "LecternPreview", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,7 +163,7 @@ let package = Package(
             name: "LecternServerTests",
             dependencies: [
                 "LecternTestSupport", "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce",
-                "LecternServer",
+                "LecternHTTP", "LecternServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

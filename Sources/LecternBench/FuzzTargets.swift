@@ -4,7 +4,7 @@ import LecternBuild
 import LecternCommerce
 import LecternConfig
 import LecternCore
-import LecternServer
+import LecternHTTP
 
 /// The parsers that take hostile input, as fuzzing entry points: each gets arbitrary bytes and must
 /// return or throw its own error, never crash, hang or run out of memory. Where a parser has an

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LecternCommerce
 import LecternCore
+import LecternHTTP
 import LecternStore
 
 /// Routes a reader reaches from a payment provider or an e-mail, and the operator's endpoints.

@@ -3,6 +3,7 @@ import Hummingbird
 import LecternCommerce
 import LecternConfig
 import LecternCore
+import LecternHTTP
 import LecternStore
 import Logging
 import NIOCore

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LecternCommerce
 import LecternCore
+import LecternHTTP
 
 /// `/learn/…`: the paid side, decided by `Gate` and rendered here as HTTP.
 struct GateRoutes: Sendable {

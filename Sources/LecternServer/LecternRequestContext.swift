@@ -1,4 +1,5 @@
 import Hummingbird
+import LecternHTTP
 import NIOCore
 
 /// The request context of every route: Hummingbird's core storage plus the client's address, which

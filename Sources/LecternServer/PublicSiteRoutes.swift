@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LecternCommerce
 import LecternCore
+import LecternHTTP
 
 /// Everything else: the static `public/` output, with validators (ETag from the content,
 /// Last-Modified), conditional requests, HEAD, gzip for text, and the site's 404 page.

@@ -6,6 +6,7 @@ import Testing
 
 @testable import LecternCommerce
 @testable import LecternCore
+@testable import LecternHTTP
 @testable import LecternServer
 @testable import LecternStore
 

@@ -6,6 +6,7 @@ import Testing
 @testable import LecternBuild
 @testable import LecternCommerce
 @testable import LecternCore
+@testable import LecternHTTP
 @testable import LecternServer
 
 /// The parts behind the security fixes, one by one, with the inputs that broke them.
