@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LecternCore
 
 /// `/access/claim?session_id=`: the browser that just paid is signed in without waiting for the
 /// e-mail. A checkout session id is not a secret forever (it sits in the success URL, the browser's
@@ -35,12 +36,12 @@ public struct CheckoutClaims: Sendable {
                     SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
                            g.id AS grant_id, g.product, g.revoked_at
                     FROM orders o LEFT JOIN grants g ON g.order_id = o.id
-                    WHERE o.provider = 'stripe' AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
-                    """, arguments: [session])
+                    WHERE o.provider = ? AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
+                    """, arguments: [PaymentEvent.Provider.stripe.rawValue, session])
         }
         guard let row else { return .notRecorded }
         let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
-        guard (row["status"] as String?) == "paid", (row["claimed_at"] as String?) == nil,
+        guard (row["status"] as String?) == OrderStatus.paid.rawValue, (row["claimed_at"] as String?) == nil,
             (row["revoked_at"] as String?) == nil, let order: Int64 = row["order_id"],
             let grant: Int64 = row["grant_id"], let product: String = row["product"],
             now.timeIntervalSince(created) <= window

@@ -5,13 +5,16 @@ import LecternCore
 /// What the creator's CLI reads and changes in the store: buyers, orders, comp grants, revocations,
 /// re-sent links, and the owner of a traced grant.
 public struct CreatorQueries: Sendable {
-    public struct BuyerRow: Sendable {
+    // Record types decoded by GRDB from the columns of the same names (snake case), no column strings.
+    public struct BuyerRow: Sendable, Decodable, FetchableRecord {
         public var email: String
         public var orders: Int
         public var liveGrants: Int
         public var since: String
+
+        public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     }
-    public struct OrderRow: Sendable {
+    public struct OrderRow: Sendable, Decodable, FetchableRecord {
         public var id: Int64
         public var number: String?
         public var provider: String
@@ -20,9 +23,15 @@ public struct CreatorQueries: Sendable {
         public var product: String
         public var amount: Int
         public var currency: String
-        public var status: String
+        public var status: OrderStatus
         public var flag: String?
         public var createdAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, number, provider, email, product, amount, currency, status, flag
+            case providerOrderID = "provider_order_id"
+            case createdAt = "created_at"
+        }
     }
     public struct GrantOwner: Sendable, Equatable {
         public var email: String
@@ -37,34 +46,26 @@ public struct CreatorQueries: Sendable {
 
     public func buyers() throws -> [BuyerRow] {
         try store.read { db in
-            try Row.fetchAll(
+            try BuyerRow.fetchAll(
                 db,
                 sql: """
-                    SELECT b.email, b.created_at,
+                    SELECT b.email, b.created_at AS since,
                       (SELECT COUNT(*) FROM orders o WHERE o.buyer_id = b.id) AS orders,
-                      (SELECT COUNT(*) FROM grants g WHERE g.buyer_id = b.id AND g.revoked_at IS NULL) AS live
+                      (SELECT COUNT(*) FROM grants g WHERE g.buyer_id = b.id AND g.revoked_at IS NULL) AS live_grants
                     FROM buyers b ORDER BY b.created_at
-                    """
-            ).map {
-                BuyerRow(email: $0["email"], orders: $0["orders"], liveGrants: $0["live"], since: $0["created_at"])
-            }
+                    """)
         }
     }
 
     public func orders() throws -> [OrderRow] {
         try store.read { db in
-            try Row.fetchAll(
+            try OrderRow.fetchAll(
                 db,
                 sql: """
-                    SELECT o.*, b.email FROM orders o JOIN buyers b ON b.id = o.buyer_id ORDER BY o.id
-                    """
-            ).map {
-                OrderRow(
-                    id: $0["id"], number: $0["number"], provider: $0["provider"],
-                    providerOrderID: $0["provider_order_id"], email: $0["email"],
-                    product: $0["product"], amount: $0["amount"], currency: $0["currency"], status: $0["status"],
-                    flag: $0["flag"], createdAt: $0["created_at"])
-            }
+                    SELECT o.id, o.number, o.provider, o.provider_order_id, b.email, o.product, o.amount, o.currency,
+                      o.status, o.flag, o.created_at
+                    FROM orders o JOIN buyers b ON b.id = o.buyer_id ORDER BY o.id
+                    """)
         }
     }
 

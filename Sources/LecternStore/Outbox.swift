@@ -16,7 +16,7 @@ public enum Outbox {
         }
     }
 
-    public struct Message: Sendable, Equatable {
+    public struct Message: Sendable, Equatable, Decodable, FetchableRecord {
         public var id: Int64
         public var recipient: String
         public var subject: String
@@ -34,17 +34,12 @@ public enum Outbox {
 
     public static func due(in store: Store, now: Date = Date(), limit: Int = 20) throws -> [Message] {
         try store.read { db in
-            try Row.fetchAll(
+            try Message.fetchAll(
                 db,
                 sql: """
                     SELECT id, recipient, subject, body, attempts FROM outbox
                     WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
-                    """, arguments: [Store.timestamp(now), limit]
-            ).map {
-                Message(
-                    id: $0["id"], recipient: $0["recipient"], subject: $0["subject"], body: $0["body"],
-                    attempts: $0["attempts"])
-            }
+                    """, arguments: [Store.timestamp(now), limit])
         }
     }
 

@@ -3,7 +3,7 @@ import GRDB
 import LecternCore
 
 /// What an order's row says about it (`orders.status`).
-public enum OrderStatus: String, Sendable, CaseIterable {
+public enum OrderStatus: String, Sendable, CaseIterable, Codable {
     case paid, refunded, disputed, flagged
 }
 

@@ -53,7 +53,7 @@ struct OrdersCommand: ParsableCommand {
             let amount = Money(minorUnits: order.amount, currency: order.currency).display
             let columns = [
                 order.number ?? "-", order.provider, order.providerOrderID, order.email, order.product,
-                amount, order.status, order.flag ?? "",
+                amount, order.status.rawValue, order.flag ?? "",
             ]
             print(columns.joined(separator: "\t"))
         }
