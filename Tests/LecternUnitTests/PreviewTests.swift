@@ -83,7 +83,7 @@ import Testing
             to: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"))
         preview.refresh()
         #expect(
-            preview.error?.code == "broken-link"
+            preview.error?.code == .brokenLink
                 && preview.error?.file == "content/practical-sqlite/01-foundations/02-first-database.md")
         try FileManager.default.moveItem(
             at: site.root.appendingPathComponent("content/practical-sqlite/01-foundations/03-schemas.md"),

@@ -104,7 +104,7 @@ public struct SiteChecker {
     static func line(of quote: String, in body: String, firstLine: Int) -> Int {
         let lead = quote.split(separator: " ").prefix(3).map(String.init)
         for (offset, line) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let words = LeakLint.words(String(line))
+            let words = Words.of(String(line))
             if words.indices.contains(where: { Array(words[$0...].prefix(lead.count)) == lead }) {
                 return firstLine + offset
             }

@@ -82,13 +82,13 @@ struct LinkResolver: Sendable {
     }
 
     private func broken(
-        _ url: String, _ origin: Origin, _ line: Int, _ why: String, code: CheckProblem.Kind = .brokenLink,
+        _ url: String, _ origin: Origin, _ line: Int, _ why: String, code: ProblemKind = .brokenLink,
         hint: String? = nil
     ) -> LecternError {
         var error = LecternError(
             .markdown, file: origin.displayPath, line: line, "broken link `\(url)`: \(why)",
             hint: hint ?? "link to another lesson by its file name, e.g. [Setup](02-setup.md)")
-        error.code = code.rawValue
+        error.code = code
         return error
     }
 

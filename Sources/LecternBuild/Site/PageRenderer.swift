@@ -209,7 +209,7 @@ struct PageRenderer: @unchecked Sendable {
             var error = LecternError(
                 .markdown, file: file, line: line, "image without alt text",
                 hint: "describe the image for readers who cannot see it: ![A diagram of the WAL file](images/wal.svg)")
-            error.code = CheckProblem.Kind.missingAltText.rawValue
+            error.code = .missingAltText
             guard mode == .check else { throw error }
             page.problems.append(error)
         }

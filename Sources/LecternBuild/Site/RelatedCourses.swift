@@ -62,7 +62,7 @@ struct RelatedCourses {
 
     static func terms(_ text: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for word in LeakLint.words(text)
+        for word in Words.of(text)
         where word.count >= 3 && !stopWords.contains(word) && !word.allSatisfy(\.isNumber) {
             counts[word, default: 0] += 1
         }

@@ -20,7 +20,7 @@ public struct LecternError: Error, CustomStringConvertible, Sendable {
     public let hint: String?
     /// A stable name for the kind of problem (`broken-link`, `draft-link`, …) where tools list them
     /// (`lectern check --format json`); nil where the step says enough.
-    public var code: String?
+    public var code: ProblemKind?
 
     public init(_ step: Step, file: String? = nil, line: Int? = nil, _ message: String, hint: String? = nil) {
         self.step = step
