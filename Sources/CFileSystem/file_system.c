@@ -33,7 +33,7 @@ int lectern_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 extern char **environ;
 
-int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd) {
+int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3) {
     posix_spawn_file_actions_t actions;
     int result = posix_spawn_file_actions_init(&actions);
     if (result != 0) {
@@ -43,8 +43,9 @@ int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout
     posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
     posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    if (fd3 >= 0) posix_spawn_file_actions_adddup2(&actions, fd3, 3);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    posix_spawn_file_actions_addclosefrom_np(&actions, fd3 >= 0 ? 4 : 3);
 #endif
     pid_t pid = -1;
     result = posix_spawn(&pid, path, &actions, NULL, argv, environ);

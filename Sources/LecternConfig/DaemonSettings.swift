@@ -92,12 +92,15 @@ public struct MailSettings: Sendable {
     public var smtpPort = 25
     /// Require STARTTLS (refuse to send in the clear).
     public var startTLS = false
+    /// Messages sent at the same time (1–64): a burst of purchases drains this many at once.
+    public var concurrency = 8
 
     public init() {}
 
     init(_ table: SettingsTable) throws {
         try table.rejectUnknownKeys(
-            allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls"], section: "mail")
+            allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls", "concurrency"],
+            section: "mail")
         if let name = try table.string("transport") {
             guard let transport = Transport(rawValue: name) else {
                 throw table.error("transport", "`mail.transport` must be \"file\" or \"smtp\"")
@@ -114,6 +117,12 @@ public struct MailSettings: Sendable {
             smtpPort = port
         }
         startTLS = try table.bool("starttls") ?? startTLS
+        if let concurrency = try table.integer("concurrency") {
+            guard (1...64).contains(concurrency) else {
+                throw table.error("concurrency", "`mail.concurrency` must be 1–64")
+            }
+            self.concurrency = concurrency
+        }
     }
 }
 

@@ -15,6 +15,7 @@ struct AccessRoutes: Sendable {
     /// How long `/access/claim` waits for a webhook that has not arrived yet.
     let claimWait: Duration
     let pages: GatePages
+    let health: DaemonHealth
     let perAddress: RateLimiter
     let perClient: RateLimiter
     /// `/access/claim` polls the store while it waits: a client gets a bounded number of those.
@@ -75,8 +76,10 @@ struct AccessRoutes: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get(.init(SiteRoutes.health)) { _, _ -> Response in
-            try store.check()
-            return .json(["status": "ok"])
+            let report = health.report()
+            return .json(
+                ["status": report.status.rawValue, "reasons": report.reasons],
+                status: report.status == .unavailable ? .serviceUnavailable : .ok)
         }
         router.get(.init(SiteRoutes.jwks)) { _, _ -> Response in
             var headers = HTTPFields()

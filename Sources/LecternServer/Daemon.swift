@@ -54,9 +54,13 @@ public struct Daemon: Sendable {
             watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
             accessLifetime: config.tokens.lifetime)
         let metrics = RequestMetrics()
+        let sender = OutboxSender(
+            store: store, transport: Self.mailTransport(config, environment), logger: logger,
+            concurrency: config.mail.concurrency, from: config.mail.from)
+        let health = DaemonHealth(store: store, sender: sender)
 
         let router = Router(context: LecternRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: MetricsMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
         WebhookRoutes(
             processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
@@ -66,7 +70,7 @@ public struct Daemon: Sendable {
         AccessRoutes(
             store: store, links: links, keys: keys, gate: gate,
             claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
-            claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages,
+            claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages, health: health,
             perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
             perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
             claimsPerClient: RateLimiter(limit: config.daemon.claimsPerClient, per: 3_600),
@@ -91,10 +95,8 @@ public struct Daemon: Sendable {
                     idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
             services: [
-                OutboxService(
-                    sender: OutboxSender(
-                        store: store, transport: Self.mailTransport(config, environment),
-                        logger: logger)),
+                OutboxService(sender: sender),
+                HealthService(store: store),
                 RetentionService(
                     store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),
                     logger: logger),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LecternCore
+import Logging
 
 /// Counters behind `/metrics` (Prometheus text format 0.0.4): requests by route and status, a latency
 /// histogram by route, webhook results by provider, and the outbox depth read at scrape time.
@@ -80,9 +81,13 @@ final class RequestMetrics: Sendable {
 
 /// Times every request and counts it under its route pattern (`/learn/{course}/**`, not the raw path,
 /// so the label set stays small whatever clients ask for).
+/// Counts every request, and logs every one that failed with its reason: one line each, naming the route
+/// pattern (never the URL, which may hold a token), the status and the problem's kind and detail (which
+/// never hold secrets, tokens or bodies; see `HTTPProblem`).
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = LecternRequestContext
     let metrics: RequestMetrics
+    let logger: Logger
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -96,8 +101,16 @@ struct MetricsMiddleware: RouterMiddleware {
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.record(
-                route: context.endpointPath ?? "unmatched", status: status, seconds: Self.seconds(since: start))
+            let route = context.endpointPath ?? "unmatched"
+            metrics.record(route: route, status: status, seconds: Self.seconds(since: start))
+            var metadata: Logger.Metadata = ["method": "\(request.method)", "route": "\(route)", "status": "\(status)"]
+            if let problem = error as? HTTPProblem {
+                metadata["problem"] = "\(problem.kind.rawValue)"
+                metadata["reason"] = "\(problem.cause ?? problem.detail)"
+            } else {
+                metadata["reason"] = "\(type(of: error))"
+            }
+            logger.log(level: status >= 500 ? .error : .warning, "request failed", metadata: metadata)
             throw error
         }
     }

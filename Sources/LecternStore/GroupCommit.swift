@@ -64,8 +64,10 @@ public final class GroupCommit<Output: Sendable>: @unchecked Sendable {
                         return .commit
                     }
                 }
+                store.noteWrite(nil)
                 for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
             } catch {
+                store.noteWrite(error)
                 for entry in batch { entry.continuation.resume(throwing: error) }
             }
         }

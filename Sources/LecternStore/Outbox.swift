@@ -22,7 +22,15 @@ public enum Outbox {
         public var subject: String
         public var body: String
         public var attempts: Int
+        public var createdAt: String
+
+        public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     }
+
+    /// How long a claimed message is held for its sender: longer than any send may take
+    /// (`SMTPMailTransport.maxSeconds`), so no other pass or node sends it meanwhile, and short enough that
+    /// a message whose sender died (or whose outcome could not be recorded) goes out again within the hour.
+    public static let lease: TimeInterval = 20 * 60
 
     static func enqueue(to recipient: EmailAddress, subject: String, body: String, db: Database, now: Date) throws {
         let stamp = Store.timestamp(now)
@@ -32,33 +40,59 @@ public enum Outbox {
                 """, arguments: [recipient.value, subject, body, stamp, stamp])
     }
 
-    public static func due(in store: Store, now: Date = Date(), limit: Int = 20) throws -> [Message] {
-        try store.read { db in
-            try Message.fetchAll(
+    /// Claims up to `limit` due messages for one sender, in one write: each is leased (`next_attempt_at`
+    /// moves `lease` ahead) before it is sent, so it is sent by one sender at a time, and not at all while
+    /// the store cannot record anything (the claim itself is a write). `skipping`: ids the caller knows
+    /// were delivered but could not yet record.
+    public static func claimDue(
+        in store: Store, now: Date = Date(), limit: Int = 64, skipping delivered: Set<Int64> = []
+    ) throws -> [Message] {
+        try store.write { db in
+            let due = try Message.fetchAll(
                 db,
                 sql: """
-                    SELECT id, recipient, subject, body, attempts FROM outbox
-                    WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
-                    """, arguments: [Store.timestamp(now), limit])
+                    SELECT id, recipient, subject, body, attempts, created_at FROM outbox
+                    WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                    """, arguments: [Store.timestamp(now), limit + delivered.count]
+            ).filter { !delivered.contains($0.id) }.prefix(limit)
+            let until = Store.timestamp(now.addingTimeInterval(lease))
+            for message in due {
+                try db.executeCached(
+                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, message.id])
+            }
+            return Array(due)
         }
     }
 
-    public static func markSent(_ id: Int64, in store: Store, now: Date = Date()) throws {
+    /// What happened to claimed messages, recorded in one transaction: delivered ones are marked sent (and
+    /// their link dropped), failed ones get their next attempt counted from when they failed (30 s, 1 min,
+    /// 2 min, … capped at 1 hour), released ones (a stopping daemon) are due again at once.
+    public static func record(
+        delivered: [Int64], failed: [(message: Message, error: String, at: Date)] = [], released: [Int64] = [],
+        in store: Store, now: Date = Date()
+    ) throws {
+        guard !(delivered.isEmpty && failed.isEmpty && released.isEmpty) else { return }
         try store.write { db in
-            // The body holds a signed link, a bearer credential: once delivered it is not kept.
-            try db.executeCached(
-                sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
-                arguments: [Store.timestamp(now), id])
-        }
-    }
-
-    /// Backoff: 30 s, 1 min, 2 min, … capped at 1 hour.
-    public static func markFailed(_ message: Message, error: String, in store: Store, now: Date = Date()) throws {
-        let delay = min(3_600, 30 << min(message.attempts, 7))
-        try store.write { db in
-            try db.executeCached(
-                sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                arguments: [Store.timestamp(now.addingTimeInterval(TimeInterval(delay))), error, message.id])
+            for id in delivered {
+                // The body holds a signed link, a bearer credential: once delivered it is not kept.
+                try db.executeCached(
+                    sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
+                    arguments: [Store.timestamp(now), id])
+            }
+            for failure in failed {
+                let delay = min(3_600, 30 << min(failure.message.attempts, 7))
+                try db.executeCached(
+                    sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                    arguments: [
+                        Store.timestamp(failure.at.addingTimeInterval(TimeInterval(delay))), failure.error,
+                        failure.message.id,
+                    ])
+            }
+            for id in released {
+                try db.executeCached(
+                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
+                    arguments: [Store.timestamp(now), id])
+            }
         }
     }
 
@@ -76,5 +110,18 @@ public enum Outbox {
 
     public static func depth(in store: Store) throws -> Int {
         try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") ?? 0 }
+    }
+
+    /// When the oldest message still waiting was queued (nil when none waits): `/healthz` calls the outbox
+    /// stuck when this is older than its threshold. Abandoned messages do not count.
+    public static func oldestWaiting(in store: Store) throws -> Date? {
+        try store.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(created_at) FROM outbox
+                    WHERE sent_at IS NULL AND next_attempt_at < '9999-12-31T23:59:59.999Z'
+                    """)
+        }.flatMap(Store.date(fromTimestamp:))
     }
 }

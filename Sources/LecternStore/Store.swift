@@ -12,12 +12,15 @@ import LecternCore
 public final class Store: Sendable {
     public let path: String
     let queue: DatabasePool
+    private let writeOutcome = Locked(WriteOutcome(succeeded: true, at: Date(), reason: nil))
 
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a write waits for a lock another process holds before it fails
+    ///   (and the webhook is answered 503, to be retried).
+    public init(path: String, busyTimeout: TimeInterval = 5) throws {
         self.path = path
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             // DatabasePool sets WAL itself; FULL makes each commit durable before it returns.
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -29,7 +32,9 @@ public final class Store: Sendable {
         } catch {
             throw LecternError(
                 .store, file: path, "cannot open the database (\(error))",
-                hint: "check the path and its permissions; `--db PATH` picks another file")
+                hint: "check the permissions of the file and of its `-wal` and `-shm` files beside it (a start "
+                    + "refused on a read-only database can leave `-shm` read-only: make all three writable by "
+                    + "this user); `--db PATH` picks another file")
         }
     }
 
@@ -50,7 +55,40 @@ public final class Store: Sendable {
     }
 
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.write(body)
+        do {
+            let result = try queue.write(body)
+            noteWrite(nil)
+            return result
+        } catch {
+            noteWrite(error)
+            throw error
+        }
+    }
+
+    /// The last write's outcome, whoever made it (a webhook, the outbox, a heartbeat): what `/healthz` says
+    /// about the store without a write of its own.
+    public struct WriteOutcome: Sendable, Equatable {
+        public var succeeded: Bool
+        public var at: Date
+        public var reason: String?
+    }
+
+    public var lastWrite: WriteOutcome { writeOutcome.withLock { $0 } }
+
+    func noteWrite(_ error: Error?) {
+        let outcome = WriteOutcome(succeeded: error == nil, at: Date(), reason: error.map { "\($0)" })
+        writeOutcome.withLock { $0 = outcome }
+    }
+
+    /// A real write (the time, in `daemon_state`), for when nothing else wrote lately.
+    public func heartbeat(now: Date = Date()) throws {
+        try write { db in
+            try db.executeCached(
+                sql: """
+                    INSERT INTO daemon_state (key, value) VALUES ('heartbeat', ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """, arguments: [Store.timestamp(now)])
+        }
     }
 
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
@@ -155,6 +193,11 @@ public final class Store: Sendable {
                 try db.execute(sql: "UPDATE orders SET number = ? WHERE id = ?", arguments: [number, id])
             }
             try db.execute(sql: "CREATE UNIQUE INDEX orders_by_number ON orders (number)")
+        }
+        migrator.registerMigration("v3-health") { db in
+            // One row per fact the daemon keeps about itself: the heartbeat is the write `/healthz` relies
+            // on when nothing else was written lately (a full disk or a held lock shows up here).
+            try db.execute(sql: "CREATE TABLE daemon_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
         return migrator
     }

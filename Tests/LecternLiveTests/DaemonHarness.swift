@@ -24,15 +24,18 @@ final class DaemonHarness: @unchecked Sendable {
     let mailbox: URL
     var port = 0
 
+    /// The SMTP peer: aiosmtpd's mailbox, or a server that accepts connections and never says a word.
+    enum MailServer { case aiosmtpd, mute }
+
     /// `environment` adds to (or, with "", unsets) the daemon's environment.
     init(
-        extraConfig: String = "", environment extra: [String: String] = [:],
+        extraConfig: String = "", environment extra: [String: String] = [:], mailServer: MailServer = .aiosmtpd,
         prepare: (TempSite) throws -> Void = { _ in }
     ) async throws {
         site = try TempSite(withExampleContent: true)
         try prepare(site)
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
-        let smtpPort = Int.random(in: 20_000...40_000)
+        let smtpPort = Self.freePort()
         var toml = try site.read("lectern.toml")
         toml +=
             "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
@@ -41,10 +44,19 @@ final class DaemonHarness: @unchecked Sendable {
         try site.build()
 
         smtp.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        smtp.arguments = [
-            "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox",
-            mailbox.path,
-        ]
+        switch mailServer {
+        case .aiosmtpd:
+            smtp.arguments = [
+                "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox",
+                mailbox.path,
+            ]
+        case .mute:
+            smtp.arguments = [
+                "python3", "-c",
+                "import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                    + "s.bind(('127.0.0.1', \(smtpPort)))\ns.listen(64)\nheld = []\nwhile True: held.append(s.accept())\n",
+            ]
+        }
         smtp.standardOutput = FileHandle.nullDevice
         smtp.standardError = FileHandle.nullDevice
         try smtp.run()
@@ -79,6 +91,28 @@ final class DaemonHarness: @unchecked Sendable {
         try #require(port > 0, "lecternd did not start")
     }
 
+    /// A port the SMTP peer can listen on: below the kernel's ephemeral range (32768 and up, where
+    /// lecternd's `--port 0` and every outgoing connection get theirs, which once made aiosmtpd's bind
+    /// fail), and free now.
+    static func freePort() -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(descriptor)
+            if bound { return port }
+        }
+        return Int.random(in: 20_000..<32_000)
+    }
+
     /// Whether something accepts TCP connections on 127.0.0.1:`port` within `timeout` seconds.
     static func waitForPort(_ port: Int, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -102,11 +136,11 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// SIGTERM (graceful shutdown), then the daemon's exit status. Polls instead of `waitUntilExit`,
     /// which can hang when called from a Swift concurrency thread on Linux.
-    func stop() -> Int32 {
+    func stop(waiting seconds: TimeInterval = 10) -> Int32 {
         if smtp.isRunning { kill(smtp.processIdentifier, SIGKILL) }  // a test peer: no need to be gentle
         for process in [daemon] where process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning && Date() < deadline { usleep(20_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }

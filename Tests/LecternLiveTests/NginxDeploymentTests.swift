@@ -17,7 +17,7 @@ import Testing
             try FileManager.default.createDirectory(
                 at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        let port = Int.random(in: 41_000...49_000)
+        let port = DaemonHarness.freePort()  // below the ephemeral range, free now
         var server = try String(contentsOf: repoRoot.appendingPathComponent("docs/deploy/nginx.conf"), encoding: .utf8)
         server = server.replacingOccurrences(
             of: "/srv/lectern/public", with: daemon.site.root.appendingPathComponent("public").path

@@ -17,7 +17,7 @@ import Testing
 
         init(failures: Int) { failuresLeft = failures }
 
-        func send(to recipient: EmailAddress, subject: String, body: String) async throws {
+        func send(to recipient: EmailAddress, subject: String, body: String, messageID: String) async throws {
             try lock.withLock {
                 if failuresLeft > 0 {
                     failuresLeft -= 1
@@ -62,10 +62,107 @@ import Testing
         let to = try #require(EmailAddress("ada@example.com"))
         for _ in 0..<3 {
             let error = await #expect(throws: LecternError.self) {
-                try await transport.send(to: to, subject: "s", body: "b")
+                try await transport.send(to: to, subject: "s", body: "b", messageID: "m@example.com")
             }
             #expect(error?.message.contains("curl exit 7") == true, "\(String(describing: error))")
         }
+    }
+
+    /// Delivers, then takes the database's write lock from a second connection before the sender can
+    /// record the delivery: the disk-full or locked-database case, made deterministic. The lock is held
+    /// by a thread inside one database access until `release()`.
+    final class LockingTransport: MailTransport, @unchecked Sendable {
+        let lock = NSLock()
+        var delivered: [String] = []
+        var messageIDs: [String] = []
+        let holder: DatabaseQueue
+        let acquired = DispatchSemaphore(value: 0)
+        let released = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        var holding = false
+
+        init(path: String) throws { holder = try DatabaseQueue(path: path) }
+
+        func send(to recipient: EmailAddress, subject: String, body: String, messageID: String) async throws {
+            let first = lock.withLock {
+                delivered.append(recipient.value)
+                messageIDs.append(messageID)
+                defer { holding = true }
+                return !holding
+            }
+            guard first else { return }
+            Thread.detachNewThread { [self] in
+                try? holder.inDatabase { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    acquired.signal()
+                    released.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+                finished.signal()
+            }
+            acquired.wait()
+        }
+
+        func release() {
+            released.signal()
+            finished.wait()
+        }
+    }
+
+    @Test func aDeliveryTheStoreCouldNotRecordIsNeverSentAgain() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("o.sqlite").path
+        let store = try Store(path: path, busyTimeout: 0.2)
+        let now = Date()
+        try store.write {
+            try Outbox.enqueue(to: EmailAddress("ada@example.com")!, subject: "Hi", body: "Link", db: $0, now: now)
+        }
+        let transport = try LockingTransport(path: path)
+        let sender = OutboxSender(
+            store: store, transport: transport, logger: Logger(label: "test"), from: "School <s@school.example>")
+
+        // Sent, then the lock: the record fails and the pass says so.
+        await #expect(throws: (any Error).self) { try await sender.sendDue(now: now) }
+        #expect(transport.delivered == ["ada@example.com"] && sender.unrecordedCount == 1)
+        #expect(DaemonHealth(store: store, sender: sender).report().status == .unavailable)
+        // While the store stays locked, later passes send nothing — not even after the lease ran out.
+        for later in [1.0, 3_600] {
+            await #expect(throws: (any Error).self) { try await sender.sendDue(now: now.addingTimeInterval(later)) }
+        }
+        #expect(transport.delivered.count == 1)
+
+        // The store is back: the delivery is recorded late, and the message is never sent again.
+        transport.release()
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(3_700)) == 0)
+        #expect(try sender.unrecordedCount == 0 && Outbox.depth(in: store) == 0)
+        #expect(try await sender.sendDue(now: now.addingTimeInterval(86_400)) == 0)
+        #expect(transport.delivered.count == 1)
+        #expect(transport.messageIDs.first?.hasSuffix("@school.example") == true)
+        #expect(DaemonHealth(store: store, sender: sender).report().status == .ok)
+    }
+
+    @Test func manyMessagesGoOutConcurrentlyEachOnceWithItsOwnStableMessageID() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let now = Date()
+        try store.write { db in
+            for index in 0..<200 {
+                try Outbox.enqueue(
+                    to: EmailAddress("b\(index)@example.com")!, subject: "Hi", body: "Link", db: db, now: now)
+            }
+        }
+        let transport = FlakyTransport(failures: 5)
+        let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"), concurrency: 16)
+        // 195 go out at once; the 5 that failed go after their backoff (within this pass if it ran long).
+        let first = try await sender.sendDue(now: now)
+        let second = try await sender.sendDue(now: now.addingTimeInterval(3_600))
+        #expect(first >= 195 && first + second == 200, "\(first) + \(second)")
+        #expect(Set(transport.delivered).count == 200 && transport.delivered.count == 200)
+        #expect(try Outbox.depth(in: store) == 0)
     }
 
     @Test func aRowWithAnUncheckedRecipientIsAbandonedNeverSent() async throws {

@@ -39,11 +39,16 @@ struct SecurityPartsTests {
         let to = try #require(EmailAddress("ada@example.com"))
         #expect(throws: LecternError.self) {
             try MailMessage.render(
-                from: "School <s@example.com>\r\nBcc: x@example.com", to: to, subject: "s", body: "b")
+                from: "School <s@example.com>\r\nBcc: x@example.com", to: to, subject: "s", body: "b",
+                messageID: "m@example.com")
         }
         let message = try MailMessage.render(
-            from: "School <s@example.com>", to: to, subject: "Hi\r\nBcc: x@example.com", body: "b")
+            from: "School <s@example.com>", to: to, subject: "Hi\r\nBcc: x@example.com", body: "b",
+            messageID: MailMessage.id(
+                outbox: 7, created: "2026-11-22T07:00:00.000Z", from: "School <s@example.com>\r\n"))
         #expect(!message.contains("\r\nBcc:"))
+        // Stable per message (id and queue time), from the sender's domain, never a line break.
+        #expect(message.contains("\r\nMessage-ID: <lectern.7.20261122070000000@example.com>\r\n"))
     }
 
     @Test func jsonNumbersAreExact() throws {

@@ -15,11 +15,12 @@ int lectern_pipe(int fds[2]);
 
 /// Starts the program at `path` with `argv` (NULL-terminated) and this process's environment, its
 /// standard input, output and error on the given descriptors and no other descriptor of ours (glibc's
-/// closefrom spawn action). Returns the child's pid, or -1 with errno set.
+/// closefrom spawn action), and `fd3` as its descriptor 3 when it is not -1 (curl reads its config there,
+/// so the message can come on standard input). Returns the child's pid, or -1 with errno set.
 ///
 /// Instead of Foundation's Process.run(), which on Linux lists /proc/self/fd to close descriptors and
 /// can read past glibc's readdir buffer and crash the whole process (swift-corelibs-foundation PR 5472,
 /// not in Swift 6.3.1): lecternd starts curl for every e-mail.
-int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd);
+int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3);
 
 #endif

@@ -19,6 +19,9 @@ final class OutputStaging: @unchecked Sendable {
     init(publicDir: URL, paidDir: URL) throws {
         publicFinal = publicDir.standardizedFileURL
         paidFinal = paidDir.standardizedFileURL
+        for parent in Set([publicFinal.deletingLastPathComponent(), paidFinal.deletingLastPathComponent()]) {
+            Self.removeAbandonedStaging(in: parent)
+        }
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         publicStaging = publicFinal.deletingLastPathComponent().appendingPathComponent(
             ".lectern-staging-\(tag)-\(publicFinal.lastPathComponent)")
@@ -37,6 +40,17 @@ final class OutputStaging: @unchecked Sendable {
 
     deinit {
         if !committed { discard() }
+    }
+
+    /// Staging folders left by a build that was killed (`kill -9`, a power cut): their process is gone.
+    /// A build still running in another process keeps its own.
+    static func removeAbandonedStaging(in parent: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        for name in names where name.hasPrefix(".lectern-staging-") {
+            let pidText = name.dropFirst(".lectern-staging-".count).prefix { $0 != "-" }
+            guard let pid = Int32(pidText), pid > 0, kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
     }
 
     func url(_ relativePath: String, in area: Area) -> URL {

@@ -138,6 +138,8 @@ public struct Gate: Sendable {
             claims = try verifier.verify(token, now: now)
         } catch .expired {
             return .notice(pages.expired(course: target))
+        } catch .notYetValid(let until) {
+            return .notice(pages.notYetValid(course: target, until: Date(timeIntervalSince1970: TimeInterval(until))))
         } catch {
             return .notice(pages.invalidLink(course: target))
         }

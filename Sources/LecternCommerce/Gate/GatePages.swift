@@ -33,6 +33,15 @@ public struct GatePages: Sendable {
             extensions: resendExtensions(course))
     }
 
+    /// A link signed for a time still ahead: the clock that signed it ran fast. Not "damaged": it will work
+    /// at `until`, and a fresh one works now.
+    public func notYetValid(course: BuildManifest.CourseEntry?, until date: Date) -> GateNotice {
+        notice(
+            status: 401, .linkNotYetValid, .linkNotYetValid, course: course,
+            detail: "the link becomes valid at \(Self.iso(date)); the clock that signed it runs ahead of this server's",
+            extensions: resendExtensions(course), values: [.date: Self.day(date), .dateISO: Self.iso(date)])
+    }
+
     private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
         var extensions = ["resend_url": SiteRoutes.resend]
         extensions["course"] = course?.slug

@@ -2,10 +2,13 @@ import CFileSystem
 import Foundation
 import LecternCore
 
-/// A program run to completion with text on its standard input: the daemon's one child, curl, per
-/// e-mail. Started with `lectern_spawn` (posix_spawn) rather than Foundation's `Process`, whose
-/// `run()` on Linux can read past glibc's readdir buffer while it closes descriptors and crash the
-/// whole daemon (swift-corelibs-foundation PR 5472, not in Swift 6.3.1; seen in this project's tests).
+/// A program run to completion with text on its standard input (and optionally on descriptor 3): the
+/// daemon's one child, curl, per e-mail. Started with `lectern_spawn` (posix_spawn) rather than
+/// Foundation's `Process`, whose `run()` on Linux can read past glibc's readdir buffer while it closes
+/// descriptors and crash the whole daemon (swift-corelibs-foundation PR 5472, not in Swift 6.3.1).
+///
+/// Every pipe is non-blocking and polled, so no Swift concurrency thread ever waits on the child: a
+/// cancelled caller (a daemon stopping) ends the child at once with SIGKILL, whatever the SMTP server does.
 enum ChildProcess {
     struct Result {
         /// The exit status, or 128 + the signal that ended it.
@@ -17,62 +20,83 @@ enum ChildProcess {
     /// a child that dies early must cost one failed e-mail, not the daemon.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    static func run(_ path: String, _ arguments: [String], input: String) async throws -> Result {
+    /// One of our ends of a pipe, with the bytes still to write to it (nil for the one we read).
+    private struct End {
+        var fd: Int32
+        var pending: ArraySlice<UInt8>
+    }
+
+    /// - Parameter fd3: text the child reads from its descriptor 3 (curl's `--config /dev/fd/3`), written
+    ///   before `input`.
+    static func run(_ path: String, _ arguments: [String], input: String, fd3: String? = nil) async throws -> Result {
         ignoreBrokenPipes
-        var stdinPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
-        guard lectern_pipe(&stdinPipe) == 0 else { throw failure("cannot create a pipe", errno) }
-        guard lectern_pipe(&stderrPipe) == 0 else {
-            let saved = errno
-            close(stdinPipe[0])
-            close(stdinPipe[1])
-            throw failure("cannot create a pipe", saved)
+        var pipes: [[Int32]] = []
+        defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
+        for _ in 0..<(fd3 == nil ? 2 : 3) {
+            var fds: [Int32] = [-1, -1]
+            guard lectern_pipe(&fds) == 0 else { throw failure("cannot create a pipe", errno) }
+            pipes.append(fds)
         }
+        // pipes[0]: the child's stdin, pipes[1]: its stderr, pipes[2]: its descriptor 3.
         let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { if devNull >= 0 { close(devNull) } }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let pid = lectern_spawn(path, &argv, stdinPipe[0], devNull, stderrPipe[1])
+        let pid = lectern_spawn(path, &argv, pipes[0][0], devNull, pipes[1][1], fd3 == nil ? -1 : pipes[2][0])
         let spawnError = errno
-        close(stdinPipe[0])
-        close(stderrPipe[1])
-        if devNull >= 0 { close(devNull) }
-        guard pid > 0 else {
-            close(stdinPipe[1])
-            close(stderrPipe[0])
-            throw failure("cannot start \(path)", spawnError)
+        // The child's ends are the child's now; ours stay open (closed by the defer, or when done).
+        for index in pipes.indices {
+            let childEnd = index == 1 ? 1 : 0
+            close(pipes[index][childEnd])
+            pipes[index][childEnd] = -1
         }
+        guard pid > 0 else { throw failure("cannot start \(path)", spawnError) }
 
-        var pending = Array(input.utf8)[...]
-        while !pending.isEmpty {
-            let written = pending.withUnsafeBytes { write(stdinPipe[1], $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { break }  // the child stopped reading: its status says why
-            pending = pending.dropFirst(written)
+        var writes: [End] = []
+        if let fd3 { writes.append(End(fd: take(&pipes[2][1]), pending: Array(fd3.utf8)[...])) }
+        writes.append(End(fd: take(&pipes[0][1]), pending: Array(input.utf8)[...]))
+        let errorFD = take(&pipes[1][0])
+        defer {
+            for end in writes where end.fd >= 0 { close(end.fd) }
+            close(errorFD)
         }
-        close(stdinPipe[1])
+        for fd in writes.map(\.fd) + [errorFD] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
 
         var errorBytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4_096)
-        while true {
-            let count = read(stderrPipe[0], &buffer, buffer.count)
-            if count > 0 {
-                errorBytes += buffer[0..<count]
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        close(stderrPipe[0])
-
-        // Polled, so the wait never blocks a Swift concurrency thread; a cancelled caller ends the child.
         var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
+        var exited = false
+        while true {
+            var progressed = false
+            // Inputs in order: the config first (curl reads it before the message), then the message.
+            if let index = writes.firstIndex(where: { $0.fd >= 0 }) {
+                let written = writes[index].pending.withUnsafeBytes {
+                    write(writes[index].fd, $0.baseAddress, $0.count)
+                }
+                if written > 0 {
+                    writes[index].pending = writes[index].pending.dropFirst(written)
+                    progressed = true
+                }
+                // Done, or the child stopped reading (EPIPE): its status says why.
+                if writes[index].pending.isEmpty || (written < 0 && errno != EAGAIN && errno != EINTR) {
+                    close(writes[index].fd)
+                    writes[index].fd = -1
+                    progressed = true
+                }
+            }
+            let count = read(errorFD, &buffer, buffer.count)
+            if count > 0 {
+                if errorBytes.count < 65_536 { errorBytes += buffer[0..<count] }
+                progressed = true
+            }
+            if !exited && waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            if exited && count <= 0 { break }
+            if progressed { continue }
             do {
                 try await Task.sleep(for: .milliseconds(5))
             } catch {
                 kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
+                if !exited { waitpid(pid, &status, 0) }
                 throw error
             }
         }
@@ -80,6 +104,12 @@ enum ChildProcess {
         return Result(
             status: signalNumber == 0 ? (status >> 8) & 0xff : 128 + signalNumber,
             standardError: String(decoding: errorBytes, as: UTF8.self))
+    }
+
+    /// Moves a descriptor out of the pipe table, so the table's cleanup no longer closes it.
+    private static func take(_ fd: inout Int32) -> Int32 {
+        defer { fd = -1 }
+        return fd
     }
 
     private static func failure(_ what: String, _ code: Int32) -> LecternError {

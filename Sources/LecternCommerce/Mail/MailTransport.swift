@@ -4,8 +4,9 @@ import LecternCore
 /// Where outbox e-mails go.
 public protocol MailTransport: Sendable {
     /// The recipient is an `EmailAddress`: checked where it entered, so it cannot carry a header, a
-    /// quote or an option into what a transport writes.
-    func send(to recipient: EmailAddress, subject: String, body: String) async throws
+    /// quote or an option into what a transport writes. `messageID` is the same for every attempt at one
+    /// outbox message, so a receiving system can tell a re-send from a new message.
+    func send(to recipient: EmailAddress, subject: String, body: String, messageID: String) async throws
 }
 
 /// Builds an RFC 5322 message (UTF-8, quoted-printable-free: 8bit body, encoded subject).
@@ -13,7 +14,7 @@ enum MailMessage {
     /// - Throws: when a header value holds CR, LF or another control character, which would end the
     ///   header and start one the sender did not write (header injection).
     static func render(
-        from: String, to: EmailAddress, subject: String, body: String, date: Date = Date()
+        from: String, to: EmailAddress, subject: String, body: String, messageID: String, date: Date = Date()
     ) throws
         -> String
     {
@@ -27,12 +28,9 @@ enum MailMessage {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let encodedSubject = "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
-        let domain =
-            from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) }
-            ?? "localhost"
         return [
             "From: \(from)", "To: \(to)", "Subject: \(encodedSubject)", "Date: \(formatter.string(from: date))",
-            "Message-ID: <\(UUID().uuidString.lowercased())@\(domain.filter { $0.isASCII && !$0.isWhitespace })>",
+            "Message-ID: <\(messageID.filter { $0.isASCII && !$0.isWhitespace && $0 != "<" && $0 != ">" })>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
             body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n"), "",
@@ -40,6 +38,16 @@ enum MailMessage {
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
+
+    /// A Message-ID for an outbox message: stable across its attempts, unique to this site's database.
+    static func id(outbox id: Int64, created: String, from: String) -> String {
+        let domain =
+            from.split(separator: "@").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) }
+            ?? "localhost"
+        let stamp = created.filter(\.isNumber)
+        let host = domain.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        return "lectern.\(id).\(stamp)@\(host.isEmpty ? "localhost" : host)"
+    }
 }
 
 /// Local use: each message becomes an `.eml` file in a folder (mode 0600: it holds a signed link).
@@ -53,12 +61,13 @@ public struct FileMailTransport: MailTransport {
         self.from = from
     }
 
-    public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
+    public func send(to recipient: EmailAddress, subject: String, body: String, messageID: String) async throws {
         try FileManager.default.createDirectory(
             at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = folder.appendingPathComponent(
             "\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString.prefix(8)).eml")
-        let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
+        let message = try MailMessage.render(
+            from: from, to: recipient, subject: subject, body: body, messageID: messageID)
         guard
             FileManager.default.createFile(
                 atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
@@ -90,33 +99,32 @@ public struct SMTPMailTransport: MailTransport {
         self.password = password
     }
 
-    public func send(to recipient: EmailAddress, subject: String, body: String) async throws {
-        let message = try MailMessage.render(from: from, to: recipient, subject: subject, body: body)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lectern-mail-\(UUID().uuidString).eml")
-        guard
-            FileManager.default.createFile(
-                atPath: file.path, contents: Data(message.utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw LecternError(.mail, file: file.path, "cannot write the message")
-        }
-        defer { try? FileManager.default.removeItem(at: file) }
+    /// Seconds curl may take for one message: RFC 5321 §4.5.3.2 gives a server up to 10 minutes for its
+    /// final reply, so a slow server is waited for (giving up early made it receive the message twice).
+    /// Stopping the daemon does not wait: the send is cancelled and the message stays queued.
+    static let maxSeconds = 660
+
+    public func send(to recipient: EmailAddress, subject: String, body: String, messageID: String) async throws {
+        // The message goes to curl through a pipe, never a file: it holds a signed link.
+        let message = try MailMessage.render(
+            from: from, to: recipient, subject: subject, body: body, messageID: messageID)
         let envelopeFrom =
             from.split(separator: "<").last.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "> ")) } ?? from
         var config = [
             "url = \(try CurlConfig.quoted("smtp://\(host):\(port)"))",
             "mail-from = \(try CurlConfig.quoted(envelopeFrom))",
             "mail-rcpt = \(try CurlConfig.quoted(recipient.value))",
-            "upload-file = \(try CurlConfig.quoted(file.path))",
-            "silent", "show-error", "connect-timeout = 10", "max-time = 60",
+            "upload-file = \"-\"", "silent", "show-error", "connect-timeout = 30", "max-time = \(Self.maxSeconds)",
         ]
         if startTLS { config.append("ssl-reqd") }
         if let user, let password { config.append("user = \(try CurlConfig.quoted("\(user):\(password)"))") }
-        try await Self.runCurl(config: config.joined(separator: "\n") + "\n")
+        try await Self.runCurl(config: config.joined(separator: "\n") + "\n", message: message)
     }
 
-    private static func runCurl(config: String) async throws {
-        let run = try await ChildProcess.run("/usr/bin/curl", ["--config", "-"], input: config)
+    /// The config (with the credentials) on descriptor 3, the message on standard input.
+    private static func runCurl(config: String, message: String) async throws {
+        let run = try await ChildProcess.run(
+            "/usr/bin/curl", ["--config", "/dev/fd/3"], input: message, fd3: config)
         guard run.status == 0 else {
             let why = run.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
             throw LecternError(.mail, "SMTP delivery failed (curl exit \(run.status)): \(why)")

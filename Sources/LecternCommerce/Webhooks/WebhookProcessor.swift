@@ -49,7 +49,7 @@ public struct WebhookProcessor: Sendable {
         } catch let problem as HTTPProblem {
             throw problem
         } catch {
-            throw .storeUnavailable()
+            throw .storeUnavailable(cause: "\(error)")
         }
     }
 

@@ -16,6 +16,8 @@ public enum GateShell {
         case linkExpiredNoCourse = "link-expired-no-course"
         case invalidLink = "invalid-link"
         case invalidLinkNoCourse = "invalid-link-no-course"
+        /// Signed by a clock running ahead of this server's (a daemon whose clock was fast when it mailed it).
+        case linkNotYetValid = "link-not-yet-valid"
         case otherCourse = "other-course"
         case withdrawnRefunded = "withdrawn-refunded"
         case withdrawnDisputed = "withdrawn-disputed"
@@ -63,6 +65,7 @@ public enum GateShell {
             switch self {
             case .linkExpired, .linkExpiredNoCourse: "Your link has expired"
             case .invalidLink, .invalidLinkNoCourse: "This link does not work"
+            case .linkNotYetValid: "This link is not valid yet"
             case .otherCourse: "This link is for another course"
             case .withdrawnRefunded, .withdrawnDisputed, .withdrawnRevoked: "Access withdrawn"
             case .accessEnded: "Your access has ended"

@@ -12,6 +12,8 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     /// Extension members (RFC 9457 §3.2) such as `buy_url` or `resend_url`: where a client goes next.
     public var extensions: [String: String]
+    /// Why, for the operator's log only (never sent): the store's error behind a 503, say.
+    public var cause: String?
 
     public init(status: Int, kind: Kind, title: String, detail: String, extensions: [String: String] = [:]) {
         self.statusCode = status
@@ -57,10 +59,12 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
             status: 422, kind: .invalidEmail, title: "Not an e-mail address",
             detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
     }
-    public static func storeUnavailable() -> HTTPProblem {
-        HTTPProblem(
+    public static func storeUnavailable(cause: String? = nil) -> HTTPProblem {
+        var problem = HTTPProblem(
             status: 503, kind: .storeUnavailable, title: "Not recorded",
             detail: "the event could not be stored; retry later")
+        problem.cause = cause
+        return problem
     }
 }
 
@@ -76,6 +80,7 @@ extension HTTPProblem {
         case invalidEmail = "invalid-email"
         case invalidLink = "invalid-link"
         case linkExpired = "link-expired"
+        case linkNotYetValid = "link-not-yet-valid"
         case malformed
         case misconfigured
         case noAccess = "no-access"
