@@ -111,4 +111,52 @@ import Testing
         #expect((due?["next_attempt_at"] as String? ?? "9") <= Store.timestamp(Date()))
         #expect((due?["body"] as String? ?? "").contains("token="))
     }
+
+    /// The database on a 4 MiB tmpfs that is then filled to the last byte (CI runs as root, which `mount` needs).
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aFullDiskLosesAndDoublesNothing() async throws {
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-full-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mount = try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.path])
+        try #require(mount.status == 0, "mount: \(mount.stderr)")
+        defer {
+            _ = try? runProgram("/bin/umount", ["-l", disk.path])
+            try? FileManager.default.removeItem(at: disk)
+        }
+        let daemon = try await DaemonHarness(
+            extraConfig: "database = \"\(disk.appendingPathComponent("lectern.sqlite").path)\"")
+        defer { _ = daemon.stop() }
+        func purchase(_ index: Int) -> Data {
+            DaemonHarness.stripeCheckout(
+                event: "evt_full\(index)", session: "cs_full\(index)", paymentIntent: "pi_full\(index)",
+                email: "full\(index)@example.com")
+        }
+        for index in 1...5 { #expect(try await daemon.postStripe(purchase(index)).status == 200) }
+        _ = try await daemon.receivedMail(count: 5, timeout: 30)
+
+        // Fill the disk, then buy: refused purchases are retried, as a provider does, once there is room.
+        let filler = disk.appendingPathComponent("filler")
+        _ = try runProgram("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=64k"])
+        var refused: [Int] = []
+        for index in 6...15 where try await daemon.postStripe(purchase(index)).status != 200 { refused.append(index) }
+        let fullHealth = try await health(daemon)
+        #expect(!refused.isEmpty, "a full disk refuses purchases (503) rather than half-recording them")
+        #expect(fullHealth.status == 503 && fullHealth.reasons.contains { $0.contains("full") }, "\(fullHealth)")
+        try await Task.sleep(for: .seconds(3))
+        try FileManager.default.removeItem(at: filler)
+        for index in refused {
+            var status = 0
+            for _ in 0..<20 where status != 200 {
+                status = try await daemon.postStripe(purchase(index)).status
+                if status != 200 { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(status == 200, "purchase \(index) after the disk has room again")
+        }
+        let mail = try await daemon.receivedMail(count: 15, timeout: 60)
+        try await Task.sleep(for: .seconds(3))  // a duplicate would arrive now
+        let all = try await daemon.receivedMail(count: 16, timeout: 0)
+        #expect(mail.count == 15 && all.count == 15, "\(all.count) messages for 15 purchases")
+        let ids = all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }
+        #expect(Set(ids).count == 15)
+    }
 }
