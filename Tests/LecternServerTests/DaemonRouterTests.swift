@@ -201,4 +201,22 @@ import Testing
             #expect(missing.status == .notFound)
         }
     }
+
+    @Test func aLinkSignedByAClockRunningAheadIsNotYetValidNotDamaged() async throws {
+        let site = try Site()
+        let ahead = try TokenSigner(keys: KeyStore(directory: site.site.root.appendingPathComponent("keys"))).sign(
+            AccessClaims(
+                subject: "g_1", audience: "practical-sqlite", issuedAt: Date().addingTimeInterval(3_600),
+                lifetime: 86_400))
+        try await site.daemon.application.test(.router) { client in
+            let page = try await client.execute(uri: "/learn/practical-sqlite/?token=\(ahead)", method: .get)
+            #expect(page.status == .unauthorized)
+            let html = String(buffer: page.body)
+            #expect(html.contains("This link is not valid yet") && html.contains("name=\"email\""))
+            #expect(!html.contains("does not work"))
+            let json = try await client.execute(
+                uri: "/learn/practical-sqlite/?token=\(ahead)", method: .get, headers: [.accept: "application/json"])
+            #expect(String(buffer: json.body).contains("/problems/link-not-yet-valid"))
+        }
+    }
 }

@@ -25,6 +25,19 @@ import Testing
         #expect(!site.topLevelNames().contains { $0.hasPrefix(".lectern-staging") })
     }
 
+    @Test func stagingFoldersOfAKilledBuildAreRemovedByTheNextOne() throws {
+        let site = try TempSite(withExampleContent: true)
+        // As a `kill -9`ed build leaves them: its process is gone. A live process's staging stays.
+        let dead = Int32.max - 7
+        #expect(kill(dead, 0) != 0)
+        try site.write(".lectern-staging-\(dead)-42-public/index.html", "old")
+        try site.write(".lectern-staging-\(dead)-42-paid/manifest.json", "{}")
+        try site.write(".lectern-staging-\(getpid())-43-public/index.html", "a build still running")
+        try site.build()
+        let left = site.topLevelNames().filter { $0.hasPrefix(".lectern-staging") }
+        #expect(left == [".lectern-staging-\(getpid())-43-public"])
+    }
+
     @Test func rebuildReplacesOutputAndDropsRemovedPages() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
