@@ -40,35 +40,39 @@ final class RequestMetrics: Sendable {
     func render(outboxDepth: Int?) -> String {
         let snapshot = state.withLock { $0 }
         var out =
-            "# HELP lectern_http_requests_total HTTP requests by route and status.\n# TYPE lectern_http_requests_total counter\n"
+            "# HELP lectern_http_requests_total HTTP requests by route and status.\n"
+            + "# TYPE lectern_http_requests_total counter\n"
         for (route, statuses) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
             for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {
                 out += "lectern_http_requests_total{route=\"\(Self.label(route))\",status=\"\(status)\"} \(count)\n"
             }
         }
         out +=
-            "# HELP lectern_http_request_duration_seconds Time to answer, by route.\n# TYPE lectern_http_request_duration_seconds histogram\n"
+            "# HELP lectern_http_request_duration_seconds Time to answer, by route.\n"
+            + "# TYPE lectern_http_request_duration_seconds histogram\n"
         for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
             let name = Self.label(route)
             for (index, bound) in Self.buckets.enumerated() {
-                out +=
-                    "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"\(bound)\"} \(histogram.counts[index])\n"
+                out += "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"\(bound)\"} "
+                out += "\(histogram.counts[index])\n"
             }
             out += "lectern_http_request_duration_seconds_bucket{route=\"\(name)\",le=\"+Inf\"} \(histogram.count)\n"
             out += "lectern_http_request_duration_seconds_sum{route=\"\(name)\"} \(histogram.sum)\n"
             out += "lectern_http_request_duration_seconds_count{route=\"\(name)\"} \(histogram.count)\n"
         }
         out +=
-            "# HELP lectern_webhook_events_total Webhook events by provider and result.\n# TYPE lectern_webhook_events_total counter\n"
+            "# HELP lectern_webhook_events_total Webhook events by provider and result.\n"
+            + "# TYPE lectern_webhook_events_total counter\n"
         for (provider, results) in snapshot.webhooks.sorted(by: { $0.key < $1.key }) {
             for (result, count) in results.sorted(by: { $0.key < $1.key }) {
-                out +=
-                    "lectern_webhook_events_total{provider=\"\(Self.label(provider))\",result=\"\(Self.label(result))\"} \(count)\n"
+                out += "lectern_webhook_events_total{provider=\"\(Self.label(provider))\","
+                out += "result=\"\(Self.label(result))\"} \(count)\n"
             }
         }
         if let outboxDepth {
             out +=
-                "# HELP lectern_outbox_depth E-mails waiting to be sent.\n# TYPE lectern_outbox_depth gauge\nlectern_outbox_depth \(outboxDepth)\n"
+                "# HELP lectern_outbox_depth E-mails waiting to be sent.\n# TYPE lectern_outbox_depth gauge\n"
+                + "lectern_outbox_depth \(outboxDepth)\n"
         }
         return out
     }

@@ -123,7 +123,8 @@ public struct CreatorQueries: Sendable {
                 db,
                 sql: """
                     SELECT g.id FROM grants g JOIN buyers b ON b.id = g.buyer_id
-                    WHERE b.email = ? AND g.product = ? AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > ?)
+                    WHERE b.email = ? AND g.product = ? AND g.revoked_at IS NULL
+                      AND (g.ends_at IS NULL OR g.ends_at > ?)
                     ORDER BY g.id DESC LIMIT 1
                     """, arguments: [Store.normalizeEmail(email), product, Store.timestamp(now)])
         }

@@ -33,8 +33,10 @@ public struct GrantRecord: Sendable, Equatable {
             // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email, o.id AS order_id, o.number
-                    FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id WHERE g.id = ?
+                    SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email,
+                      o.id AS order_id, o.number
+                    FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id
+                    WHERE g.id = ?
                     """)
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             let starts: String = row["starts_at"]

@@ -103,7 +103,8 @@ public enum Outbox {
         try store.write { db in
             try db.executeCached(
                 sql: """
-                    UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z' WHERE id = ?
+                    UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z'
+                    WHERE id = ?
                     """, arguments: [error, message.id])
         }
     }

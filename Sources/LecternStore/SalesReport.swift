@@ -48,7 +48,8 @@ public struct SalesReport: Sendable, Equatable {
                 db,
                 sql: """
                     SELECT product, upper(currency) AS currency, COUNT(*) AS orders,
-                      SUM(status = 'refunded') AS refunded, SUM(status = 'disputed') AS disputed, SUM(status = 'flagged') AS flagged,
+                      SUM(status = 'refunded') AS refunded, SUM(status = 'disputed') AS disputed,
+                      SUM(status = 'flagged') AS flagged,
                       SUM(CASE WHEN status = 'paid' THEN amount ELSE 0 END) AS net,
                       SUM(CASE WHEN status IN ('refunded', 'disputed') THEN amount ELSE 0 END) AS reversed
                     FROM orders WHERE created_at >= ? GROUP BY product, upper(currency) ORDER BY net DESC, product
@@ -74,7 +75,9 @@ public struct SalesReport: Sendable, Equatable {
                 try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT COUNT(*) FROM (SELECT buyer_id FROM orders WHERE created_at >= ? GROUP BY buyer_id HAVING COUNT(DISTINCT product) > 1)
+                        SELECT COUNT(*) FROM (
+                          SELECT buyer_id FROM orders WHERE created_at >= ?
+                          GROUP BY buyer_id HAVING COUNT(DISTINCT product) > 1)
                         """, arguments: [from]) ?? 0
             return SalesReport(since: since, courses: courses, days: days, buyers: buyers, repeatBuyers: repeats)
         }
