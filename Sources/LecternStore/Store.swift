@@ -59,8 +59,8 @@ public final class Store: Sendable {
             let result = try queue.write(body)
             noteWrite(nil)
             return result
-        } catch {
-            noteWrite(error)
+        } catch let error as DatabaseError {
+            noteWrite(error)  // the database refused: full, locked, read-only
             throw error
         }
     }

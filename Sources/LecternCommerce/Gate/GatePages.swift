@@ -37,7 +37,7 @@ public struct GatePages: Sendable {
     /// at `until`, and a fresh one works now.
     public func notYetValid(course: BuildManifest.CourseEntry?, until date: Date) -> GateNotice {
         notice(
-            status: 401, .linkNotYetValid, .linkNotYetValid, course: course,
+            status: 401, .linkNotYetValid, course == nil ? .linkNotYetValidNoCourse : .linkNotYetValid, course: course,
             detail: "the link becomes valid at \(Self.iso(date)); the clock that signed it runs ahead of this server's",
             extensions: resendExtensions(course), values: [.date: Self.day(date), .dateISO: Self.iso(date)])
     }

@@ -84,19 +84,30 @@ enum ChildProcess {
                     progressed = true
                 }
             }
+            // The exit is looked at before the read, so a read that finds nothing after the exit was seen
+            // means the child's last words were read too.
+            if !exited {
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid {
+                    exited = true
+                } else if reaped < 0 && errno != EINTR {
+                    throw failure("cannot wait for \(path)", errno)
+                }
+            }
             let count = read(errorFD, &buffer, buffer.count)
             if count > 0 {
                 if errorBytes.count < 65_536 { errorBytes += buffer[0..<count] }
                 progressed = true
+            } else if count < 0 && errno == EINTR {
+                continue
             }
-            if !exited && waitpid(pid, &status, WNOHANG) == pid { exited = true }
             if exited && count <= 0 { break }
             if progressed { continue }
             do {
                 try await Task.sleep(for: .milliseconds(5))
             } catch {
                 kill(pid, SIGKILL)
-                if !exited { waitpid(pid, &status, 0) }
+                while !exited && waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 throw error
             }
         }

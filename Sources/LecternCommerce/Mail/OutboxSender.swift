@@ -41,9 +41,10 @@ public final class OutboxSender: Sendable {
         try recordUnrecorded(now: now)
         var sent = 0
         for _ in 0..<claims {
+            // One group per claim, so no claimed message waits behind slower sends for its lease to run out.
             // Messages queued while this pass runs are due too (a burst drains in one pass).
             let batch = try Outbox.claimDue(
-                in: store, now: max(now, Date()), limit: concurrency * 8, skipping: unrecorded.withLock { $0 })
+                in: store, now: max(now, Date()), limit: concurrency, skipping: unrecorded.withLock { $0 })
             if batch.isEmpty { break }
             var start = batch.startIndex
             while start < batch.endIndex {
@@ -100,8 +101,16 @@ public final class OutboxSender: Sendable {
             case .failed(let message, let error, let at): failed.append((message, error, at))
             case .cancelled(let id): released.append(id)
             case .abandoned(let message):
-                try? Outbox.abandon(message, error: "the recipient is not a deliverable e-mail address", in: store)
-                logger.warning("e-mail abandoned: undeliverable recipient", metadata: ["outbox_id": "\(message.id)"])
+                do {
+                    try Outbox.abandon(message, error: "the recipient is not a deliverable e-mail address", in: store)
+                    logger.warning(
+                        "e-mail abandoned: undeliverable recipient", metadata: ["outbox_id": "\(message.id)"])
+                } catch {
+                    // Still claimed: tried again when its lease runs out.
+                    logger.error(
+                        "undeliverable e-mail not recorded",
+                        metadata: ["outbox_id": "\(message.id)", "reason": "\(error)"])
+                }
             }
         }
         unrecorded.withLock { $0.formUnion(delivered) }

@@ -18,6 +18,7 @@ public enum GateShell {
         case invalidLinkNoCourse = "invalid-link-no-course"
         /// Signed by a clock running ahead of this server's (a daemon whose clock was fast when it mailed it).
         case linkNotYetValid = "link-not-yet-valid"
+        case linkNotYetValidNoCourse = "link-not-yet-valid-no-course"
         case otherCourse = "other-course"
         case withdrawnRefunded = "withdrawn-refunded"
         case withdrawnDisputed = "withdrawn-disputed"
@@ -33,6 +34,7 @@ public enum GateShell {
         public var notice: String {
             switch self {
             case .linkExpired, .linkExpiredNoCourse: "link_expired"
+            case .linkNotYetValid, .linkNotYetValidNoCourse: "link_not_yet_valid"
             case .invalidLink, .invalidLinkNoCourse: "invalid_link"
             case .withdrawnRefunded, .withdrawnDisputed, .withdrawnRevoked: "access_withdrawn"
             default: rawValue.replacingOccurrences(of: "-", with: "_")
@@ -42,7 +44,8 @@ public enum GateShell {
         /// Whether the page is about one course (its title, slug and buy link fill slots).
         public var hasCourse: Bool {
             switch self {
-            case .linkExpiredNoCourse, .invalidLinkNoCourse, .notFound, .resendAccepted, .rateLimited, .checkEmail:
+            case .linkExpiredNoCourse, .invalidLinkNoCourse, .linkNotYetValidNoCourse, .notFound, .resendAccepted,
+                .rateLimited, .checkEmail:
                 false
             default: true
             }
@@ -65,7 +68,7 @@ public enum GateShell {
             switch self {
             case .linkExpired, .linkExpiredNoCourse: "Your link has expired"
             case .invalidLink, .invalidLinkNoCourse: "This link does not work"
-            case .linkNotYetValid: "This link is not valid yet"
+            case .linkNotYetValid, .linkNotYetValidNoCourse: "This link is not valid yet"
             case .otherCourse: "This link is for another course"
             case .withdrawnRefunded, .withdrawnDisputed, .withdrawnRevoked: "Access withdrawn"
             case .accessEnded: "Your access has ended"
