@@ -3,6 +3,7 @@ import GRDB
 import LecternTestSupport
 import Testing
 
+@testable import LecternCommerce
 @testable import LecternStore
 
 /// Faults a real lecternd meets (issue 18): a database locked by another process, an SMTP server that
@@ -158,5 +159,57 @@ import Testing
         #expect(mail.count == 15 && all.count == 15, "\(all.count) messages for 15 purchases")
         let ids = all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }
         #expect(Set(ids).count == 15)
+    }
+
+    @Test func anSMTPServerThatIsDownGetsTheMessageOnceWhenItIsBack() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        kill(daemon.smtp.processIdentifier, SIGKILL)
+        while daemon.smtp.isRunning { usleep(20_000) }
+        let payload = DaemonHarness.stripeCheckout(event: "evt_down", session: "cs_down", paymentIntent: "pi_down")
+        #expect(try await daemon.postStripe(payload).status == 200)
+        try await Task.sleep(for: .seconds(3))  // the first attempt is refused (curl exit 7): backoff 30 s
+        #expect(try daemon.count("outbox", where: "attempts = 1 AND last_error LIKE '%curl exit 7%'") == 1)
+
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(daemon.smtpPort)", "-c",
+            "aiosmtpd.handlers.Mailbox", daemon.mailbox.path,
+        ]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        let mail = try await daemon.receivedMail(count: 1, timeout: 60)
+        try await Task.sleep(for: .seconds(2))
+        let all = try await daemon.receivedMail(count: 2, timeout: 0)
+        #expect(mail.count == 1 && all.count == 1)
+        #expect(try daemon.count("outbox", where: "sent_at IS NOT NULL") == 1)
+    }
+
+    /// A database on a read-only file system: lecternd refuses to start and its hint names the `-wal` and
+    /// `-shm` files (a start refused this way used to leave `-shm` read-only, with a hint that did not say).
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aReadOnlyDatabaseIsRefusedAtStartWithAHintThatNamesItsFiles() throws {
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-ro-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        try #require(try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", disk.path]).status == 0)
+        defer {
+            _ = try? runProgram("/bin/umount", ["-l", disk.path])
+            try? FileManager.default.removeItem(at: disk)
+        }
+        let database = disk.appendingPathComponent("lectern.sqlite").path
+        _ = try Store(path: database)  // made, migrated, closed
+        try #require(try runProgram("/bin/mount", ["-o", "remount,ro", disk.path]).status == 0)
+
+        let site = try TempSite(withExampleContent: true)
+        try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
+        try site.build()
+        let lecternd = try #require(builtProgram("lecternd"))
+        let run = try runProgram(
+            lecternd.path, ["--config", site.root.appendingPathComponent("lectern.toml").path, "--db", database])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("cannot open the database") && run.stderr.contains("-shm"), "\(run.stderr)")
     }
 }

@@ -22,6 +22,7 @@ final class DaemonHarness: @unchecked Sendable {
     let daemon = Process()
     let smtp = Process()
     let mailbox: URL
+    let smtpPort: Int
     var port = 0
 
     /// The SMTP peer: aiosmtpd's mailbox, or a server that accepts connections and never says a word.
@@ -35,7 +36,7 @@ final class DaemonHarness: @unchecked Sendable {
         site = try TempSite(withExampleContent: true)
         try prepare(site)
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
-        let smtpPort = Self.freePort()
+        smtpPort = Self.freePort()
         var toml = try site.read("lectern.toml")
         toml +=
             "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
