@@ -212,4 +212,48 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("cannot open the database") && run.stderr.contains("-shm"), "\(run.stderr)")
     }
+
+    /// lecternd with 64 file descriptors (`ulimit -n 64`) and 40 purchases at once: eight concurrent sends need
+    /// more descriptors than are left (curl's pipes), so some sends fail and wait out their backoff; the daemon
+    /// lives, any refused purchase is retried as a provider does, and every buyer gets exactly one e-mail.
+    @Test func aLowFileLimitUnderLoadLosesAndDoublesNothing() async throws {
+        let daemon = try await DaemonHarness(fileLimit: 64)
+        defer { _ = daemon.stop() }
+        let count = 40
+        let statuses = await withTaskGroup(of: (Int, Int).self) { group in
+            for index in 1...count {
+                group.addTask {
+                    let payload = DaemonHarness.stripeCheckout(
+                        event: "evt_fd\(index)", session: "cs_fd\(index)", paymentIntent: "pi_fd\(index)",
+                        email: "fd\(index)@example.com")
+                    return (index, (try? await daemon.postStripe(payload).status) ?? 0)
+                }
+            }
+            var statuses: [Int: Int] = [:]
+            for await (index, status) in group { statuses[index] = status }
+            return statuses
+        }
+        for (index, status) in statuses.sorted(by: { $0.key < $1.key }) where status != 200 {
+            var retried = status
+            for _ in 0..<20 where retried != 200 {
+                try await Task.sleep(for: .milliseconds(500))
+                retried =
+                    (try? await daemon.postStripe(
+                        DaemonHarness.stripeCheckout(
+                            event: "evt_fd\(index)", session: "cs_fd\(index)", paymentIntent: "pi_fd\(index)",
+                            email: "fd\(index)@example.com")
+                    ).status) ?? 0
+            }
+            #expect(retried == 200, "purchase \(index) first got \(status)")
+        }
+        #expect(daemon.daemon.isRunning)
+        let mail = try await daemon.receivedMail(count: count, timeout: 90)
+        try await Task.sleep(for: .seconds(3))
+        let all = try await daemon.receivedMail(count: count + 1, timeout: 0)
+        #expect(mail.count == count && all.count == count, "\(all.count) messages for \(count) purchases")
+        #expect(Set(all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }).count == count)
+        #expect(try daemon.count("orders") == count)
+        // The fault did happen: sends failed for want of descriptors for curl's pipes, and were retried.
+        #expect(try daemon.count("outbox", where: "attempts > 0") > 0)
+    }
 }

@@ -31,6 +31,7 @@ final class DaemonHarness: @unchecked Sendable {
     /// `environment` adds to (or, with "", unsets) the daemon's environment.
     init(
         extraConfig: String = "", environment extra: [String: String] = [:], mailServer: MailServer = .aiosmtpd,
+        fileLimit: Int? = nil,
         prepare: (TempSite) throws -> Void = { _ in }
     ) async throws {
         site = try TempSite(withExampleContent: true)
@@ -65,8 +66,13 @@ final class DaemonHarness: @unchecked Sendable {
         // for mail. Python can take seconds to start on a loaded machine, so wait for the port.
         try #require(Self.waitForPort(smtpPort, timeout: 20), "aiosmtpd did not start on port \(smtpPort)")
 
-        daemon.executableURL = CommandLineTests.binary?.deletingLastPathComponent().appendingPathComponent("lecternd")
+        let lecternd = CommandLineTests.binary?.deletingLastPathComponent().appendingPathComponent("lecternd")
+        daemon.executableURL = lecternd
         daemon.arguments = ["--config", site.root.appendingPathComponent("lectern.toml").path, "--port", "0"]
+        if let fileLimit, let lecternd {  // as `ulimit -n` would, through util-linux's prlimit
+            daemon.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            daemon.arguments = ["--nofile=\(fileLimit)", "--", lecternd.path] + (daemon.arguments ?? [])
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["LECTERN_STRIPE_WEBHOOK_SECRET"] = Self.stripeSecret
         environment["LECTERN_STANDARD_WEBHOOK_SECRET"] = Self.standardSecret
