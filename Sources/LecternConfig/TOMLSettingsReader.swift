@@ -23,10 +23,10 @@ package enum TOMLSettingsReader {
         return convert(toml, lines: lines, firstLine: firstLine, file: file, step: step, section: nil)
     }
 
-    /// Control characters are refused first. Then: toml++ (inside TOMLKit) aborts the process on a table header whose name starts with a
-    /// character that is neither a bare-key character nor a quote (`[é]`, `[!x]`, `[` + a control
-    /// character): an assertion, in release builds too. Found by fuzzing; such headers are refused
-    /// here with their line before the parser sees them. Quoted names (`["é"]`) stay allowed.
+    /// Control characters are refused first. Then: toml++ (inside TOMLKit) aborts the process on a table
+    /// header whose name starts with a character that is neither a bare-key character nor a quote (`[é]`,
+    /// `[!x]`, `[` + a control character): an assertion, in release builds too. Found by fuzzing; such
+    /// headers are refused here with their line before the parser sees them. Quoted names (`["é"]`) stay allowed.
     static func rejectNonASCIITableNames(_ text: String, file: String, step: LecternError.Step, firstLine: Int) throws {
         let scalars = Array(text.unicodeScalars)
         var index = 0

@@ -54,7 +54,8 @@ public struct PreviewServer: Sendable {
                 } else if refresh.rendered > 0 {
                     lastError = nil
                     report(
-                        "Rebuilt \(refresh.rendered) page\(refresh.rendered == 1 ? "" : "s")\(refresh.full ? " (full)" : "") in \(Int(refresh.seconds * 1000)) ms"
+                        "Rebuilt \(refresh.rendered) page\(refresh.rendered == 1 ? "" : "s")"
+                            + (refresh.full ? " (full)" : "") + " in \(Int(refresh.seconds * 1000)) ms"
                     )
                 }
             }
@@ -94,7 +95,8 @@ public struct PreviewServer: Sendable {
             """
         if let error = site.error {
             extra =
-                "<pre role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;background:#7a1010;color:#fff;white-space:pre-wrap;z-index:9\">"
+                "<pre role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;"
+                + "background:#7a1010;color:#fff;white-space:pre-wrap;z-index:9\">"
                 + MarkupEscaping.escape(error.description) + "</pre>" + extra
         }
         guard let end = html.range(of: "</body>", options: .backwards) else { return html + extra }

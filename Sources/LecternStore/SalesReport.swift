@@ -95,7 +95,8 @@ public struct SalesReport: Sendable, Equatable {
         out += "course\tcurrency\torders\trefunded\tdisputed\tflagged\tnet revenue\treversed\n"
         for line in courses {
             out +=
-                "\(line.product)\t\(line.currency)\t\(line.orders)\t\(line.refunded)\t\(line.disputed)\t\(line.flagged)\t"
+                "\(line.product)\t\(line.currency)\t\(line.orders)\t\(line.refunded)\t"
+                + "\(line.disputed)\t\(line.flagged)\t"
                 + "\(Self.money(line.net, line.currency))\t\(Self.money(line.reversed, line.currency))\n"
         }
         out += "\nday\tcurrency\torders\tnet revenue\n"

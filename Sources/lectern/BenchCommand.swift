@@ -82,7 +82,8 @@ struct BenchCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "| %d lessons | preview full build %.2f s | one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
+                        "| %d lessons | preview full build %.2f s |"
+                        + " one-lesson edit: median %.1f ms, max %.1f ms (%d page re-rendered, %d edits) |",
                     result.lessons, result.fullBuildSeconds, sorted[sorted.count / 2] * 1000, (sorted.last ?? 0) * 1000,
                     result.renderedPerEdit, sorted.count))
         }

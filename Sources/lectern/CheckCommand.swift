@@ -6,7 +6,8 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract:
-            "List broken links and anchors, missing files and alt text, duplicate titles, links to drafts, and free pages that quote paid lessons.",
+            "List broken links and anchors, missing files and alt text, duplicate titles, links to drafts,"
+            + " and free pages that quote paid lessons.",
         discussion: "Exits 1 when an error is found (warnings alone exit 0). --format json prints one array for CI.")
 
     enum Format: String, ExpressibleByArgument { case text, json }

@@ -29,10 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             },
             onRunning: { port in
-                FileHandle.standardOutput.write(
-                    Data(
-                        "Built in \(Int(Date().timeIntervalSince(started) * 1000)) ms. Preview on http://\(host):\(port)/ (watching content/, site-template/, lectern.toml)\n"
-                            .utf8))
+                let line =
+                    "Built in \(Int(Date().timeIntervalSince(started) * 1000)) ms. Preview on http://\(host):\(port)/"
+                    + " (watching content/, site-template/, lectern.toml)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             })
         try await server.run()
     }

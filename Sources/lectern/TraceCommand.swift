@@ -27,25 +27,29 @@ struct TraceCommand: ParsableCommand {
             {
                 print("Buyer: \(owner.email)")
                 print(
-                    "Order: \(owner.order ?? "none (complimentary grant)") · \(owner.product)\(owner.revoked ? " · access already revoked" : "")"
+                    "Order: \(owner.order ?? "none (complimentary grant)")"
+                        + " · \(owner.product)\(owner.revoked ? " · access already revoked" : "")"
                 )
             }
             print(
                 String(
                     format:
-                        "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10); %d chunks read, %.0f%% agreeing",
+                        "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10)"
+                        + "; %d chunks read, %.0f%% agreeing",
                     chunks, agreement * 100))
         case .noFingerprint:
             print("No fingerprint found: this text carries no Lectern watermark (or it was stripped).")
             throw ExitCode.failure
         case .incomplete(let chunks, let covered):
             print(
-                "No buyer named: only \(covered) of 16 parts of a fingerprint were found (\(chunks) chunks); the excerpt is too short or damaged."
+                "No buyer named: only \(covered) of 16 parts of a fingerprint were found (\(chunks) chunks)"
+                    + "; the excerpt is too short or damaged."
             )
             throw ExitCode.failure
         case .unverified(let chunks):
             print(
-                "No buyer named: a fingerprint is present (\(chunks) chunks) but does not verify — damaged, mixed from several copies, or made with another secret."
+                "No buyer named: a fingerprint is present (\(chunks) chunks) but does not verify"
+                    + " — damaged, mixed from several copies, or made with another secret."
             )
             throw ExitCode.failure
         }

@@ -58,7 +58,8 @@ public struct ContentLoader {
                 .content, file: firstLesson.map { "\(display)/\($0.lastPathComponent)" } ?? display,
                 "this lesson's course folder `\(display)` has no _index.md",
                 hint:
-                    "create \(indexPath) with `title`, `summary` and `price` in its front matter (or run `lectern new course \(slug)`)"
+                    "create \(indexPath) with `title`, `summary` and `price` in its front matter"
+                    + " (or run `lectern new course \(slug)`)"
             )
         }
         guard LessonFileName.isValidSlug(slug) else {
@@ -83,7 +84,8 @@ public struct ContentLoader {
             throw LecternError(
                 .content, file: indexPath, line: 1, "course `\(slug)` has a price but no buy button URL",
                 hint:
-                    "set `buy_url` in the front matter, or `buy_url = \"https://…/{course}\"` under [build] in lectern.toml"
+                    "set `buy_url` in the front matter, or `buy_url = \"https://…/{course}\"`"
+                    + " under [build] in lectern.toml"
             )
         }
         let productIDs = try fm.stringList("products")

@@ -22,7 +22,8 @@ struct FeedWriter {
 
     func sitemap(_ entries: [Entry]) -> String {
         var xml =
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
         for entry in entries {
             xml +=
                 "  <url><loc>\(escape(config.baseURL + entry.path))</loc><lastmod>\(day(entry.date))</lastmod></url>\n"

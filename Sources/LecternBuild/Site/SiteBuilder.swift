@@ -126,9 +126,11 @@ public struct SiteBuilder {
             courseLines: catalog.courses.map { course in
                 let free = course.lessons.filter(\.isFree).count
                 return
-                    "\(course.slug): \(course.lessons.count) lessons (\(free) free, \(course.lessons.count - free) paid), "
+                    "\(course.slug): \(course.lessons.count) lessons"
+                    + " (\(free) free, \(course.lessons.count - free) paid), "
                     + "\(publicAssets.filter { $0.hasPrefix(course.slug + "/") }.count) public and "
-                    + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count) paid asset(s) · \(course.landingPath)"
+                    + "\(paidAssets.filter { $0.hasPrefix(course.slug + "/") }.count)"
+                    + " paid asset(s) · \(course.landingPath)"
             })
     }
 }

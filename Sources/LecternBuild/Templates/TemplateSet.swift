@@ -37,7 +37,8 @@ public struct TemplateSet: Sendable {
                 } catch let error as MustacheTemplate.ParserError {
                     throw LecternError(
                         .template, file: path, line: error.context.lineNumber,
-                        "template syntax error: \(Self.explain(error.error)) near `\(error.context.line.trimmingCharacters(in: .whitespaces))`",
+                        "template syntax error: \(Self.explain(error.error))"
+                            + " near `\(error.context.line.trimmingCharacters(in: .whitespaces))`",
                         hint:
                             "check that every {{#section}} has a matching {{/section}} and every tag is closed with }}")
                 }
@@ -47,7 +48,8 @@ public struct TemplateSet: Sendable {
             throw LecternError(
                 .template, file: "\(display)/layouts/\(layout.rawValue).mustache", "layout is missing",
                 hint:
-                    "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", ")); copy it from a new `lectern init` site"
+                    "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", "))"
+                    + "; copy it from a new `lectern init` site"
             )
         }
         self.library = library

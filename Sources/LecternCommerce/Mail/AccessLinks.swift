@@ -35,7 +35,8 @@ public struct AccessLinks: Sendable {
             Open your course here:
             \(link)
 
-            The link is personal: it signs you in on this browser. It works for \(lifetime / 86_400) days; after that, ask
+            The link is personal: it signs you in on this browser.\
+             It works for \(lifetime / 86_400) days; after that, ask
             for a fresh one on the course page with this e-mail address.
 
             — \(siteTitle)

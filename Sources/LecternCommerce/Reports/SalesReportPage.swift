@@ -32,28 +32,36 @@ public struct SalesReportPage {
         var rows = ""
         for line in report.courses {
             rows +=
-                "<tr><th scope=\"row\">\(escape(line.product))</th><td>\(line.orders)</td><td>\(line.refunded)</td><td>\(line.disputed)</td>"
+                "<tr><th scope=\"row\">\(escape(line.product))</th><td>\(line.orders)</td>"
+                + "<td>\(line.refunded)</td><td>\(line.disputed)</td>"
                 + "<td>\(line.flagged)</td><td>\(escape(SalesReport.money(line.net, line.currency)))</td>"
                 + "<td>\(escape(SalesReport.money(line.reversed, line.currency)))</td></tr>\n"
         }
         return """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="en"><head><meta charset="utf-8">\
+            <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Sales · \(escape(siteTitle))</title>
             <style>
-            body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1d1f24; background: #fdfcf9; }
-            table { border-collapse: collapse; width: 100%; } th, td { padding: .35rem .6rem; border-bottom: 1px solid #ddd; text-align: right; }
-            th[scope=row], thead th:first-child { text-align: left; } svg { width: 100%; height: auto; } .bar { fill: #3b4cca; }
+            body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;\
+             color: #1d1f24; background: #fdfcf9; }
+            table { border-collapse: collapse; width: 100%; }\
+             th, td { padding: .35rem .6rem; border-bottom: 1px solid #ddd; text-align: right; }
+            th[scope=row], thead th:first-child { text-align: left; }\
+             svg { width: 100%; height: auto; } .bar { fill: #3b4cca; }
             svg text { font: 11px system-ui, sans-serif; fill: #1d1f24; }
-            @media (prefers-color-scheme: dark) { body { background: #15171c; color: #e8e6e1; } .bar { fill: #8d9bff; } svg text { fill: #e8e6e1; } }
+            @media (prefers-color-scheme: dark) { body { background: #15171c; color: #e8e6e1; }\
+             .bar { fill: #8d9bff; } svg text { fill: #e8e6e1; } }
             </style></head><body>
             <h1>Sales · \(escape(siteTitle))</h1>
-            <p>\(report.since.map { "Since \(escape($0)): " } ?? "")<strong>\(report.orders)</strong> orders from <strong>\(report.buyers)</strong> buyers;
+            <p>\(report.since.map { "Since \(escape($0)): " } ?? "")<strong>\(report.orders)</strong>\
+             orders from <strong>\(report.buyers)</strong> buyers;
             <strong>\(String(format: "%.1f", report.keptShare * 100))%</strong> kept (not refunded or disputed);
             \(report.repeatBuyers) bought more than one course.</p>
             \(charts)
             <h2>By course</h2>
-            <table><thead><tr><th>Course</th><th>Orders</th><th>Refunded</th><th>Disputed</th><th>Flagged</th><th>Net revenue</th><th>Reversed</th></tr></thead>
+            <table><thead><tr><th>Course</th><th>Orders</th><th>Refunded</th>\
+            <th>Disputed</th><th>Flagged</th><th>Net revenue</th><th>Reversed</th></tr></thead>
             <tbody>
             \(rows)</tbody></table>
             </body></html>
@@ -67,14 +75,18 @@ public struct SalesReportPage {
         let chartWidth = 560
         let largest = max(1, items.map(\.1).max() ?? 1)
         var svg =
-            "<svg role=\"img\" aria-label=\"\(escape(label))\" viewBox=\"0 0 \(labelWidth + chartWidth + 110) \(max(1, items.count) * rowHeight + 4)\">\n"
+            "<svg role=\"img\" aria-label=\"\(escape(label))\""
+            + " viewBox=\"0 0 \(labelWidth + chartWidth + 110) \(max(1, items.count) * rowHeight + 4)\">\n"
         for (index, (name, value)) in items.enumerated() {
             let y = index * rowHeight + 2
             let width = value <= 0 ? 0 : max(1, value * chartWidth / largest)
             svg +=
                 "<text x=\"0\" y=\"\(y + 15)\">\(escape(name))</text>"
-                + "<rect class=\"bar\" x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(width)\" height=\"\(rowHeight - 6)\"><title>\(escape(name)): \(escape(SalesReport.money(value, currency)))</title></rect>"
-                + "<text x=\"\(labelWidth + width + 6)\" y=\"\(y + 15)\">\(escape(SalesReport.money(value, currency)))</text>\n"
+                + "<rect class=\"bar\" x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(width)\""
+                + " height=\"\(rowHeight - 6)\">"
+                + "<title>\(escape(name)): \(escape(SalesReport.money(value, currency)))</title></rect>"
+                + "<text x=\"\(labelWidth + width + 6)\" y=\"\(y + 15)\">"
+                + "\(escape(SalesReport.money(value, currency)))</text>\n"
         }
         return svg + "</svg>\n"
     }

@@ -78,7 +78,8 @@ public struct KeyStore: Sendable {
     /// RFC 7517 key set of every verification key, for `/.well-known/jwks.json` and edge workers.
     public func jwks() throws -> String {
         let keys = try verificationKeys().sorted { $0.key < $1.key }.map { kid, key in
-            "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"\(Base64URL.encode(key.rawRepresentation))\",\"kid\":\"\(kid)\",\"alg\":\"EdDSA\",\"use\":\"sig\"}"
+            "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"\(Base64URL.encode(key.rawRepresentation))\","
+                + "\"kid\":\"\(kid)\",\"alg\":\"EdDSA\",\"use\":\"sig\"}"
         }
         return "{\"keys\":[\(keys.joined(separator: ","))]}"
     }

@@ -6,9 +6,10 @@
 /// default-ignorable, non-joining, non-breaking code points: they change neither line breaking nor
 /// the shaping of joined scripts. (ZERO WIDTH SPACE was tried first: it adds break opportunities,
 /// and headless Chromium laid a table out differently with it; ZWJ/ZWNJ would alter Arabic or Indic
-/// shaping.) Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text between gaps frames each chunk, so a run that lost or gained a
-/// character has the wrong length and is ignored instead of misread. Repetition across the page is
-/// the error correction: each index is decided by a majority vote over every copy in the excerpt.
+/// shaping.) Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text
+/// between gaps frames each chunk, so a run that lost or gained a character has the wrong length and
+/// is ignored instead of misread. Repetition across the page is the error correction: each index is
+/// decided by a majority vote over every copy in the excerpt.
 public enum InvisibleMarkCodec {
     /// INVISIBLE PLUS, WORD JOINER, INVISIBLE TIMES, INVISIBLE SEPARATOR.
     static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2060}", "\u{2062}", "\u{2063}"]
