@@ -174,7 +174,7 @@ let package = Package(
             name: "LecternLiveTests",
             dependencies: [
                 "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
-                "LecternCommerce", "LecternServer",
+                "LecternCommerce", "LecternServer", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

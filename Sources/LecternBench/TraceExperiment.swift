@@ -6,8 +6,13 @@ import LecternCore
 /// The leak-tracing experiment behind `lectern bench trace`: many buyers' copies of real paid pages,
 /// random excerpts as a reader's copy-paste would give (tags stripped), traced back.
 public struct TraceExperiment {
+    /// How an excerpt's length is counted: words for languages that space them, visible characters
+    /// for Chinese and Japanese (a 150-character excerpt is a paragraph or two).
+    public enum Unit: String, Sendable { case words, characters }
+
     public struct Outcome: Sendable {
-        public var words: Int
+        public var length: Int
+        public var unit: Unit
         public var excerpts: Int
         public var right: Int
         public var wrong: Int
@@ -24,27 +29,51 @@ public struct TraceExperiment {
         self.seed = seed
     }
 
-    /// Traces `excerpts` random excerpts of `words` words; every named grant is checked.
-    public func run(words: Int, excerpts: Int) -> Outcome {
-        var rng = SplitMix64(seed: seed &+ UInt64(words))
+    /// Traces `excerpts` random excerpts of `length` words or characters; every named grant is checked.
+    public func run(length: Int, unit: Unit, excerpts: Int) -> Outcome {
+        var rng = SplitMix64(seed: seed &+ UInt64(length))
         let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
         let watermarker = Watermarker(fingerprint: fingerprint)
         let tracer = LeakTracer(fingerprint: fingerprint)
-        var outcome = Outcome(words: words, excerpts: excerpts, right: 0, wrong: 0, unnamed: 0)
+        var outcome = Outcome(length: length, unit: unit, excerpts: excerpts, right: 0, wrong: 0, unnamed: 0)
         for _ in 0..<excerpts {
             let grant = UInt32(rng.next() % UInt64(buyers)) + 1
             let page = pages[Int(rng.next() % UInt64(pages.count))]
             let html = watermarker.render(page, grant: grant, email: "buyer\(grant)@example.com", order: "o\(grant)")
-            let text = Self.visibleWords(of: Self.articleText(html))
-            let count = min(words, text.count)
-            let start = text.count > count ? Int(rng.next() % UInt64(text.count - count + 1)) : 0
-            let excerpt = text[start..<(start + count)].joined(separator: " ")
+            let text = Self.articleText(html)
+            let excerpt =
+                switch unit {
+                case .words: Self.wordExcerpt(of: text, words: length, rng: &rng)
+                case .characters: Self.characterExcerpt(of: text, characters: length, rng: &rng)
+                }
             switch tracer.trace(excerpt) {
             case .traced(let named, _, _): if named == grant { outcome.right += 1 } else { outcome.wrong += 1 }
             default: outcome.unnamed += 1
             }
         }
         return outcome
+    }
+
+    static func wordExcerpt(of text: String, words: Int, rng: inout SplitMix64) -> String {
+        let all = visibleWords(of: text)
+        let count = min(words, all.count)
+        let start = all.count > count ? Int(rng.next() % UInt64(all.count - count + 1)) : 0
+        return all[start..<(start + count)].joined(separator: " ")
+    }
+
+    /// `characters` visible characters in a row (white space collapsed, the invisible mark inside the
+    /// window kept, as a selection in a browser would give it).
+    static func characterExcerpt(of text: String, characters: Int, rng: inout SplitMix64) -> String {
+        let collapsed = Array(visibleWords(of: text).joined(separator: " "))
+        let visible = collapsed.indices.filter { !isMarkCharacter(collapsed[$0]) }
+        let count = min(characters, visible.count)
+        guard count > 0 else { return "" }
+        let first = visible.count > count ? Int(rng.next() % UInt64(visible.count - count + 1)) : 0
+        return String(collapsed[visible[first]...visible[first + count - 1]])
+    }
+
+    private static func isMarkCharacter(_ character: Character) -> Bool {
+        character.unicodeScalars.allSatisfy { (0x2060...0x2064).contains($0.value) }
     }
 
     /// The lesson text between `<article` and `</article>`, tags removed, entities decoded: what a

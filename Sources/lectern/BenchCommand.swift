@@ -40,14 +40,17 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Number of buyers.") var buyers = 1_000
         @Option(help: "Excerpts per length.") var excerpts = 200
         @Option(help: "Excerpt lengths in words, comma-separated.") var words = "150,50,30,25,20,16"
+        @Option(help: "Excerpt lengths in characters (Chinese, Japanese), comma-separated.")
+        var characters = "150,100,80,60"
+        @Option(help: "Only this course's paid pages (default: every course).") var course: String?
 
         func run() throws {
             let config = try SiteConfig.load(root: site.rootURL)
             let paid = config.url(config.paidDir)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: paid.path)) ?? []
             var pages: [PaidPage] = []
-            for course in names.sorted() {
-                let dir = paid.appendingPathComponent(course)
+            for name in names.sorted() where course == nil || name == course {
+                let dir = paid.appendingPathComponent(name)
                 for file in ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
                 where file.hasSuffix(".page") {
                     pages.append(
@@ -58,14 +61,17 @@ struct BenchCommand: ParsableCommand {
                 throw LecternError(.trace, file: paid.path, "no paid pages", hint: "run `lectern build` first")
             }
             let experiment = TraceExperiment(pages: pages, buyers: buyers)
-            print("| excerpt words | excerpts | traced right | wrong names | no name |")
+            print("| excerpt | excerpts | traced right | wrong names | no name |")
             print("|---|---|---|---|---|")
-            for length in words.split(separator: ",").compactMap({ Int($0) }) {
-                let o = experiment.run(words: length, excerpts: excerpts)
-                print(
-                    String(
-                        format: "| %d | %d | %d (%.1f%%) | %d | %d |", o.words, o.excerpts, o.right,
-                        Double(o.right) * 100 / Double(o.excerpts), o.wrong, o.unnamed))
+            let lengths: [(TraceExperiment.Unit, String)] = [(.words, words), (.characters, characters)]
+            for (unit, list) in lengths {
+                for length in list.split(separator: ",").compactMap({ Int($0) }) {
+                    let o = experiment.run(length: length, unit: unit, excerpts: excerpts)
+                    let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
+                    print(
+                        "| \(o.length) \(o.unit.rawValue) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) "
+                            + "| \(o.unnamed) |")
+                }
             }
         }
     }

@@ -73,22 +73,36 @@ import Testing
         }
         #expect(backgrounds["light"] != backgrounds["dark"], "dark mode does not change the page")
 
-        // The catalog's search, run by the browser over the built index: free lessons are found.
-        let shot = Self.folder.appendingPathComponent("search-desktop-light.png")
+        // The catalog's search, run by the browser over the built index: free lessons are found, in
+        // English by a word's start, in Chinese by a word in the middle of a sentence (课还躺在草稿箱里).
+        for (query, lesson) in [
+            ("snapshot", "/courses/practical-sqlite/why-sqlite/"), ("草稿箱", "/courses/zhishi-fufei-xiezuo/xuanti/"),
+        ] {
+            let found = try searchResults(base: base, query: query)
+            #expect(found.contains(lesson), "search for \(query) found: \(found)")
+            #expect(!found.contains("/learn/"), "search must not list paid lessons")
+        }
+        // A Chinese word only a paid lesson holds finds nothing: the index has only public text.
+        #expect(try searchResults(base: base, query: "改稿").isEmpty)
+    }
+
+    /// The links the catalog's search lists for a query, as the browser runs it.
+    func searchResults(base: String, query: String) throws -> String {
+        let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
+        let shot = Self.folder.appendingPathComponent(
+            query.allSatisfy(\.isASCII) ? "search-desktop-light.png" : "search-zh.png")
         let run = try runProgram(
             "/usr/bin/env",
             [
                 "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path,
-                base + "/?q=snapshot", shot.path, "--eval",
+                base + "/?q=" + encoded, shot.path, "--eval",
                 "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')",
             ])
         try #require(run.status == 0, "\(run.stderr)")
         let values =
             (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"]
             as? [String: Any]
-        let found = values?["results"] as? String ?? ""
-        #expect(found.contains("/courses/practical-sqlite/why-sqlite/"), "search for snapshot found: \(found)")
-        #expect(!found.contains("/learn/"), "search must not list paid lessons")
+        return values?["results"] as? String ?? ""
     }
 
     /// WCAG contrast ratio of two `rgb(r, g, b)` colours.

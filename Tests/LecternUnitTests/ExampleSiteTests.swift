@@ -25,7 +25,8 @@ import Testing
     @Test func buildWritesPrettyURLsFeedsAndManifest() throws {
         let site = try TempSite(withExampleContent: true)
         let report = try site.build()
-        #expect(report.courses == 1 && report.paidPages == 5 && report.publicPages == 5)
+        // Practical SQLite (2 free, 5 paid lessons) and the Chinese course (2 free, 3 paid).
+        #expect(report.courses == 2 && report.paidPages == 8 && report.publicPages == 8)
 
         for page in [
             "index.html", "404.html", "courses/practical-sqlite/index.html",
@@ -50,10 +51,10 @@ import Testing
         #expect(!sitemap.contains("/learn/"), "the sitemap lists only public pages")
         let feed = try site.read("public/feed.xml")
         #expect(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""))
-        #expect(feed.components(separatedBy: "<entry>").count - 1 == 3, "course + two free lessons")
+        #expect(feed.components(separatedBy: "<entry>").count - 1 == 6, "per course: itself + two free lessons")
 
         let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
-        #expect(manifest.pages.count == 10)
+        #expect(manifest.pages.count == 16)
         for page in manifest.pages {
             let folder = page.kind == .public ? "public" : "paid"
             let data = try Data(contentsOf: site.root.appendingPathComponent("\(folder)/\(page.output)"))

@@ -16,7 +16,8 @@ struct SearchIndexTests {
         #expect(
             urls == [
                 "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlite/",
-                "/courses/practical-sqlite/first-database/",
+                "/courses/practical-sqlite/first-database/", "/courses/zhishi-fufei-xiezuo/",
+                "/courses/zhishi-fufei-xiezuo/xuanti/", "/courses/zhishi-fufei-xiezuo/dagang/",
             ])
         let why = try #require(entries.first { $0["u"] == "/courses/practical-sqlite/why-sqlite/" })
         #expect(why["t"] == "Why SQLite" && why["c"] == "Practical SQLite" && (why["x"] ?? "").count > 200)

@@ -40,7 +40,7 @@ import Testing
         // Drop one invisible character from one run: that run is ignored, the rest still decodes.
         var scalars = Array(text.unicodeScalars)
         if let first = scalars.firstIndex(where: {
-            $0.value == 0x2064 || $0.value == 0x2060 || $0.value == 0x2062 || $0.value == 0x2063
+            $0.value == 0x2064 || $0.value == 0x2061 || $0.value == 0x2062 || $0.value == 0x2063
         }) {
             scalars.remove(at: first)
         }
@@ -77,7 +77,7 @@ import Testing
         let watermarker = Watermarker(fingerprint: fingerprint)
         let html = watermarker.render(page, grant: 1042, email: "ada+<x>@example.com", order: "ord_1")
         #expect(html.contains("Licensed to ada+&lt;x&gt;@example.com · order ord_1"))
-        let invisible = CharacterSet(charactersIn: "\u{2064}\u{2060}\u{2062}\u{2063}")
+        let invisible = CharacterSet(charactersIn: "\u{2064}\u{2061}\u{2062}\u{2063}")
         let visible = String(String.UnicodeScalarView(html.unicodeScalars.filter { !invisible.contains($0) }))
         #expect(
             visible

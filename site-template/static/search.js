@@ -6,14 +6,31 @@
   const list = document.getElementById("search-results");
   if (!form || !input || !list) return;
   let index = null;
-  const words = (text) => text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const fold = (text) => text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  // Chinese and Japanese have no spaces between words: a run of ideographs or kana is one term, found
+  // anywhere in a page's text (so a two-character word in the middle of a sentence matches); other
+  // scripts' words match at their start (`sql` finds `SQLite`).
+  // (NFKD splits ダ into タ and U+3099, the voicing mark, which stays in the run.)
+  const cjk = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}ー\\u3099\\u309a";
+  const termPattern = new RegExp(`[${cjk}]+|(?:(?![${cjk}])[\\p{L}\\p{N}])+`, "gu");
+  const isCJK = new RegExp(`^[${cjk}]+$`, "u");
+  const terms = (text) => fold(text).match(termPattern) || [];
+  const occurrences = (text, term) => text.split(term).length - 1;
 
   async function load() {
     if (!index) {
       const response = await fetch("/search-index.json");
-      index = (await response.json()).map((e) => ({ ...e, title: words(e.t), body: words(e.x) }));
+      index = (await response.json()).map((e) => ({
+        ...e, title: terms(e.t), body: terms(e.x), titleText: fold(e.t), bodyText: fold(e.x),
+      }));
     }
     return index;
+  }
+
+  // How often a term occurs in a page's title and body.
+  function hits(e, term) {
+    if (isCJK.test(term)) return [occurrences(e.titleText, term), occurrences(e.bodyText, term)];
+    return [e.title.filter((w) => w.startsWith(term)).length, e.body.filter((w) => w.startsWith(term)).length];
   }
 
   function snippet(text, term) {
@@ -24,14 +41,13 @@
   }
 
   async function search() {
-    const terms = words(input.value);
+    const query = terms(input.value);
     list.replaceChildren();
-    if (terms.length === 0) return;
+    if (query.length === 0) return;
     const scored = (await load()).map((e) => {
       let score = 0;
-      for (const term of terms) {
-        const inTitle = e.title.filter((w) => w.startsWith(term)).length;
-        const inBody = e.body.filter((w) => w.startsWith(term)).length;
+      for (const term of query) {
+        const [inTitle, inBody] = hits(e, term);
         if (inTitle + inBody === 0) return { e, score: 0 };  // every term must match
         score += inTitle * 5 + Math.min(inBody, 10);
       }
@@ -43,7 +59,7 @@
       link.href = e.u;
       link.textContent = e.t;
       const meta = document.createElement("p");
-      meta.textContent = `${e.c} — ${snippet(e.x, terms[0])}`;
+      meta.textContent = `${e.c} — ${snippet(e.x, query[0])}`;
       item.append(link, meta);
       list.append(item);
     }

@@ -102,7 +102,7 @@ public struct SiteChecker {
 
     /// The source line where a quoted run starts (its first three words), or the body's first line.
     static func line(of quote: String, in body: String, firstLine: Int) -> Int {
-        let lead = quote.split(separator: " ").prefix(3).map(String.init)
+        let lead = Array(Words.of(quote).prefix(3))
         for (offset, line) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let words = Words.of(String(line))
             if words.indices.contains(where: { Array(words[$0...].prefix(lead.count)) == lead }) {

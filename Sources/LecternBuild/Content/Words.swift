@@ -1,6 +1,11 @@
 import Foundation
+import LecternCore
 
 /// The words of a text as related courses (TF-IDF) and the leak lint (shared runs) compare them.
+///
+/// Chinese and Japanese put no spaces between words, so each ideograph or kana is a token of its own
+/// (`isCJK`); the leak lint weighs them as half a word and related courses compare pairs of them
+/// (`terms`), the usual unit of Chinese text retrieval, which needs no dictionary.
 enum Words {
     /// Lower-cased words with punctuation trimmed, so reflowed or re-punctuated copies still match.
     /// ASCII is handled byte by byte (Foundation's trimming per word was 6 % of a 10,000-lesson build,
@@ -35,10 +40,58 @@ enum Words {
                 return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
             }
         }
-        return text.lowercased().split(whereSeparator: { $0.isWhitespace }).compactMap { word in
+        var pieces: [Substring] = []
+        for word in text.lowercased().split(whereSeparator: { $0.isWhitespace }) {
+            var start = word.startIndex
+            for index in word.indices where isCJK(word[index]) {
+                if start < index { pieces.append(word[start..<index]) }
+                pieces.append(word[index...index])
+                start = word.index(after: index)
+            }
+            if start < word.endIndex { pieces.append(word[start...]) }
+        }
+        return pieces.compactMap { word in
             let trimmed = word.trimmingCharacters(in: .punctuationCharacters.union(.symbols))
             return trimmed.isEmpty ? nil : trimmed
         }
+    }
+
+    /// An ideograph or kana: one token by itself.
+    static func isCJK(_ character: Character) -> Bool {
+        character.unicodeScalars.count == 1
+            && character.unicodeScalars.first.map { InsertionPoints.isIdeograph($0.value) } == true
+    }
+
+    static func isCJK(_ token: String) -> Bool { token.count == 1 && token.first.map(isCJK) == true }
+
+    /// Tokens joined back for display: spaces between words, none between ideographs.
+    static func join<S: Sequence>(_ tokens: S) -> String where S.Element == String {
+        var text = ""
+        var previousCJK = false
+        for token in tokens {
+            let cjk = isCJK(token)
+            if !text.isEmpty, !(cjk && previousCJK) { text += " " }
+            text += token
+            previousCJK = cjk
+        }
+        return text
+    }
+
+    /// Terms for comparing texts: words, and for runs of ideographs each adjacent pair (a lone
+    /// ideograph says little; a pair is most often a word or part of one).
+    static func terms(_ text: String) -> [String] {
+        var terms: [String] = []
+        var previous: String?
+        for token in of(text) {
+            if isCJK(token) {
+                if let previous { terms.append(previous + token) }
+                previous = token
+            } else {
+                terms.append(token)
+                previous = nil
+            }
+        }
+        return terms
     }
 }
 

@@ -62,8 +62,10 @@ struct RelatedCourses {
 
     static func terms(_ text: String) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for word in Words.of(text)
-        where word.count >= 3 && !stopWords.contains(word) && !word.allSatisfy(\.isNumber) {
+        for word in Words.terms(text)
+        where (word.count >= 3 || word.allSatisfy(Words.isCJK)) && !stopWords.contains(word)
+            && !word.allSatisfy(\.isNumber)
+        {
             counts[word, default: 0] += 1
         }
         return counts

@@ -3,16 +3,20 @@
 ///
 /// The mark is cut into 16 nibbles. Word gap number i carries chunk (i mod 16): four invisible
 /// characters, two for the chunk's index and two for its nibble, from a 4-letter alphabet of
-/// default-ignorable, non-joining, non-breaking code points: they change neither line breaking nor
-/// the shaping of joined scripts. (ZERO WIDTH SPACE was tried first: it adds break opportunities,
-/// and headless Chromium laid a table out differently with it; ZWJ/ZWNJ would alter Arabic or Indic
-/// shaping.) Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text
-/// between gaps frames each chunk, so a run that lost or gained a character has the wrong length and
+/// default-ignorable, non-joining code points of line-break class AL: they change neither the
+/// shaping of joined scripts nor where a line may break — glued to the word after a space, and
+/// between two ideographs (`InsertionPoints`) leaving a break opportunity on either side of the run.
+/// (ZERO WIDTH SPACE was tried first: it adds break opportunities, and headless Chromium laid a table
+/// out differently with it; ZWJ/ZWNJ would alter Arabic or Indic shaping. WORD JOINER, used until
+/// Chinese text was marked, forbids a break on both sides, so between two ideographs it moved line
+/// breaks in Chromium at every width tried; it is still read, so copies served before stay traceable.)
+/// Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text between gaps
+/// frames each chunk, so a run that lost or gained a character has the wrong length and
 /// is ignored instead of misread. Repetition across the page is the error correction: each index is
 /// decided by a majority vote over every copy in the excerpt.
 public enum InvisibleMarkCodec {
-    /// INVISIBLE PLUS, WORD JOINER, INVISIBLE TIMES, INVISIBLE SEPARATOR.
-    static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2060}", "\u{2062}", "\u{2063}"]
+    /// INVISIBLE PLUS, FUNCTION APPLICATION, INVISIBLE TIMES, INVISIBLE SEPARATOR.
+    static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2061}", "\u{2062}", "\u{2063}"]
     public static let chunkCount = 16
     static let symbolsPerChunk = 4
 
@@ -80,7 +84,7 @@ public enum InvisibleMarkCodec {
     private static func symbol(_ scalar: Unicode.Scalar) -> Int? {
         switch scalar.value {
         case 0x2064: return 0
-        case 0x2060: return 1
+        case 0x2061, 0x2060: return 1  // WORD JOINER: the symbol's old form, in copies served before
         case 0x2062: return 2
         case 0x2063: return 3
         default: return nil
