@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LecternCore
 import LecternTestSupport
 import Testing
 
@@ -154,7 +155,7 @@ import Testing
         _ = try daemon.curl(link, jar: jar)
         // Lesson 7 opens 14 days after the purchase.
         let locked = try daemon.curl("/learn/practical-sqlite/backups/", jar: jar)
-        let opens = GatePages.day(Date().addingTimeInterval(14 * 86_400))
+        let opens = ReaderWording.english.date(Date().addingTimeInterval(14 * 86_400))
         #expect(
             locked.status == 403 && locked.body.contains("available on") && locked.body.contains(opens)
                 && !locked.body.contains("Licensed to"))

@@ -33,44 +33,10 @@ import Testing
 
         let base = "http://127.0.0.1:\(daemon.port)"
         let pages = [
-            ("home", base + "/"), ("course", base + "/courses/practical-sqlite/"),
-            ("free-lesson", base + "/courses/practical-sqlite/why-sqlite/"), ("paid-lesson", link),
+            ("home", base + "/", 200), ("course", base + "/courses/practical-sqlite/", 200),
+            ("free-lesson", base + "/courses/practical-sqlite/why-sqlite/", 200), ("paid-lesson", link, 200),
         ]
-        var backgrounds: [String: Set<String>] = [:]
-        for (name, url) in pages {
-            for (device, width, height) in [("desktop", 1280, 900), ("phone", 375, 740)] {
-                for scheme in ["light", "dark"] {
-                    let shot = Self.folder.appendingPathComponent("\(name)-\(device)-\(scheme).png")
-                    var arguments = [
-                        repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
-                        "--width", String(width), "--height", String(height),
-                    ]
-                    if device == "phone" { arguments.append("--mobile") }
-                    if scheme == "dark" { arguments.append("--dark") }
-                    for check in Self.checks { arguments += ["--eval", check] }
-                    let run = try runProgram("/usr/bin/env", ["python3"] + arguments)
-                    try #require(run.status == 0, "browser_peer.py \(name) \(device) \(scheme): \(run.stderr)")
-                    let result = try #require(
-                        try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-                    let values = try #require(result["values"] as? [String: Any])
-                    let label = "\(name) \(device) \(scheme)"
-                    #expect(result["status"] as? Int == 200, "\(label)")
-                    #expect((values["overflow"] as? Int ?? 1) <= 0, "\(label): horizontal overflow")
-                    #expect(values["landmarks"] as? Bool == true && values["imagesWithoutAlt"] as? Int == 0, "\(label)")
-                    #expect(
-                        (values["external"] as? String ?? "x").isEmpty,
-                        "\(label) fetched from elsewhere: \(values["external"] ?? "")")
-                    if name == "course" {
-                        #expect(values["buyAboveFold"] as? Bool == true, "\(label): buy button below the fold")
-                    }
-                    let contrast = Self.contrast(
-                        values["color"] as? String ?? "", values["background"] as? String ?? "")
-                    #expect(contrast >= 7, "\(label): text contrast \(contrast) (AAA is 7)")
-                    backgrounds[scheme, default: []].insert(values["background"] as? String ?? "")
-                    #expect(try Data(contentsOf: shot).count > 5_000)
-                }
-            }
-        }
+        let backgrounds = try shoot(pages, prefix: "")
         #expect(backgrounds["light"] != backgrounds["dark"], "dark mode does not change the page")
 
         // The catalog's search, run by the browser over the built index: free lessons are found, in
@@ -84,6 +50,39 @@ import Testing
         }
         // A Chinese word only a paid lesson holds finds nothing: the index has only public text.
         #expect(try searchResults(base: base, query: "改稿").isEmpty)
+    }
+
+    /// The theme in Chinese (`language = "zh-CN"`): a buyer of the Chinese course, the course's pages and
+    /// lecternd's own pages, with no English word of the theme left on any of them (the course text and
+    /// the site's title are the creator's).
+    @Test func theChineseThemeAtDesktopAndPhoneInLightAndDark() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
+            return
+        }
+        let daemon = try await DaemonHarness { site in
+            let toml = try site.read("lectern.toml")
+            try site.write(
+                "lectern.toml",
+                toml.replacingOccurrences(of: "language = \"en\"", with: "language = \"zh-CN\"")
+                    .replacingOccurrences(of: "Lectern Example School", with: "Lectern 示例学堂"))
+        }
+        defer { _ = daemon.stop() }
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_zh", session: "cs_zh", paymentIntent: "pi_zh", course: "zhishi-fufei-xiezuo", amount: 9_900,
+                currency: "cny"))
+        let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
+        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
+        let base = "http://127.0.0.1:\(daemon.port)"
+        let course = "/courses/zhishi-fufei-xiezuo/"
+        let pages = [
+            ("home", base + "/", 200), ("course", base + course, 200), ("free-lesson", base + course + "xuanti/", 200),
+            ("paid-lesson", link, 200), ("gate-invalid-link", base + "/learn/zhishi-fufei-xiezuo/?token=broken", 401),
+            ("not-found", base + "/no-such-page/", 404),
+        ]
+        let words = try SiteLanguageProbe.englishPhrases()
+        _ = try shoot(pages, prefix: "zh-", englishPhrases: words)
     }
 
     /// The links the catalog's search lists for a query, as the browser runs it.
@@ -103,6 +102,54 @@ import Testing
             (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"]
             as? [String: Any]
         return values?["results"] as? String ?? ""
+    }
+
+    /// Screenshots of each page at desktop and phone widths, light and dark, with the layout checks; the
+    /// body's background per scheme. `englishPhrases`: words that must not be on the page (innerText).
+    func shoot(
+        _ pages: [(String, String, Int)], prefix: String, englishPhrases: [String] = []
+    ) throws -> [String: Set<String>] {
+        var backgrounds: [String: Set<String>] = [:]
+        for (name, url, status) in pages {
+            for (device, width, height) in [("desktop", 1280, 900), ("phone", 375, 740)] {
+                for scheme in ["light", "dark"] {
+                    let shot = Self.folder.appendingPathComponent("\(prefix)\(name)-\(device)-\(scheme).png")
+                    var arguments = [
+                        repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
+                        "--width", String(width), "--height", String(height),
+                    ]
+                    if device == "phone" { arguments.append("--mobile") }
+                    if scheme == "dark" { arguments.append("--dark") }
+                    for check in Self.checks { arguments += ["--eval", check] }
+                    if !englishPhrases.isEmpty { arguments += ["--eval", "text=document.body.innerText"] }
+                    let run = try runProgram("/usr/bin/env", ["python3"] + arguments)
+                    try #require(run.status == 0, "browser_peer.py \(name) \(device) \(scheme): \(run.stderr)")
+                    let result = try #require(
+                        try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+                    let values = try #require(result["values"] as? [String: Any])
+                    let label = "\(name) \(device) \(scheme)"
+                    #expect(result["status"] as? Int == status, "\(label)")
+                    let text = values["text"] as? String ?? ""
+                    for phrase in englishPhrases where SiteLanguageProbe.shows(text, phrase) {
+                        Issue.record("\(label) shows the English \"\(phrase)\"")
+                    }
+                    #expect((values["overflow"] as? Int ?? 1) <= 0, "\(label): horizontal overflow")
+                    #expect(values["landmarks"] as? Bool == true && values["imagesWithoutAlt"] as? Int == 0, "\(label)")
+                    #expect(
+                        (values["external"] as? String ?? "x").isEmpty,
+                        "\(label) fetched from elsewhere: \(values["external"] ?? "")")
+                    if name == "course" {
+                        #expect(values["buyAboveFold"] as? Bool == true, "\(label): buy button below the fold")
+                    }
+                    let contrast = Self.contrast(
+                        values["color"] as? String ?? "", values["background"] as? String ?? "")
+                    #expect(contrast >= 7, "\(label): text contrast \(contrast) (AAA is 7)")
+                    backgrounds[scheme, default: []].insert(values["background"] as? String ?? "")
+                    #expect(try Data(contentsOf: shot).count > 5_000)
+                }
+            }
+        }
+        return backgrounds
     }
 
     /// WCAG contrast ratio of two `rgb(r, g, b)` colours.

@@ -151,3 +151,26 @@ public func builtProgram(_ name: String) -> URL? {
     ]
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }
+
+/// The theme's English words a reader of another language must never see: every plain string (no
+/// values inside) of `site-template/strings/en.toml`.
+public enum SiteLanguageProbe {
+    public static func englishPhrases() throws -> [String] {
+        let text = try String(
+            contentsOf: repoRoot.appendingPathComponent("site-template/strings/en.toml"), encoding: .utf8)
+        let table = try TOMLSettingsReader.read(text, file: "en.toml", step: .template)
+        return try table.entries.keys.compactMap { try table.string($0) }.filter { !$0.contains("{") }
+    }
+
+    /// Whether `text` holds `phrase` as whole words ("Read" is not in "Already").
+    public static func shows(_ text: String, _ phrase: String) -> Bool {
+        var search = text.startIndex..<text.endIndex
+        while let found = text.range(of: phrase, range: search) {
+            let before = found.lowerBound > text.startIndex ? text[text.index(before: found.lowerBound)] : " "
+            let after = found.upperBound < text.endIndex ? text[found.upperBound] : " "
+            if !before.isLetter && !after.isLetter { return true }
+            search = found.upperBound..<text.endIndex
+        }
+        return false
+    }
+}

@@ -5,6 +5,8 @@
   let read = {};
   try { read = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { return; }
   const here = location.pathname;
+  // The words come from the page (strings/<language>.toml): data-done, data-meter ({done}, {total}).
+  const words = { done: "Read", meter: "{done} of {total} read", ...document.querySelector(".progress-meter")?.dataset };
   const save = () => { try { localStorage.setItem(key, JSON.stringify(read)); } catch (e) {} };
   function mark() {
     const links = document.querySelectorAll(".syllabus a[href]");
@@ -17,8 +19,8 @@
         const badge = document.createElement("span");
         badge.className = "badge done";
         badge.textContent = "✓";
-        badge.title = "Read";
-        badge.setAttribute("aria-label", "read");
+        badge.title = words.done;
+        badge.setAttribute("aria-label", words.done);
         link.after(badge);
       }
       if (read[path]) done += 1;
@@ -27,7 +29,7 @@
     if (meter && links.length) {
       meter.hidden = false;
       meter.querySelector("progress").value = done / links.length;
-      meter.querySelector("span").textContent = `${done} of ${links.length} read`;
+      meter.querySelector("span").textContent = words.meter.replace("{done}", done).replace("{total}", links.length);
     }
   }
   function finish() { if (!read[here]) { read[here] = Date.now(); save(); mark(); } }

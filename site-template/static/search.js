@@ -64,7 +64,12 @@
       list.append(item);
     }
     const status = document.getElementById("search-status");
-    if (status) status.textContent = scored.length ? `${scored.length} result${scored.length > 1 ? "s" : ""}` : "No free lesson matches.";
+    // The words come from the page (strings/<language>.toml), so the script speaks the site's language.
+    if (status) {
+      const words = status.dataset;
+      const n = scored.length;
+      status.textContent = n === 0 ? words.none : n === 1 ? words.one : words.many.replace("{count}", n);
+    }
   }
 
   form.addEventListener("submit", (event) => { event.preventDefault(); search(); });

@@ -90,7 +90,31 @@ public struct SiteChecker {
                     kind: .paidTextQuoted,
                     message: "this free page quotes the paid lesson \(paid) verbatim: \"\(quote)…\""))
         }
+        problems += Self.missingStrings(pipeline)
         return problems.sorted { ($0.file, $0.line ?? 0) < ($1.file, $1.line ?? 0) }
+    }
+
+    /// Words a reader of the site's language would see in English: no strings file for the language, or
+    /// keys its file lacks. Warnings: the site builds, in two languages.
+    static func missingStrings(_ pipeline: SitePipeline) -> [CheckProblem] {
+        let strings = pipeline.templates.strings
+        let language = pipeline.config.language
+        let reference = "\(pipeline.config.templateDir)/\(SiteStrings.folder)/\(SiteStrings.referenceLanguage).toml"
+        guard language != SiteStrings.referenceLanguage, !strings.values.isEmpty else { return [] }
+        guard let file = strings.file else {
+            return [
+                CheckProblem(
+                    file: "\(pipeline.config.templateDir)/\(SiteStrings.folder)/\(language).toml", line: nil,
+                    kind: .missingString,
+                    message: "no strings for `\(language)`: readers see the English of \(reference)",
+                    severity: .warning)
+            ]
+        }
+        return strings.missing.map { key in
+            CheckProblem(
+                file: file, line: nil, kind: .missingString,
+                message: "no `\(key)`: readers see the English of \(reference)", severity: .warning)
+        }
     }
 
     /// The front-matter line holding `title`, for pointing at it.

@@ -64,7 +64,7 @@ public struct SiteBuilder {
         }
         var manifest = BuildManifest(
             builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
-            products: config.products.map(BuildManifest.entry))
+            products: config.products.map(BuildManifest.entry), wording: pipeline.wording())
 
         func record(
             _ url: String, _ kind: BuildManifest.Page.Kind, _ source: String, _ output: String, _ data: Data

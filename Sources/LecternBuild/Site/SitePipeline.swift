@@ -30,7 +30,10 @@ struct SitePipeline: @unchecked Sendable {
     ) throws {
         let config = try SiteConfig.load(root: root)
         let catalog = try ContentLoader(config: config, includeDrafts: includeDrafts).load()
-        let templates = try TemplateSet(directory: config.url(config.templateDir), display: config.templateDir)
+        let strings = try SiteStrings.load(
+            directory: config.url(config.templateDir), display: config.templateDir, language: config.language)
+        let templates = try TemplateSet(
+            directory: config.url(config.templateDir), display: config.templateDir, strings: strings)
         self.config = config
         self.catalog = catalog
         self.templates = templates
@@ -62,10 +65,32 @@ struct SitePipeline: @unchecked Sendable {
     func gateShells() -> [CatalogPage] {
         let contexts = PageContexts(config: config)
         return GateShell.Variant.allCases.map { variant in
-            CatalogPage(
+            let title = string("title_\(variant.notice)") ?? variant.title
+            return CatalogPage(
                 url: "", source: "\(config.templateDir)/layouts/gate.mustache", output: variant.fileName,
-                data: Data(templates.render(.gate, contexts.gate(variant)).utf8))
+                data: Data(templates.render(.gate, contexts.gate(variant, title: title)).utf8))
         }
+    }
+
+    /// A string of the site's table rendered with `context`, or nil when the table lacks it.
+    func string(_ key: String, _ context: [String: Any] = [:]) -> String? {
+        guard templates.strings.values[key] != nil else { return nil }
+        return templates.renderPartial("t.\(key)", context)
+    }
+
+    /// The stamp and dates the daemon puts together per request, in the site's language.
+    func wording() -> ReaderWording {
+        let english = ReaderWording.english
+        let marks: [String: Any] = ["email": GateShell.Slot.email.mark, "order": GateShell.Slot.order.mark]
+        let date: [String: Any] = [
+            "date": [
+                "year": GateShell.Slot.year.mark, "month": GateShell.Slot.month.mark, "day": GateShell.Slot.day.mark,
+                "month_name": GateShell.Slot.monthName.mark,
+            ]
+        ]
+        return ReaderWording(
+            stamp: string("stamp", marks) ?? english.stamp, date: string("date", date) ?? english.date,
+            monthNames: (1...12).map { string("month_\($0)") ?? english.monthNames[$0 - 1] })
     }
 
     /// The pages made from the whole catalog: the home page and the 404 page.
@@ -77,7 +102,9 @@ struct SitePipeline: @unchecked Sendable {
                 data: Data(templates.render(.home, contexts.home(catalog)).utf8)),
             CatalogPage(
                 url: "/404.html", source: "\(config.templateDir)/layouts/404.mustache", output: "404.html",
-                data: Data(templates.render(.notFound, contexts.notFound()).utf8)),
+                data: Data(
+                    templates.render(.notFound, contexts.notFound(title: string("title_not_found") ?? "Page not found"))
+                        .utf8)),
         ]
     }
 

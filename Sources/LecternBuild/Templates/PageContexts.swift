@@ -30,7 +30,8 @@ struct PageContexts {
     func courseSummary(_ course: Course) -> [String: Any] {
         [
             "slug": course.slug, "title": course.title, "summary": course.summary, "url": course.landingPath,
-            "price": course.price.display, "is_free": course.price.isFree, "buy_url": course.buyURL,
+            "price": course.price.display(language: config.language), "is_free": course.price.isFree,
+            "buy_url": course.buyURL,
             "tags": course.tags, "lesson_count": course.lessons.count,
             "free_count": course.lessons.filter(\.isFree).count,
         ]
@@ -113,8 +114,8 @@ struct PageContexts {
 
     /// A gate page at build time: the notice's flags, and slot marks (`GateShell.Slot`) where lecternd puts
     /// each request's values.
-    func gate(_ variant: GateShell.Variant) -> [String: Any] {
-        var page = page(title: variant.title, description: "", path: "/")
+    func gate(_ variant: GateShell.Variant, title: String) -> [String: Any] {
+        var page = page(title: title, description: "", path: "/")
         page["noindex"] = true
         var context: [String: Any] = [
             "site": site(), "page": page, "notice": [variant.notice: true],
@@ -132,7 +133,7 @@ struct PageContexts {
         return context
     }
 
-    func notFound() -> [String: Any] {
-        ["site": site(), "page": page(title: "Page not found", description: "", path: "/404.html")]
+    func notFound(title: String) -> [String: Any] {
+        ["site": site(), "page": page(title: title, description: "", path: "/404.html")]
     }
 }

@@ -18,11 +18,26 @@ public struct TemplateSet: Sendable {
     private let library: MustacheLibrary
     /// Display path of the template folder, for messages.
     let folder: String
+    /// The reader's words in the site's language; each is also the partial `t.<key>`.
+    public let strings: SiteStrings
 
-    /// Loads and parses every template, failing on the first syntax error with its file and line.
-    public init(directory: URL, display: String) throws {
+    /// Loads and parses every template and string, failing on the first syntax error with its file and
+    /// line, or on a template that includes a string no table has.
+    public init(directory: URL, display: String, strings: SiteStrings = SiteStrings()) throws {
         folder = display
+        self.strings = strings
         var library = MustacheLibrary()
+        for (key, text) in strings.values.sorted(by: { $0.key < $1.key }) {
+            let place = strings.location(of: key)
+            do {
+                library.register(try MustacheTemplate(string: text), named: "t.\(key)")
+            } catch let error as MustacheTemplate.ParserError {
+                throw LecternError(
+                    .template, file: place?.file, line: place?.line,
+                    "string `\(key)`: template syntax error: \(Self.explain(error.error))",
+                    hint: "a string may use the page's values as {{name}}, with every tag closed")
+            }
+        }
         for kind in ["layouts", "partials"] {
             let sub = directory.appendingPathComponent(kind)
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: sub.path)) ?? [])
@@ -30,6 +45,7 @@ public struct TemplateSet: Sendable {
             for name in names {
                 let path = "\(display)/\(kind)/\(name)"
                 let text = try TextFile.read(sub.appendingPathComponent(name), displayPath: path, step: .template)
+                try Self.checkStringReferences(text, file: path, strings: strings)
                 do {
                     let template = try MustacheTemplate(string: text)
                     let key = String(name.dropLast(".mustache".count))
@@ -65,6 +81,22 @@ public struct TemplateSet: Sendable {
     }
 
     func path(of layout: Layout) -> String { "\(folder)/layouts/\(layout.rawValue).mustache" }
+
+    /// `{{> t.key}}` must name a string: Mustache renders an unknown partial as nothing, and a page
+    /// with a silent hole where "Buy the course" was is worse than a failed build.
+    static func checkStringReferences(_ text: String, file: String, strings: SiteStrings) throws {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line[...]
+            while let open = rest.range(of: "{{>") {
+                rest = rest[open.upperBound...]
+                let name = rest.prefix { $0 != "}" }.trimmingCharacters(in: .whitespaces)
+                guard name.hasPrefix("t."), strings.values[String(name.dropFirst(2))] == nil else { continue }
+                throw LecternError(
+                    .template, file: file, line: number + 1, "no string `\(name.dropFirst(2))` for `{{> \(name)}}`",
+                    hint: "add it to \(strings.file ?? "\(SiteStrings.folder)/\(SiteStrings.referenceLanguage).toml")")
+            }
+        }
+    }
 
     private static func explain(_ error: Error) -> String {
         guard let error = error as? MustacheTemplate.Error else { return "\(error)" }

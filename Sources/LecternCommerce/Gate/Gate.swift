@@ -116,7 +116,8 @@ public struct Gate: Sendable {
                 cache[grant.id] = made
                 return made
             }
-            let html = page.splicedBytes(stamp: Watermarker.stamp(email: grant.email, order: grant.order)) {
+            let wording = bundle.manifest.wording ?? .english  // one stat: the manifest is cached
+            let html = page.splicedBytes(stamp: wording.stamp(email: grant.email, order: grant.order)) {
                 chunks[$0 % chunks.count]
             }
             return .lesson(html: html, refresh: refresh)

@@ -39,7 +39,7 @@ public struct GatePages: Sendable {
         notice(
             status: 401, .linkNotYetValid, course == nil ? .linkNotYetValidNoCourse : .linkNotYetValid, course: course,
             detail: "the link becomes valid at \(Self.iso(date)); the clock that signed it runs ahead of this server's",
-            extensions: resendExtensions(course), values: [.date: Self.day(date), .dateISO: Self.iso(date)])
+            extensions: resendExtensions(course), values: [.date: day(date), .dateISO: Self.iso(date)])
     }
 
     private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
@@ -69,8 +69,8 @@ public struct GatePages: Sendable {
     public func ended(course: BuildManifest.CourseEntry, at date: Date) -> GateNotice {
         notice(
             status: 403, .accessEnded, .accessEnded, course: course,
-            detail: "the subscription for `\(course.slug)` ended on \(Self.day(date))",
-            extensions: ["buy_url": course.buyLink], values: [.date: Self.day(date), .dateISO: Self.iso(date)])
+            detail: "the subscription for `\(course.slug)` ended on \(day(date))",
+            extensions: ["buy_url": course.buyLink], values: [.date: day(date), .dateISO: Self.iso(date)])
     }
 
     public func notYetAvailable(
@@ -78,8 +78,8 @@ public struct GatePages: Sendable {
     ) -> GateNotice {
         notice(
             status: 403, .notYetAvailable, .notYetAvailable, course: course,
-            detail: "`\(lesson.slug)` opens on \(Self.day(date))", extensions: ["available_at": Self.iso(date)],
-            values: [.lessonTitle: lesson.title, .date: Self.day(date), .dateISO: Self.iso(date)])
+            detail: "`\(lesson.slug)` opens on \(day(date))", extensions: ["available_at": Self.iso(date)],
+            values: [.lessonTitle: lesson.title, .date: day(date), .dateISO: Self.iso(date)])
     }
 
     /// Used when the site has no `404.html` of its own.
@@ -129,18 +129,8 @@ public struct GatePages: Sendable {
 
     private func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 
-    private static let months = [
-        "January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December",
-    ]
-
-    /// "5 December 2026" (UTC).
-    static func day(_ date: Date) -> String {
-        var seconds = time_t(date.secondsInCalendarRange.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"
-    }
+    /// A day in the site's language ("5 December 2026", "2026年12月5日"), from the build's wording.
+    func day(_ date: Date) -> String { (bundle.manifest.wording ?? .english).date(date) }
 
     static func iso(_ date: Date) -> String { String(Store.timestamp(date).prefix(19)) + "Z" }
 }

@@ -13,13 +13,18 @@ public struct Watermarker: Sendable {
         InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: grant))
     }
 
-    /// "Licensed to ada@example.com · order 1042", HTML-escaped for the stamp slot.
+    /// "Licensed to ada@example.com · order 1042", HTML-escaped for the stamp slot (the English wording;
+    /// the daemon uses the site's, `ReaderWording`).
     public static func stamp(email: String, order: String) -> String {
-        "Licensed to \(MarkupEscaping.escape(email)) · order \(MarkupEscaping.escape(order))"
+        ReaderWording.english.stamp(email: email, order: order)
     }
 
-    public func render(_ page: PaidPage, grant: UInt32, email: String, order: String) -> String {
+    public func render(
+        _ page: PaidPage, grant: UInt32, email: String, order: String, wording: ReaderWording = .english
+    ) -> String {
         let chunks = chunks(grant: grant)
-        return page.splice(stamp: Self.stamp(email: email, order: order)) { chunks[$0 % InvisibleMarkCodec.chunkCount] }
+        return page.splice(stamp: wording.stamp(email: email, order: order)) {
+            chunks[$0 % InvisibleMarkCodec.chunkCount]
+        }
     }
 }

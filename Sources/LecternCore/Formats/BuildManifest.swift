@@ -86,12 +86,17 @@ public struct BuildManifest: Codable, Sendable {
     public var pages: [Page]
     public var courses: [CourseEntry]
     public var products: [ProductEntry]
+    /// The stamp and dates in the site's language; absent in bundles built before string tables.
+    public var wording: ReaderWording?
 
-    public init(builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry]) {
+    public init(
+        builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry], wording: ReaderWording? = nil
+    ) {
         self.builtAt = builtAt
         self.pages = pages
         self.courses = courses
         self.products = products
+        self.wording = wording
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +107,7 @@ public struct BuildManifest: Codable, Sendable {
         courses = try container.decode([CourseEntry].self, forKey: .courses)
         // A bundle built before products had prices: no product can be sold until the next build.
         products = try container.decodeIfPresent([ProductEntry].self, forKey: .products) ?? []
+        wording = try container.decodeIfPresent(ReaderWording.self, forKey: .wording)
     }
 
     /// The price a payment for `product` (a course slug or a product id) must match; nil when the

@@ -81,7 +81,7 @@ public enum GateShell {
         }
     }
 
-    /// The per-request values a page may show.
+    /// The per-request values a page (or `ReaderWording`) may show.
     public enum Slot: String, CaseIterable, Sendable {
         case courseTitle = "course-title"
         case courseSlug = "course-slug"
@@ -92,6 +92,9 @@ public enum GateShell {
         case minutes
         /// The path asked for (the 404 page).
         case path
+        /// The parts of the stamp and of a date (`ReaderWording`).
+        case email, order, year, month, day
+        case monthName = "month-name"
 
         /// Private-use characters around the name: Mustache's escaping leaves them alone, and no
         /// creator text or template contains them.

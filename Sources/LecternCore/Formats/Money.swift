@@ -45,13 +45,17 @@ public struct Money: Sendable, Equatable, Codable {
     }
 
     /// What a reader sees: "$49.00", "€49.00", "49.00 CHF".
-    public var display: String {
-        switch currency {
-        case "USD": return "$" + decimalString
-        case "EUR": return "€" + decimalString
-        case "GBP": return "£" + decimalString
-        case "JPY": return "¥" + decimalString
-        default: return decimalString + " " + currency
-        }
+    public var display: String { display(language: "en") }
+
+    /// What a reader of `language` (BCP 47) sees, with the symbols CLDR gives that language: in Chinese
+    /// the yuan is "¥99.00" and the dollar "US$49.00"; in English "CN¥99.00" and "$49.00".
+    public func display(language: String) -> String {
+        let chinese = language == "zh" || language.hasPrefix("zh-")
+        let symbols: [String: String] =
+            chinese
+            ? ["CNY": "¥", "USD": "US$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$", "TWD": "NT$"]
+            : ["USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "CN¥"]
+        if let symbol = symbols[currency] { return symbol + decimalString }
+        return chinese ? currency + " " + decimalString : decimalString + " " + currency
     }
 }

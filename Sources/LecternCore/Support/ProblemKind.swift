@@ -17,4 +17,5 @@ public struct ProblemKind: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let template = ProblemKind(rawValue: "template")
     public static let content = ProblemKind(rawValue: "content")
     public static let config = ProblemKind(rawValue: "config")
+    public static let missingString = ProblemKind(rawValue: "missing-string")
 }

@@ -1,0 +1,84 @@
+import Foundation
+import LecternTestSupport
+import Testing
+
+@testable import LecternBuild
+@testable import LecternConfig
+@testable import LecternCore
+
+/// Reader-facing words come from `site-template/strings/<language>.toml`: the example site in Chinese.
+@Suite struct SiteLanguageTests {
+    func chineseSite() throws -> TempSite {
+        let site = try TempSite(withExampleContent: true)
+        let config = try site.read("lectern.toml").replacingOccurrences(
+            of: "language = \"en\"", with: "language = \"zh-CN\"")
+        try site.write("lectern.toml", config)
+        return site
+    }
+
+    @Test func aChineseSiteSpeaksChineseOnEveryPageAReaderSees() throws {
+        let site = try chineseSite()
+        try site.build()
+        let landing = try site.read("public/courses/zhishi-fufei-xiezuo/index.html")
+        #expect(landing.contains("<html lang=\"zh-CN\">"))
+        #expect(landing.contains("购买课程 · ¥99.00") && landing.contains("课程大纲") && landing.contains("免费试读"))
+        #expect(try site.read("public/courses/practical-sqlite/index.html").contains("购买课程 · US$49.00"))
+        let home = try site.read("public/index.html")
+        #expect(home.contains("搜索免费课") && home.contains("data-many=\"找到 {count} 条结果\""))
+        #expect(home.contains("共 5 节 · 2 节免费"))
+
+        var pages = ["public/courses/zhishi-fufei-xiezuo/index.html", "public/404.html"]
+        pages += ["public/courses/zhishi-fufei-xiezuo/xuanti/index.html", "paid/zhishi-fufei-xiezuo/xiezuo.page"]
+        pages += GateShell.Variant.allCases.map { "paid/\($0.fileName)" }
+        let phrases = try SiteLanguageProbe.englishPhrases()
+        #expect(phrases.count > 30)
+        for page in pages {
+            let html = try site.read(page)
+            for phrase in phrases where SiteLanguageProbe.shows(html, phrase) {
+                Issue.record("\(page) shows the English \"\(phrase)\"")
+            }
+        }
+        #expect(try site.read("paid/_gate/link-expired.html").contains("<h1>链接已过期</h1>"))
+        // Nothing before the page: a template comment holding `}}` once leaked its rest onto every gate page.
+        for variant in GateShell.Variant.allCases {
+            #expect(try site.read("paid/\(variant.fileName)").hasPrefix("<!doctype html>"), "\(variant)")
+        }
+        #expect(try site.read("public/404.html").contains("<title>页面不存在</title>"))
+
+        // The daemon's words: the stamp and dates, from the manifest.
+        let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
+        let wording = try #require(manifest.wording)
+        #expect(wording.date(Date(timeIntervalSince1970: 1_796_428_800)) == "2026年12月5日")
+        #expect(wording.stamp(email: "读者@例子.中国", order: "K7QD") == "授权给 读者@例子.中国 · 订单 K7QD")
+    }
+
+    @Test func anEnglishSiteKeepsItsWordsAndTheOldDateAndStamp() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
+        #expect(manifest.wording == ReaderWording.english)
+        #expect(try site.read("public/courses/practical-sqlite/index.html").contains("Buy the course · $49.00"))
+        #expect(try site.read("public/courses/zhishi-fufei-xiezuo/index.html").contains("CN¥99.00"))
+    }
+
+    @Test func checkListsMissingStringsAndBuildRefusesAnUnknownOne() throws {
+        let site = try chineseSite()
+        let own = try site.read("site-template/strings/zh-CN.toml")
+        try site.write(
+            "site-template/strings/zh-CN.toml",
+            own.split(separator: "\n").filter { !$0.hasPrefix("renew ") }.joined(separator: "\n"))
+        let problems = SiteChecker(root: site.root).run().filter { $0.kind == .missingString }
+        #expect(problems.count == 1 && problems.first?.message.contains("`renew`") == true, "\(problems)")
+        #expect(problems.first?.severity == .warning)
+
+        try site.write("lectern.toml", try site.read("lectern.toml").replacingOccurrences(of: "zh-CN", with: "fr"))
+        let french = SiteChecker(root: site.root).run().filter { $0.kind == .missingString }
+        #expect(french.count == 1 && french.first?.file == "site-template/strings/fr.toml")
+
+        let course = try site.read("site-template/layouts/course.mustache")
+        try site.write("site-template/layouts/course.mustache", course + "\n<p>{{> t.no_such_words}}</p>\n")
+        let error = lecternError { _ = try site.build() }
+        #expect(error?.file == "site-template/layouts/course.mustache" && error?.line != nil)
+        #expect(error?.message.contains("no string `no_such_words`") == true, "\(String(describing: error))")
+    }
+}
