@@ -22,9 +22,12 @@ struct StoreOptions: ParsableArguments {
     }
 
     func links(_ config: SiteConfig) throws -> AccessLinks {
-        AccessLinks(
+        // The last build's catalog: course titles and the site's wording for the e-mail.
+        let manifest = try? BuildManifest.load(
+            from: config.url(config.paidDir).appendingPathComponent(BuildManifest.fileName))
+        return AccessLinks(
             signer: try TokenSigner(keys: KeyStore(config: config)), baseURL: config.baseURL,
-            lifetime: config.tokens.lifetime, siteTitle: config.title)
+            lifetime: config.tokens.lifetime, siteTitle: config.title, manifest: { manifest })
     }
 }
 

@@ -3,6 +3,7 @@ import LecternTestSupport
 import Testing
 
 @testable import LecternBuild
+@testable import LecternCommerce
 @testable import LecternConfig
 @testable import LecternCore
 
@@ -50,6 +51,43 @@ import Testing
         let wording = try #require(manifest.wording)
         #expect(wording.date(Date(timeIntervalSince1970: 1_796_428_800)) == "2026年12月5日")
         #expect(wording.stamp(email: "读者@例子.中国", order: "K7QD") == "授权给 读者@例子.中国 · 订单 K7QD")
+    }
+
+    @Test func theLinkEMailIsInTheSitesLanguageWithTheCoursesTitle() throws {
+        let site = try chineseSite()
+        try site.build()
+        let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
+        let keys = KeyStore(directory: site.root.appendingPathComponent("keys"))
+        try keys.generate()
+        let links = AccessLinks(
+            signer: try TokenSigner(keys: keys),
+            baseURL: "https://school.example", lifetime: 30 * 86_400, siteTitle: "R&D 学堂", manifest: { manifest })
+        let draft = try links.email(grant: 7, product: "zhishi-fufei-xiezuo")
+        #expect(draft.subject == "《写作变现：把你的专业知识做成一门付费课》的访问链接 · R&D 学堂")
+        #expect(draft.body.hasPrefix("感谢你的购买！") && draft.body.contains("链接 30 天内有效"))
+        #expect(draft.body.contains("\nhttps://school.example/learn/zhishi-fufei-xiezuo/?token="))
+        #expect(draft.body.hasSuffix("—— R&D 学堂\n"), "plain text: nothing HTML-escaped")
+
+        // The subject as encoded words of at most 75 characters, folded, decoding back to itself.
+        let message = try MailMessage.render(
+            from: "School <school@example.com>", to: try #require(EmailAddress("读者@例子.中国")),
+            subject: draft.subject, body: draft.body, messageID: "m1@example.com")
+        let header = try #require(message.components(separatedBy: "\r\n").drop { !$0.hasPrefix("Subject:") }.first)
+        var lines = [header]
+        for line in message.components(separatedBy: "\r\n").drop(while: { $0 != header }).dropFirst() {
+            guard line.hasPrefix(" ") else { break }
+            lines.append(line)
+        }
+        let words = lines.map {
+            $0.replacingOccurrences(of: "Subject: ", with: "").trimmingCharacters(in: .whitespaces)
+        }
+        #expect(words.count > 1 && words.allSatisfy { $0.count <= 75 && $0.hasPrefix("=?UTF-8?B?") })
+        let decoded = words.map { word in
+            Data(base64Encoded: String(word.dropFirst("=?UTF-8?B?".count).dropLast(2))).map {
+                String(decoding: $0, as: UTF8.self)
+            } ?? "?"
+        }.joined()
+        #expect(decoded == draft.subject)
     }
 
     @Test func anEnglishSiteKeepsItsWordsAndTheOldDateAndStamp() throws {

@@ -88,9 +88,16 @@ struct SitePipeline: @unchecked Sendable {
                 "month_name": GateShell.Slot.monthName.mark,
             ]
         ]
+        // E-mails are plain text: every value is a slot mark, so Mustache's HTML escaping has nothing to do.
+        let email: [String: Any] = [
+            "course": ["title": GateShell.Slot.courseTitle.mark], "site": ["title": GateShell.Slot.siteTitle.mark],
+            "link": GateShell.Slot.link.mark, "days": GateShell.Slot.days.mark,
+        ]
         return ReaderWording(
             stamp: string("stamp", marks) ?? english.stamp, date: string("date", date) ?? english.date,
-            monthNames: (1...12).map { string("month_\($0)") ?? english.monthNames[$0 - 1] })
+            monthNames: (1...12).map { string("month_\($0)") ?? english.monthNames[$0 - 1] },
+            emailSubject: string("email_subject", email) ?? english.emailSubject,
+            emailBody: string("email_body", email) ?? english.emailBody)
     }
 
     /// The pages made from the whole catalog: the home page and the 404 page.

@@ -67,7 +67,8 @@ public struct Gate: Sendable {
         slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?,
         now: Date = Date()
     ) throws -> Outcome {
-        let catalog = bundle.courses
+        let manifest = bundle.manifest
+        let catalog = manifest.courses
         if let token {
             return try signIn(slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, now: now)
         }
@@ -89,12 +90,14 @@ public struct Gate: Sendable {
         let refresh =
             value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
             ? issue(grant: grant.id, course: course.slug, now: now) : nil
-        return serve(course: course, rest: rest, isFolder: isFolder, grant: grant, refresh: refresh, now: now)
+        return serve(
+            course: course, rest: rest, isFolder: isFolder, grant: grant, refresh: refresh, now: now,
+            wording: manifest.wording ?? .english)
     }
 
     private func serve(
         course: BuildManifest.CourseEntry, rest: [String], isFolder: Bool, grant: GrantRecord,
-        refresh: IssuedCookie?, now: Date
+        refresh: IssuedCookie?, now: Date, wording: ReaderWording
     ) -> Outcome {
         guard let first = rest.first else {
             // The course's own address: start at its first paid lesson (free ones are public).
@@ -116,7 +119,6 @@ public struct Gate: Sendable {
                 cache[grant.id] = made
                 return made
             }
-            let wording = bundle.manifest.wording ?? .english  // one stat: the manifest is cached
             let html = page.splicedBytes(stamp: wording.stamp(email: grant.email, order: grant.order)) {
                 chunks[$0 % chunks.count]
             }

@@ -9,12 +9,19 @@ public struct AccessLinks: Sendable {
     public let baseURL: String
     public let lifetime: Int
     public let siteTitle: String
+    /// The built catalog (course titles, the site's wording), read when an e-mail is made: the daemon's
+    /// live bundle, or the CLI's copy; nil before any build (English, the product id as title).
+    public let manifest: @Sendable () -> BuildManifest?
 
-    public init(signer: TokenSigner, baseURL: String, lifetime: Int, siteTitle: String) {
+    public init(
+        signer: TokenSigner, baseURL: String, lifetime: Int, siteTitle: String,
+        manifest: @escaping @Sendable () -> BuildManifest? = { nil }
+    ) {
         self.signer = signer
         self.baseURL = baseURL
         self.lifetime = lifetime
         self.siteTitle = siteTitle
+        self.manifest = manifest
     }
 
     /// The token's `sub` is the grant id: opaque, no personal data.
@@ -29,19 +36,11 @@ public struct AccessLinks: Sendable {
     /// The e-mail that delivers a grant's link; the caller queues it in the grant's transaction.
     public func email(grant: Int64, product: String, now: Date = Date()) throws -> Outbox.Draft {
         let link = try link(grant: grant, product: product, now: now)
-        let body = """
-            Thank you for your purchase.
-
-            Open your course here:
-            \(link)
-
-            The link is personal: it signs you in on this browser.\
-             It works for \(lifetime / 86_400) days; after that, ask
-            for a fresh one on the course page with this e-mail address.
-
-            — \(siteTitle)
-            """
-        return Outbox.Draft(subject: "Your access to \(product) · \(siteTitle)", body: body)
+        let catalog = manifest()
+        let (subject, body) = (catalog?.wording ?? .english).email(
+            courseTitle: catalog?.title(of: product) ?? product, siteTitle: siteTitle, link: link,
+            days: lifetime / 86_400)
+        return Outbox.Draft(subject: subject, body: body)
     }
 }
 

@@ -110,6 +110,11 @@ public struct BuildManifest: Codable, Sendable {
         wording = try container.decodeIfPresent(ReaderWording.self, forKey: .wording)
     }
 
+    /// What a reader calls `product` (a course slug or a product id): its title, nil when unknown.
+    public func title(of product: String) -> String? {
+        courses.first { $0.slug == product }?.title ?? products.first { $0.id == product }?.title
+    }
+
     /// The price a payment for `product` (a course slug or a product id) must match; nil when the
     /// catalog does not sell it.
     public func price(of product: String) -> Money? {

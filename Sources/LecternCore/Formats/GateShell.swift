@@ -95,6 +95,9 @@ public enum GateShell {
         /// The parts of the stamp and of a date (`ReaderWording`).
         case email, order, year, month, day
         case monthName = "month-name"
+        /// The parts of an e-mail with a signed link (`ReaderWording`).
+        case link, days
+        case siteTitle = "site-title"
 
         /// Private-use characters around the name: Mustache's escaping leaves them alone, and no
         /// creator text or template contains them.

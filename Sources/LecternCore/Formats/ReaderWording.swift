@@ -1,8 +1,9 @@
 import Foundation
 
-/// The reader-facing words lecternd assembles per request — the visible stamp on a paid page and a date
-/// on a gate page — rendered by the builder from the site's string table (`t.stamp`, `t.date`,
-/// `t.month_1` … `t.month_12`) with slot marks where the request's values go. So the daemon speaks the
+/// The reader-facing words lecternd assembles per request — the visible stamp on a paid page, a date on a
+/// gate page, the e-mail with a signed link — rendered by the builder from the site's string table
+/// (`t.stamp`, `t.date`, `t.month_1` … `t.month_12`, `t.email_subject`, `t.email_body`) with slot marks
+/// where the request's values go. So the daemon speaks the
 /// site's language without knowing templates or string tables. Stored in the build manifest.
 public struct ReaderWording: Codable, Sendable, Equatable {
     /// HTML with `GateShell.Slot.email` and `.order` marks: "Licensed to … · order …".
@@ -11,11 +12,17 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     public var date: String
     /// Twelve month names, January first.
     public var monthNames: [String]
+    /// Plain text with `.courseTitle`, `.siteTitle`, `.link` and `.days` marks. Optional: a manifest
+    /// written before e-mails had wording has none, and gets English.
+    public var emailSubject: String?
+    public var emailBody: String?
 
-    public init(stamp: String, date: String, monthNames: [String]) {
+    public init(stamp: String, date: String, monthNames: [String], emailSubject: String?, emailBody: String?) {
         self.stamp = stamp
         self.date = date
         self.monthNames = monthNames
+        self.emailSubject = emailSubject
+        self.emailBody = emailBody
     }
 
     /// The wording of bundles built before string tables, and of the tests' hand-made pages.
@@ -25,11 +32,41 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         monthNames: [
             "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December",
-        ])
+        ],
+        emailSubject: "Your access to \(GateShell.Slot.courseTitle.mark) · \(GateShell.Slot.siteTitle.mark)",
+        emailBody: """
+            Thank you for your purchase.
 
-    /// The stamp for one buyer, their values HTML-escaped.
+            Open \(GateShell.Slot.courseTitle.mark) here:
+            \(GateShell.Slot.link.mark)
+
+            The link is personal: it signs you in on this browser. It works for \(GateShell.Slot.days.mark) days;
+            after that, ask for a fresh one on the course page with this e-mail address.
+
+            — \(GateShell.Slot.siteTitle.mark)
+
+            """)
+
+    /// The subject and body of the e-mail that delivers a signed link (plain text: nothing escaped).
+    public func email(courseTitle: String, siteTitle: String, link: String, days: Int) -> (String, String) {
+        let values: [GateShell.Slot: String] = [
+            .courseTitle: courseTitle, .siteTitle: siteTitle, .link: link, .days: String(days),
+        ]
+        func fill(_ text: String) -> String {
+            values.reduce(text) { $0.replacingOccurrences(of: $1.key.mark, with: $1.value) }
+        }
+        let english = Self.english
+        return (
+            fill(emailSubject ?? english.emailSubject ?? ""),
+            fill(emailBody ?? english.emailBody ?? "")
+        )
+    }
+
+    /// The stamp for one buyer, their values HTML-escaped. (Per paid page served: two replacements, not
+    /// `GateShell.fill`'s pass over every slot.)
     public func stamp(email: String, order: String) -> String {
-        GateShell.fill(stamp, [.email: email, .order: order])
+        stamp.replacingOccurrences(of: GateShell.Slot.email.mark, with: MarkupEscaping.escape(email))
+            .replacingOccurrences(of: GateShell.Slot.order.mark, with: MarkupEscaping.escape(order))
     }
 
     /// A day (UTC) as text, unescaped: the gate page's slot escapes it.
