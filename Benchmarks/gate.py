@@ -43,15 +43,20 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--bin", help="use these lectern/lecternd (a before/after comparison) instead of building")
     args = ap.parse_args()
     for tool in ("wrk", "nginx", "curl"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             sys.exit(f"{tool} is missing: apt-get install wrk nginx curl (or LECTERN_WITH_NGINX=1 LECTERN_WITH_WRK=1 bash scripts/install-deps)")
 
-    for product in ("lectern", "lecternd"):
-        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    if args.bin:
+        bindir = args.bin
+    else:
+        for product in ("lectern", "lecternd"):
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
     lectern = os.path.join(bindir, "lectern")
     site = tempfile.mkdtemp(prefix="lectern-gate-bench-")
     os.chmod(site, 0o755)

@@ -16,6 +16,15 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     /// written before e-mails had wording has none, and gets English.
     public var emailSubject: String?
     public var emailBody: String?
+    /// `stamp` cut at its marks once, so a paid page's stamp is a few appends (it is made per request).
+    private var stampParts: [StampPart] = []
+
+    private enum StampPart: Equatable, Sendable {
+        case text(String)
+        case email, order
+    }
+
+    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emailSubject, emailBody }
 
     public init(stamp: String, date: String, monthNames: [String], emailSubject: String?, emailBody: String?) {
         self.stamp = stamp
@@ -23,6 +32,31 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         self.monthNames = monthNames
         self.emailSubject = emailSubject
         self.emailBody = emailBody
+        stampParts = Self.parts(of: stamp)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            stamp: try container.decode(String.self, forKey: .stamp),
+            date: try container.decode(String.self, forKey: .date),
+            monthNames: try container.decode([String].self, forKey: .monthNames),
+            emailSubject: try container.decodeIfPresent(String.self, forKey: .emailSubject),
+            emailBody: try container.decodeIfPresent(String.self, forKey: .emailBody))
+    }
+
+    private static func parts(of stamp: String) -> [StampPart] {
+        var parts: [StampPart] = []
+        var rest = Substring(stamp)
+        while let next = [GateShell.Slot.email, .order].compactMap({ slot in
+            rest.range(of: slot.mark).map { (slot, $0) }
+        }).min(by: { $0.1.lowerBound < $1.1.lowerBound }) {
+            parts.append(.text(String(rest[..<next.1.lowerBound])))
+            parts.append(next.0 == .email ? .email : .order)
+            rest = rest[next.1.upperBound...]
+        }
+        parts.append(.text(String(rest)))
+        return parts
     }
 
     /// The wording of bundles built before string tables, and of the tests' hand-made pages.
@@ -62,11 +96,17 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         )
     }
 
-    /// The stamp for one buyer, their values HTML-escaped. (Per paid page served: two replacements, not
-    /// `GateShell.fill`'s pass over every slot.)
+    /// The stamp for one buyer, their values HTML-escaped.
     public func stamp(email: String, order: String) -> String {
-        stamp.replacingOccurrences(of: GateShell.Slot.email.mark, with: MarkupEscaping.escape(email))
-            .replacingOccurrences(of: GateShell.Slot.order.mark, with: MarkupEscaping.escape(order))
+        var text = ""
+        for part in stampParts {
+            switch part {
+            case .text(let literal): text += literal
+            case .email: text += MarkupEscaping.escape(email)
+            case .order: text += MarkupEscaping.escape(order)
+            }
+        }
+        return text
     }
 
     /// A day (UTC) as text, unescaped: the gate page's slot escapes it.
