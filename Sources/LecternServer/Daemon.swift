@@ -49,7 +49,7 @@ public struct Daemon: Sendable {
         let secret = try keys.watermarkSecret()
         let pages = GatePages(bundle: bundle)
         let gate = Gate(
-            bundle: bundle, store: store, verifier: try TokenVerifier(keyStore: keys),
+            bundle: bundle, store: store, verifier: TokenVerifier(liveKeys: try LiveKeys(store: keys)),
             cookies: AccessCookie(secret: secret),
             watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
             accessLifetime: config.tokens.lifetime)
@@ -83,6 +83,10 @@ public struct Daemon: Sendable {
 
         let headTimeout = TimeAmount.seconds(Int64(config.daemon.headerTimeoutSeconds))
         let bodyTimeout = TimeAmount.seconds(Int64(config.daemon.bodyTimeoutSeconds))
+        StartupSummary(
+            config: config, secrets: .fromEnvironment(environment), signingKey: links.signer.kid,
+            manifest: bundle.manifest
+        ).log(to: logger)
         let host = options.host ?? config.daemon.host
         let port = options.port ?? config.daemon.port
         application = Application(

@@ -71,17 +71,26 @@ public struct CreatorQueries: Sendable {
 
     /// A complimentary grant (no order), with its link e-mail queued in the same transaction.
     @discardableResult
+    /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has live access
+    /// to the product gets the link again instead of a second grant (`isNew` false).
     public func compGrant(
         email: EmailAddress, product: String, now: Date = Date(), message draft: (_ grant: Int64) throws -> Outbox.Draft
     ) throws
-        -> Int64
+        -> (grant: Int64, isNew: Bool)
     {
         try store.write { db in
             let ledger = Ledger(db)
             let buyer = try ledger.buyer(email: email.value, now: now)
-            let grant = try ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
+            let live = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT id FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
+                      AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1
+                    """, arguments: [buyer, product, Store.timestamp(now)])
+            let grant =
+                try live ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
             try ledger.enqueueEmail(draft(grant), to: email, now: now)
-            return grant
+            return (grant, live == nil)
         }
     }
 

@@ -8,6 +8,7 @@ struct Lectern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lectern",
         abstract: "Build and sell courses written in Markdown.",
+        version: LecternVersion.current,
         subcommands: [
             InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self,
             KeysCommand.self, TokenCommand.self,

@@ -21,6 +21,17 @@ struct StoreOptions: ParsableArguments {
         return (config, try Store(path: path))
     }
 
+    /// A grant, a revocation or a link must name something the site sells: a typo would e-mail a link
+    /// to nothing.
+    func requireProduct(_ id: String, config: SiteConfig) throws {
+        let catalog = try ContentLoader(config: config, includeDrafts: true).load()
+        guard catalog.courses.contains(where: { $0.isOpened(by: id) }) else {
+            throw LecternError(
+                .store, file: "\(config.contentDir)/\(id)", "no course or product `\(id)`",
+                hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
+        }
+    }
+
     func links(_ config: SiteConfig) throws -> AccessLinks {
         // The last build's catalog: course titles and the site's wording for the e-mail.
         let manifest = try? BuildManifest.load(
@@ -72,9 +83,14 @@ struct GrantCommand: ParsableCommand {
 
     func run() throws {
         let (config, db) = try store.open()
-        let grant = try CreatorQueries(store: db).compGrant(
+        try store.requireProduct(course, config: config)
+        let (grant, isNew) = try CreatorQueries(store: db).compGrant(
             email: email, product: course, links: try store.links(config))
-        print("Granted \(course) to \(email) (grant \(grant)); the link e-mail is queued.")
+        if isNew {
+            print("Granted \(course) to \(email) (grant \(grant)); the link e-mail is queued.")
+        } else {
+            print("\(email) already has \(course) (grant \(grant)); a fresh link e-mail is queued instead.")
+        }
     }
 }
 
@@ -87,7 +103,8 @@ struct RevokeCommand: ParsableCommand {
     @Option(help: "Reason, kept with the grant.") var reason = "revoked by the creator"
 
     func run() throws {
-        let (_, db) = try store.open()
+        let (config, db) = try store.open()
+        try store.requireProduct(course, config: config)
         let count = try CreatorQueries(store: db).revoke(email: email, product: course, reason: reason)
         guard count > 0 else { throw LecternError(.store, "no live grant of \(course) for \(email)") }
         print("Revoked \(count) grant(s).")
@@ -141,7 +158,18 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         let (_, db) = try store.open()
-        let summary = try StoreBackup.backup(db, to: URL(fileURLWithPath: file).standardizedFileURL)
+        let destination = URL(fileURLWithPath: file).standardizedFileURL
+        // A backup schedule's folder may not exist yet (`backups/2026-11-22.sqlite`): made owner-only.
+        let folder = destination.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw LecternError(
+                .store, file: folder.path, "cannot make the backup's folder (\(error.localizedDescription))",
+                hint: "choose a folder you can write to")
+        }
+        let summary = try StoreBackup.backup(db, to: destination)
         let counts = summary.tables.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print("Backed up to \(file) (\(summary.bytes) bytes; integrity ok): \(counts)")
     }

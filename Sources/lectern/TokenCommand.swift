@@ -41,12 +41,7 @@ struct TokenCommand: ParsableCommand {
                 }
                 subject = AccessLinks.subject(grant: grant)
             }
-            let catalog = try ContentLoader(config: config).load()
-            guard catalog.courses.contains(where: { $0.isOpened(by: course) }) else {
-                throw LecternError(
-                    .token, file: "\(config.contentDir)/\(course)", "no course or product `\(course)`",
-                    hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
-            }
+            try store.requireProduct(course, config: config)
             let lifetime = ttl.flatMap(Duration.parseSeconds) ?? config.tokens.lifetime
             let signer = try TokenSigner(keys: KeyStore(config: config))
             let token = try signer.sign(

@@ -8,7 +8,8 @@ import LecternServer
 struct LecternD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lecternd",
-        abstract: "Take payment webhooks, record them in SQLite, deliver signed links.")
+        abstract: "Take payment webhooks, record them in SQLite, deliver signed links.",
+        version: LecternVersion.current)
 
     @Option(help: "Path of lectern.toml (its folder is the site).") var config = "lectern.toml"
     @Option(help: "Address to listen on (default: [daemon] host).") var host: String?

@@ -77,8 +77,13 @@ import Testing
         #expect(
             try CreatorQueries(store: restored).liveGrant(email: "b0-0@example.com", product: "practical-sqlite") != nil
         )
-        // A backup to a folder that does not exist fails cleanly and leaves nothing behind.
-        let bad = try runProgram(binary, ["backup", "--root", root.path, "/nonexistent-dir/x.sqlite"])
-        #expect(bad.status == 1 && bad.stderr.contains("error: store:"))
+        // A backup schedule's folder that does not exist yet is made, owner-only (issue 17: it failed).
+        let scheduled = root.appendingPathComponent("backups/2026-11/x.sqlite")
+        #expect(try runProgram(binary, ["backup", "--root", root.path, scheduled.path]).status == 0)
+        let folder = try FileManager.default.attributesOfItem(atPath: scheduled.deletingLastPathComponent().path)
+        #expect((folder[.posixPermissions] as? Int ?? 0) & 0o077 == 0)
+        // A folder that cannot be made (a file is in the way) fails cleanly and leaves nothing behind.
+        let bad = try runProgram(binary, ["backup", "--root", root.path, root.path + "/lectern.toml/x.sqlite"])
+        #expect(bad.status == 1 && bad.stderr.contains("error:"), "\(bad.stderr)")
     }
 }

@@ -41,6 +41,13 @@ import Testing
         #expect(try lectern(["new", "course", "git-basics"], in: dir).status == 0)
         #expect(try lectern(["new", "lesson", "git-basics", "first-commit", "--free"], in: dir).status == 0)
         #expect(try lectern(["new", "lesson", "git-basics", "branches"], in: dir).status == 0)
+        // The same slug again (issue 17: it made a duplicate that broke the build), and the version.
+        let duplicate = try lectern(["new", "lesson", "git-basics", "branches"], in: dir)
+        #expect(duplicate.status == 1 && duplicate.stderr.contains("content/git-basics/02-branches.md"))
+        #expect(duplicate.stderr.contains("a lesson `branches` already exists"))
+        #expect(
+            try lectern(["--version"], in: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == LecternVersion.current)
         let second = try String(
             contentsOf: dir.appendingPathComponent("content/git-basics/02-branches.md"), encoding: .utf8)
         #expect(second.contains("title: Branches") && second.contains("free: false"))

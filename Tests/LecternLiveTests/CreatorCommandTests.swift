@@ -9,6 +9,32 @@ import Testing
 
 /// The creator's store commands against a database lecternd filled from a real webhook.
 @Suite(.serialized) struct CreatorCommandTests {
+    /// Issue 17: a key made while lecternd runs verifies the CLI's links at once (they failed as "This
+    /// link does not work" until a restart), and links signed with the old key keep working.
+    @Test func aKeyGeneratedWhileTheDaemonRunsVerifiesAtOnce() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        let cli = CommandLineTests()
+        let root = daemon.site.root
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        let mailed = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
+        #expect(try cli.lectern(["keys", "generate"], in: root).status == 0)
+        let issued = try cli.lectern(
+            ["token", "issue", "--email", "ada@example.com", "--course", "practical-sqlite"], in: root)
+        let link = try #require(URL(string: issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let path = link.path + "/?" + (link.query ?? "")
+        let opened = try await daemon.request("GET", path)
+        #expect(opened.status == 303 && opened.headers["set-cookie"] != nil, "new key's link: \(opened.status)")
+        let mailedURL = try #require(URL(string: mailed))
+        let old = try await daemon.request("GET", mailedURL.path + "/?" + (mailedURL.query ?? ""))
+        #expect(old.status == 303, "old key's link: \(old.status)")
+        // A made-up key id is still refused (and costs at most one re-read of keys/ a second).
+        let forged = try await daemon.request(
+            "GET", "/learn/practical-sqlite/?token=eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.x")
+        #expect(forged.status == 401)
+    }
+
     @Test func buyersOrdersGrantRevokeResendTokenAndTrace() async throws {
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
@@ -44,14 +70,20 @@ import Testing
 
         let comp = try cli.lectern(["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root)
         #expect(comp.status == 0 && comp.stdout.contains("grant 2"))
+        // Granting again re-sends the link instead of a second grant; a typo grants nothing (issue 17).
+        let again = try cli.lectern(["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root)
+        #expect(again.status == 0 && again.stdout.contains("already has practical-sqlite (grant 2)"))
+        let typo = try cli.lectern(["grant", "--email", "bo@example.com", "--course", "practical-sqlit"], in: root)
+        #expect(typo.status == 1 && typo.stderr.contains("no course or product `practical-sqlit`"))
+        #expect(try daemon.count("grants", where: "order_id IS NULL") == 1)
         #expect(try cli.lectern(["resend", "--email", "bo@example.com"], in: root).stdout.contains("Queued 1"))
         #expect(
             try cli.lectern(["revoke", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root).stdout
                 .contains("Revoked 1"))
         #expect(try cli.lectern(["resend", "--email", "bo@example.com"], in: root).status == 1, "no live grants left")
         #expect(try daemon.count("grants", where: "order_id IS NULL AND revoked_at IS NOT NULL") == 1)
-        // Purchase mail + comp mail + resend mail all reach the SMTP server.
-        #expect(try await daemon.receivedMail(count: 3).count == 3)
+        // Purchase mail + comp mail + the second grant's link + resend mail all reach the SMTP server.
+        #expect(try await daemon.receivedMail(count: 4).count == 4)
     }
 
     private func site(_ root: URL, writesLeakOfGrant grant: UInt32) throws {

@@ -80,6 +80,15 @@ public struct SiteScaffolder {
                 .scaffold, file: "\(config.contentDir)/\(course)/_index.md", "no course `\(course)`",
                 hint: "create it first with `lectern new course \(course)`")
         }
+        // A second lesson with the same slug would break the next build (two pages at one URL): refused here.
+        let lessons = (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".md") && !$0.hasSuffix("_index.md") }
+        if let taken = lessons.sorted().first(where: { LessonFileName(($0 as NSString).lastPathComponent).slug == slug }
+        ) {
+            throw LecternError(
+                .scaffold, file: "\(config.contentDir)/\(course)/\(taken)", "a lesson `\(slug)` already exists",
+                hint: "pick another slug, or edit that lesson")
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         let next = (names.compactMap { LessonFileName($0).order }.max() ?? 0) + 1
         let file = folder.appendingPathComponent(String(format: "%02d-%@.md", next, slug))

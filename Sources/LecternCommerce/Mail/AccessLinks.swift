@@ -45,10 +45,12 @@ public struct AccessLinks: Sendable {
 }
 
 extension CreatorQueries {
-    /// A complimentary grant with its link e-mail, queued in the grant's transaction.
+    /// A complimentary grant with its link e-mail, queued in the grant's transaction (or, for a buyer who
+    /// already has access, the link again).
     @discardableResult
-    public func compGrant(email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()) throws -> Int64
-    {
+    public func compGrant(
+        email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()
+    ) throws -> (grant: Int64, isNew: Bool) {
         try compGrant(email: email, product: product, now: now) { grant in
             try links.email(grant: grant, product: product, now: now)
         }

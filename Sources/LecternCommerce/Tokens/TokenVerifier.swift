@@ -14,11 +14,15 @@ public struct TokenVerifier: Sendable {
     /// Seconds since 1970 a time claim may hold: 1970 to the end of year 9999.
     public static let validTimes = Date.validUnixTimes
 
-    private let keys: [String: Curve25519.Signing.PublicKey]
+    private let key: @Sendable (String) -> Curve25519.Signing.PublicKey?
 
-    public init(keys: [String: Curve25519.Signing.PublicKey]) { self.keys = keys }
+    public init(keys: [String: Curve25519.Signing.PublicKey]) { key = { keys[$0] } }
 
+    /// The keys in the folder now (the CLI: one command, one read).
     public init(keyStore: KeyStore) throws { self.init(keys: try keyStore.verificationKeys()) }
+
+    /// The keys in the folder as they change (the daemon).
+    public init(liveKeys: LiveKeys) { key = { liveKeys.key($0) } }
 
     public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> AccessClaims {
         let size = token.utf8.count
@@ -37,7 +41,7 @@ public struct TokenVerifier: Sendable {
         if header["crit"] != nil { throw .malformed("critical header extensions are not supported") }
         if let typ = header["typ"], (typ as? String)?.uppercased() != "JWT" { throw .malformed("`typ` must be JWT") }
         guard let kid = header["kid"] as? String else { throw .malformed("header has no `kid`") }
-        guard let key = keys[kid] else { throw .unknownKey(kid) }
+        guard let key = key(kid) else { throw .unknownKey(kid) }
 
         let signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         guard signature.count == 64, key.isValidSignature(signature, for: signingInput) else { throw .badSignature }
