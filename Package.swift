@@ -112,6 +112,7 @@ let package = Package(
                 "LecternCore", "LecternConfig", "LecternBuild", "LecternServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

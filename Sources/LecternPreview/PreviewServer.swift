@@ -4,6 +4,7 @@ import LecternBuild
 import LecternCore
 import LecternServer
 import Logging
+import ServiceLifecycle
 
 /// `lectern serve`: the site from memory (`PreviewSite`), rebuilt when files change, with open tabs
 /// reloaded by a long-poll script injected into each HTML page. For the creator's machine only: it
@@ -22,10 +23,14 @@ public struct PreviewServer: Sendable {
         self.pollInterval = pollInterval
         self.report = report
         let router = Router(context: LecternRequestContext.self)
+        // Ctrl-C waits for in-flight requests, and an open tab always has one here: the wait ends when the
+        // server starts to stop (it took ~27 s to stop with a tab open), and the tab's script polls again.
+        // (The server's graceful shutdown reaches its request tasks; a separate service would hear of it
+        // only after the server had finished, as a group stops its services in reverse order.)
         router.get("/_lectern/wait") { request, _ -> Response in
             let since = request.uri.queryParameters["since"].flatMap { Int($0) } ?? -1
             let deadline = ContinuousClock.now + .seconds(25)
-            while site.generation == since && ContinuousClock.now < deadline {
+            while site.generation == since && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
                 try await Task.sleep(for: .milliseconds(100))
             }
             return .json(["generation": site.generation])

@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var site: SiteOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port = 8000
+    @Flag(help: "Show draft courses and lessons too (as `lectern build --drafts` publishes them).") var drafts = false
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535") }
@@ -22,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let preview = try PreviewSite(
-            root: site.rootURL, purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+            root: site.rootURL, includeDrafts: drafts,
+            purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
         let server = PreviewServer(
             site: preview, host: host, port: port,
             report: { line in

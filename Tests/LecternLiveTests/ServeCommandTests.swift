@@ -5,22 +5,16 @@ import Testing
 /// `lectern serve` as a creator runs it: a real process on a loopback port, an edit on disk, and the
 /// long-poll the page's live-reload script waits on.
 @Suite(.serialized) struct ServeCommandTests {
-    @Test func editsAreServedAndOpenTabsAreToldToReload() async throws {
-        let site = try TempSite(withExampleContent: true)
+    /// Starts `lectern serve` on a free port; returns the process and its port.
+    func serve(_ site: TempSite, _ extra: [String] = []) throws -> (Process, Int) {
         let binary = try #require(CommandLineTests.binary)
         let serve = Process()
         serve.executableURL = binary
-        serve.arguments = ["serve", "--root", site.root.path, "--port", "0"]
+        serve.arguments = ["serve", "--root", site.root.path, "--port", "0"] + extra
         let out = Pipe()
         serve.standardOutput = out
         serve.standardError = FileHandle.nullDevice
         try serve.run()
-        defer {
-            serve.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while serve.isRunning && Date() < deadline { usleep(20_000) }
-            if serve.isRunning { kill(serve.processIdentifier, SIGKILL) }
-        }
         var seen = ""
         var found = 0
         let deadline = Date().addingTimeInterval(20)
@@ -32,8 +26,24 @@ import Testing
                 found = Int(seen[range.upperBound...].prefix { $0.isNumber }) ?? 0
             }
         }
+        if found == 0 { kill(serve.processIdentifier, SIGKILL) }
         try #require(found > 0, "lectern serve did not start: \(seen)")
-        let port = found
+        return (serve, found)
+    }
+
+    /// Seconds until the process exited after SIGTERM (at most `limit`; then it is killed).
+    func stop(_ serve: Process, limit: TimeInterval = 10) -> TimeInterval {
+        let started = Date()
+        serve.terminate()
+        while serve.isRunning && Date().timeIntervalSince(started) < limit { usleep(20_000) }
+        if serve.isRunning { kill(serve.processIdentifier, SIGKILL) }
+        return Date().timeIntervalSince(started)
+    }
+
+    @Test func editsAreServedAndOpenTabsAreToldToReload() async throws {
+        let site = try TempSite(withExampleContent: true)
+        let (serve, port) = try serve(site)
+        defer { _ = stop(serve) }
         func get(_ path: String) throws -> String {
             try runProgram("/usr/bin/curl", ["-s", "--max-time", "30", "http://127.0.0.1:\(port)\(path)"]).stdout
         }
@@ -62,6 +72,37 @@ import Testing
         try site.write(file, "---\ntitle: [unclosed\n---\n")
         try await Task.sleep(for: .milliseconds(800))
         #expect(try get("/").contains("role=\"alert\"") && serve.isRunning)
+
+        // Ctrl-C with a tab open (a live-reload wait in flight) stops at once (issue 17: ~27 s).
+        let now = try get("/_lectern/wait?since=-1")  // answers at once with the current generation
+        let generation = try #require(Int(now.filter(\.isNumber)), "\(now)")
+        let open = Task.detached {
+            try runProgram(
+                "/usr/bin/curl",
+                ["-s", "--max-time", "30", "http://127.0.0.1:\(port)/_lectern/wait?since=\(generation)"])
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let took = stop(serve)
+        #expect(took < 5, "lectern serve took \(took) s to stop with a tab open")
+        _ = try await open.value
+    }
+
+    @Test func draftsAreShownOnlyWithTheDraftsFlag() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.write(
+            "content/practical-sqlite/02-in-production/08-replication.md",
+            "---\ntitle: Replication\ndraft: true\n---\nNot ready yet.\n")
+        for (flags, expected) in [([String](), "404"), (["--drafts"], "200")] {
+            let (serve, port) = try serve(site, flags)
+            defer { _ = stop(serve) }
+            let status = try runProgram(
+                "/usr/bin/curl",
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://127.0.0.1:\(port)/learn/practical-sqlite/replication/",
+                ])
+            #expect(status.stdout == expected, "serve \(flags): \(status.stdout)")
+        }
     }
 
     @Test func verboseBuildListsCoursesAndErrorsAreNotColouredOffATerminal() throws {

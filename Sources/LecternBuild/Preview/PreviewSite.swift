@@ -37,10 +37,14 @@ public final class PreviewSite: @unchecked Sendable {
     private let purchases: PurchaseBaskets
     private let state: Locked<State>
 
-    public init(root: URL, purchases: @escaping PurchaseBaskets = { _ in [] }) throws {
+    /// Whether draft courses and lessons are shown (`lectern serve --drafts`).
+    public let includeDrafts: Bool
+
+    public init(root: URL, includeDrafts: Bool = false, purchases: @escaping PurchaseBaskets = { _ in [] }) throws {
         self.root = root
+        self.includeDrafts = includeDrafts
         self.purchases = purchases
-        state = Locked(try Self.fullBuild(root: root, purchases: purchases))
+        state = Locked(try Self.fullBuild(root: root, includeDrafts: includeDrafts, purchases: purchases))
     }
 
     /// Bumped by every refresh that changed something; the live-reload script waits for it.
@@ -88,7 +92,7 @@ public final class PreviewSite: @unchecked Sendable {
                 do { rendered = try Self.update(&next, editedLessons: edited) } catch is RestartNeeded { full = true }
             }
             if full {
-                next = try Self.fullBuild(root: root, purchases: purchases)
+                next = try Self.fullBuild(root: root, includeDrafts: includeDrafts, purchases: purchases)
                 rendered = next.pages.count
             }
             next.stamps = stamps
@@ -110,8 +114,8 @@ public final class PreviewSite: @unchecked Sendable {
 
     // MARK: Building
 
-    static func fullBuild(root: URL, purchases: @escaping PurchaseBaskets) throws -> State {
-        var state = State(pipeline: try SitePipeline(root: root, purchases: purchases))
+    static func fullBuild(root: URL, includeDrafts: Bool, purchases: @escaping PurchaseBaskets) throws -> State {
+        var state = State(pipeline: try SitePipeline(root: root, includeDrafts: includeDrafts, purchases: purchases))
         state.stamps = SourceStamps.scan(state.pipeline.config)
         let jobs = state.pipeline.jobs
         for (job, result) in zip(jobs, try state.pipeline.render(jobs)) { try store(result, of: job, in: &state) }
