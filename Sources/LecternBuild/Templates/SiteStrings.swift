@@ -43,8 +43,6 @@ public struct SiteStrings: Sendable {
                 strings.lines[key] = (entry.file, entry.line)
             }
             strings.missing = Set(reference?.entries.keys.map { $0 } ?? []).subtracting(own.entries.keys).sorted()
-        } else if language != referenceLanguage {
-            strings.file = nil
         }
         return strings
     }
