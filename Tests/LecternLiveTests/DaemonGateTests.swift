@@ -206,4 +206,30 @@ import Testing
         }
         #expect(try Data(contentsOf: shot).count > 10_000)
     }
+
+    /// Issue 17: a buyer on a new device had no way back in from any page they could reach. Every paid
+    /// course's landing page now has "Already bought? E-mail me my link": the form, sent as a browser
+    /// would, queues a fresh link that opens the course.
+    @Test func aBuyerOnANewDeviceGetsALinkFromTheCoursePage() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        _ = try await daemon.receivedMail(count: 1)
+        let landing = String(
+            decoding: try await daemon.request("GET", "/courses/practical-sqlite/").body, as: UTF8.self)
+        let form = try #require(landing.range(of: "<details class=\"owner\">")).upperBound
+        let tail = landing[form...]
+        #expect(tail.contains("action=\"http://127.0.0.1:8080/access/resend\""), "posts to the daemon at base_url")
+        #expect(tail.contains("name=\"course\" value=\"practical-sqlite\"") && tail.contains("Already bought?"))
+        let sent = try await daemon.request(
+            "POST", "/access/resend", body: Data("course=practical-sqlite&email=ada%40example.com".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        #expect(sent.status == 202 || sent.status == 200, "\(sent.status)")
+        let mails = try await daemon.receivedMail(count: 2)
+        let fresh = try daemon.link(in: try #require(mails.last))
+        let url = try #require(URL(string: fresh))
+        let opened = try await daemon.request("GET", url.path + "/?" + (url.query ?? ""))
+        #expect(opened.status == 303 && opened.headers["set-cookie"] != nil)
+    }
 }
