@@ -13,10 +13,13 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "Copy the starter from this folder instead of the built-in one.")
     var from: String?
 
+    @Option(help: "Readers' language (BCP 47), e.g. zh-CN: the site's words come from its string table.")
+    var language: String?
+
     func run() throws {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         try SiteScaffolder(root: root).initSite(
-            from: from.map { URL(fileURLWithPath: $0) } ?? SiteScaffolder.defaultStarter())
+            from: from.map { URL(fileURLWithPath: $0) } ?? SiteScaffolder.defaultStarter(), language: language)
         print("Created a site in \(root.path). Next: cd \(directory) && lectern build")
     }
 }

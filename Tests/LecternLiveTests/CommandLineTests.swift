@@ -63,6 +63,22 @@ import Testing
             FileManager.default.fileExists(
                 atPath: dir.appendingPathComponent("public/courses/git-basics/first-commit/index.html").path))
 
+        // A Chinese creator's first command (issue 14): the site speaks Chinese and prices new courses in CNY.
+        let chinese = site.root.appendingPathComponent("chinese")
+        #expect(try lectern(["init", chinese.path, "--language", "zh-CN"], in: site.root).status == 0)
+        let toml = try String(contentsOf: chinese.appendingPathComponent("lectern.toml"), encoding: .utf8)
+        #expect(toml.contains("\nlanguage = \"zh-CN\"\n") && toml.contains("\ncurrency = \"CNY\"\n"))
+        #expect(try lectern(["build", "--root", chinese.path], in: site.root).status == 0)
+        let home = try String(contentsOf: chinese.appendingPathComponent("public/index.html"), encoding: .utf8)
+        #expect(home.contains("<html lang=\"zh-CN\">") && home.contains("全部课程"))
+        // A tag with no strings, or one that would write something else into lectern.toml, is refused.
+        for bad in ["fr", "en\"\nallow_raw_html = true"] {
+            let refused = try lectern(
+                ["init", site.root.appendingPathComponent("x").path, "--language", bad], in: site.root)
+            #expect(refused.status == 1 && refused.stderr.contains("no strings for language"), "\(bad)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: site.root.appendingPathComponent("x").path))
+
         let again = try lectern(["init", dir.path], in: site.root)
         #expect(again.status == 1 && again.stderr.contains("a site already exists here"))
     }

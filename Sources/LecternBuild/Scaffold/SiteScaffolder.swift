@@ -20,9 +20,25 @@ public struct SiteScaffolder {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// `lectern init DIR`: a new site with config, the default template and the sample course.
-    public func initSite(from starter: URL = SiteScaffolder.defaultStarter()) throws {
+    /// `lectern init DIR`: a new site with config, the default template and the sample course; with a
+    /// `language` (`zh-CN`), its readers' words from `site-template/strings/<language>.toml` (and, for
+    /// Chinese, prices of new courses in CNY).
+    public func initSite(from starter: URL = SiteScaffolder.defaultStarter(), language: String? = nil) throws {
         let fm = FileManager.default
+        if let language {
+            // The tag is written into lectern.toml: only a tag the template has strings for gets there.
+            let strings = starter.appendingPathComponent("site-template/\(SiteStrings.folder)/\(language).toml")
+            guard language.count <= 35,
+                language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
+                fm.fileExists(atPath: strings.path)
+            else {
+                let known = ((try? fm.contentsOfDirectory(atPath: strings.deletingLastPathComponent().path)) ?? [])
+                    .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+                throw LecternError(
+                    .scaffold, "no strings for language `\(language)`",
+                    hint: "languages: \(known.joined(separator: ", ")); or copy strings/en.toml and translate it")
+            }
+        }
         let items = [SiteConfig.fileName, "site-template", "content"]
         for item in items where !fm.fileExists(atPath: starter.appendingPathComponent(item).path) {
             throw LecternError(
@@ -41,9 +57,24 @@ public struct SiteScaffolder {
             }
             try "public/\npaid/\nkeys/\nlectern.sqlite*\n".write(
                 to: root.appendingPathComponent(".gitignore"), atomically: true, encoding: .utf8)
+            if let language { try setLanguage(language) }
         } catch {
             throw LecternError(.scaffold, file: root.path, "cannot create the site (\(error.localizedDescription))")
         }
+    }
+
+    /// Rewrites the `language` line of the new site's lectern.toml (and `currency` for Chinese).
+    private func setLanguage(_ language: String) throws {
+        let file = root.appendingPathComponent(SiteConfig.fileName)
+        let lines = try String(contentsOf: file, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        let chinese = language == "zh" || language.hasPrefix("zh-")
+        let text = lines.map { line -> String in
+            if line.hasPrefix("language =") { return "language = \"\(language)\"" }
+            if chinese, line.hasPrefix("currency =") { return "currency = \"CNY\"" }
+            return String(line)
+        }.joined(separator: "\n")
+        try text.write(to: file, atomically: true, encoding: .utf8)
     }
 
     /// `lectern new course SLUG`.
