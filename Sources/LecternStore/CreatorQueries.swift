@@ -74,7 +74,8 @@ public struct CreatorQueries: Sendable {
     /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has live access
     /// to the product gets the link again instead of a second grant (`isNew` false).
     public func compGrant(
-        email: EmailAddress, product: String, now: Date = Date(), message draft: (_ grant: Int64) throws -> Outbox.Draft
+        email: EmailAddress, product: String, now: Date = Date(),
+        message draft: (_ grant: Int64, _ isNew: Bool) throws -> Outbox.Draft
     ) throws
         -> (grant: Int64, isNew: Bool)
     {
@@ -89,7 +90,7 @@ public struct CreatorQueries: Sendable {
                     """, arguments: [buyer, product, Store.timestamp(now)])
             let grant =
                 try live ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
-            try ledger.enqueueEmail(draft(grant), to: email, now: now)
+            try ledger.enqueueEmail(draft(grant, live == nil), to: email, now: now)
             return (grant, live == nil)
         }
     }

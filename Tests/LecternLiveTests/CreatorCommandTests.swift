@@ -82,8 +82,14 @@ import Testing
                 .contains("Revoked 1"))
         #expect(try cli.lectern(["resend", "--email", "bo@example.com"], in: root).status == 1, "no live grants left")
         #expect(try daemon.count("grants", where: "order_id IS NULL AND revoked_at IS NOT NULL") == 1)
-        // Purchase mail + comp mail + the second grant's link + resend mail all reach the SMTP server.
-        #expect(try await daemon.receivedMail(count: 4).count == 4)
+        // Purchase mail + comp mail + the second grant's link + resend mail all reach the SMTP server, each
+        // worded for why it was sent, with the course's title (issue 17: all said "Thank you for your
+        // purchase" and showed the slug).
+        let mails = try await daemon.receivedMail(count: 4)
+        #expect(mails.count == 4)
+        #expect(mails.filter { $0.contains("Thank you for your purchase") }.count == 1)
+        #expect(mails.filter { $0.contains("has given you access to Practical SQLite.") }.count == 1)
+        #expect(mails.filter { $0.contains("Here is a fresh link to Practical SQLite, as asked:") }.count == 2)
     }
 
     private func site(_ root: URL, writesLeakOfGrant grant: UInt32) throws {

@@ -62,7 +62,11 @@ import Testing
         let links = AccessLinks(
             signer: try TokenSigner(keys: keys),
             baseURL: "https://school.example", lifetime: 30 * 86_400, siteTitle: "R&D 学堂", manifest: { manifest })
-        let draft = try links.email(grant: 7, product: "zhishi-fufei-xiezuo")
+        let draft = try links.email(grant: 7, product: "zhishi-fufei-xiezuo", kind: .purchase)
+        let resend = try links.email(grant: 7, product: "zhishi-fufei-xiezuo", kind: .resend)
+        let comp = try links.email(grant: 7, product: "zhishi-fufei-xiezuo", kind: .comp)
+        #expect(Set([draft.subject, resend.subject, comp.subject]).count == 3, "each kind reads differently")
+        #expect(!resend.body.contains("感谢你的购买") && comp.body.contains("R&D 学堂 为你开通了"))
         #expect(draft.subject == "《写作变现：把你的专业知识做成一门付费课》的访问链接 · R&D 学堂")
         #expect(draft.body.hasPrefix("感谢你的购买！") && draft.body.contains("链接 30 天内有效"))
         #expect(draft.body.contains("\nhttps://school.example/learn/zhishi-fufei-xiezuo/?token="))

@@ -96,8 +96,16 @@ struct SitePipeline: @unchecked Sendable {
         return ReaderWording(
             stamp: string("stamp", marks) ?? english.stamp, date: string("date", date) ?? english.date,
             monthNames: (1...12).map { string("month_\($0)") ?? english.monthNames[$0 - 1] },
-            emailSubject: string("email_subject", email) ?? english.emailSubject,
-            emailBody: string("email_body", email) ?? english.emailBody)
+            emails: Dictionary(
+                uniqueKeysWithValues: EmailKind.allCases.map { kind in
+                    let fallback = EmailWording.english[kind] ?? EmailWording(subject: "", body: "")
+                    return (
+                        kind.rawValue,
+                        EmailWording(
+                            subject: string("email_\(kind.rawValue)_subject", email) ?? fallback.subject,
+                            body: string("email_\(kind.rawValue)_body", email) ?? fallback.body)
+                    )
+                }))
     }
 
     /// The pages made from the whole catalog: the home page and the 404 page.

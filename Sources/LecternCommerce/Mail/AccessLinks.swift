@@ -33,12 +33,13 @@ public struct AccessLinks: Sendable {
         return SiteRoutes.signedLink(baseURL: baseURL, product: product, token: token)
     }
 
-    /// The e-mail that delivers a grant's link; the caller queues it in the grant's transaction.
-    public func email(grant: Int64, product: String, now: Date = Date()) throws -> Outbox.Draft {
+    /// The e-mail that delivers a grant's link, worded for why it is sent; the caller queues it in the
+    /// grant's transaction.
+    public func email(grant: Int64, product: String, kind: EmailKind, now: Date = Date()) throws -> Outbox.Draft {
         let link = try link(grant: grant, product: product, now: now)
         let catalog = manifest()
         let (subject, body) = (catalog?.wording ?? .english).email(
-            courseTitle: catalog?.title(of: product) ?? product, siteTitle: siteTitle, link: link,
+            kind, courseTitle: catalog?.title(of: product) ?? product, siteTitle: siteTitle, link: link,
             days: lifetime / 86_400)
         return Outbox.Draft(subject: subject, body: body)
     }
@@ -51,14 +52,15 @@ extension CreatorQueries {
     public func compGrant(
         email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()
     ) throws -> (grant: Int64, isNew: Bool) {
-        try compGrant(email: email, product: product, now: now) { grant in
-            try links.email(grant: grant, product: product, now: now)
+        try compGrant(email: email, product: product, now: now) { grant, isNew in
+            try links.email(grant: grant, product: product, kind: isNew ? .comp : .resend, now: now)
         }
     }
 
     /// A fresh link e-mail for each of the buyer's live grants; returns how many.
     public func resend(email: EmailAddress, links: AccessLinks, now: Date = Date()) throws -> Int {
-        try resend(email: email, now: now) { grant, product in try links.email(grant: grant, product: product, now: now)
+        try resend(email: email, now: now) { grant, product in
+            try links.email(grant: grant, product: product, kind: .resend, now: now)
         }
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// The reader-facing words lecternd assembles per request — the visible stamp on a paid page, a date on a
 /// gate page, the e-mail with a signed link — rendered by the builder from the site's string table
-/// (`t.stamp`, `t.date`, `t.month_1` … `t.month_12`, `t.email_subject`, `t.email_body`) with slot marks
-/// where the request's values go. So the daemon speaks the
-/// site's language without knowing templates or string tables. Stored in the build manifest.
+/// (`t.stamp`, `t.date`, `t.month_1` … `t.month_12`, `t.email_<kind>_subject` and `_body`) with slot
+/// marks where the request's values go. So the daemon speaks the site's language without knowing
+/// templates or string tables. Stored in the build manifest.
 public struct ReaderWording: Codable, Sendable, Equatable {
     /// HTML with `GateShell.Slot.email` and `.order` marks: "Licensed to … · order …".
     public var stamp: String
@@ -12,10 +12,9 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     public var date: String
     /// Twelve month names, January first.
     public var monthNames: [String]
-    /// Plain text with `.courseTitle`, `.siteTitle`, `.link` and `.days` marks. Optional: a manifest
-    /// written before e-mails had wording has none, and gets English.
-    public var emailSubject: String?
-    public var emailBody: String?
+    /// The link e-mails by `EmailKind` raw value; a kind missing (a manifest written before e-mails had
+    /// wording) is sent in English.
+    public var emails: [String: EmailWording]
     /// `stamp` cut at its marks once, so a paid page's stamp is a few appends (it is made per request).
     private var stampParts: [StampPart] = []
 
@@ -24,14 +23,13 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         case email, order
     }
 
-    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emailSubject, emailBody }
+    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emails }
 
-    public init(stamp: String, date: String, monthNames: [String], emailSubject: String?, emailBody: String?) {
+    public init(stamp: String, date: String, monthNames: [String], emails: [String: EmailWording]) {
         self.stamp = stamp
         self.date = date
         self.monthNames = monthNames
-        self.emailSubject = emailSubject
-        self.emailBody = emailBody
+        self.emails = emails
         stampParts = Self.parts(of: stamp)
     }
 
@@ -41,8 +39,7 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             stamp: try container.decode(String.self, forKey: .stamp),
             date: try container.decode(String.self, forKey: .date),
             monthNames: try container.decode([String].self, forKey: .monthNames),
-            emailSubject: try container.decodeIfPresent(String.self, forKey: .emailSubject),
-            emailBody: try container.decodeIfPresent(String.self, forKey: .emailBody))
+            emails: try container.decodeIfPresent([String: EmailWording].self, forKey: .emails) ?? [:])
     }
 
     private static func parts(of stamp: String) -> [StampPart] {
@@ -67,33 +64,14 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December",
         ],
-        emailSubject: "Your access to \(GateShell.Slot.courseTitle.mark) · \(GateShell.Slot.siteTitle.mark)",
-        emailBody: """
-            Thank you for your purchase.
+        emails: Dictionary(uniqueKeysWithValues: EmailWording.english.map { ($0.key.rawValue, $0.value) }))
 
-            Open \(GateShell.Slot.courseTitle.mark) here:
-            \(GateShell.Slot.link.mark)
-
-            The link is personal: it signs you in on this browser. It works for \(GateShell.Slot.days.mark) days;
-            after that, ask for a fresh one on the course page with this e-mail address.
-
-            — \(GateShell.Slot.siteTitle.mark)
-
-            """)
-
-    /// The subject and body of the e-mail that delivers a signed link (plain text: nothing escaped).
-    public func email(courseTitle: String, siteTitle: String, link: String, days: Int) -> (String, String) {
-        let values: [GateShell.Slot: String] = [
-            .courseTitle: courseTitle, .siteTitle: siteTitle, .link: link, .days: String(days),
-        ]
-        func fill(_ text: String) -> String {
-            values.reduce(text) { $0.replacingOccurrences(of: $1.key.mark, with: $1.value) }
-        }
-        let english = Self.english
-        return (
-            fill(emailSubject ?? english.emailSubject ?? ""),
-            fill(emailBody ?? english.emailBody ?? "")
-        )
+    /// The subject and body of a link e-mail (plain text: nothing escaped).
+    public func email(
+        _ kind: EmailKind, courseTitle: String, siteTitle: String, link: String, days: Int
+    ) -> (String, String) {
+        let wording = emails[kind.rawValue] ?? EmailWording.english[kind] ?? EmailWording(subject: "", body: link)
+        return wording.filled(courseTitle: courseTitle, siteTitle: siteTitle, link: link, days: days)
     }
 
     /// The stamp for one buyer, their values HTML-escaped.
