@@ -38,6 +38,23 @@ import Testing
         return (reply.status, reply.json["status"] as? String ?? "", reply.json["reasons"] as? [String] ?? [])
     }
 
+    /// Waits for `count` messages, then three seconds more (a duplicate would arrive then); expects exactly
+    /// `count` and returns them.
+    func exactlyOneMailEach(
+        _ daemon: DaemonHarness, _ count: Int, timeout: TimeInterval = 60
+    ) async throws -> [String] {
+        let mail = try await daemon.receivedMail(count: count, timeout: timeout)
+        try await Task.sleep(for: .seconds(3))
+        let all = try await daemon.receivedMail(count: count + 1, timeout: 0)
+        #expect(mail.count == count && all.count == count, "\(all.count) messages for \(count) purchases")
+        return all
+    }
+
+    /// The distinct values of a header over messages.
+    func distinct(_ header: String, in messages: [String]) -> Set<Substring> {
+        Set(messages.compactMap { $0.split(separator: "\n").first { $0.hasPrefix(header) } })
+    }
+
     func waitFor(
         _ daemon: DaemonHarness, state: String, timeout: TimeInterval = 30
     ) async throws -> (status: Int, state: String, reasons: [String]) {
@@ -80,14 +97,9 @@ import Testing
         #expect(try await daemon.postStripe(late).status == 200)
         #expect(try await waitFor(daemon, state: "ok").status == 200)
         // Every buyer gets exactly one e-mail.
-        let mail = try await daemon.receivedMail(count: 21, timeout: 60)
-        try await Task.sleep(for: .seconds(3))  // a duplicate would arrive now
-        let all = try await daemon.receivedMail(count: 22, timeout: 0)
-        #expect(mail.count == 21 && all.count == 21, "\(all.count) messages for 21 purchases")
-        let recipients = all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("To: ") } }
-        #expect(Set(recipients).count == 21)
-        let ids = all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }
-        #expect(Set(ids).count == 21)
+        let all = try await exactlyOneMailEach(daemon, 21)
+        #expect(distinct("To: ", in: all).count == 21)
+        #expect(distinct("Message-ID: ", in: all).count == 21)
         #expect(try daemon.count("orders") == 21 && daemon.count("outbox", where: "sent_at IS NULL") == 0)
     }
 
@@ -153,12 +165,8 @@ import Testing
             }
             #expect(status == 200, "purchase \(index) after the disk has room again")
         }
-        let mail = try await daemon.receivedMail(count: 15, timeout: 60)
-        try await Task.sleep(for: .seconds(3))  // a duplicate would arrive now
-        let all = try await daemon.receivedMail(count: 16, timeout: 0)
-        #expect(mail.count == 15 && all.count == 15, "\(all.count) messages for 15 purchases")
-        let ids = all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }
-        #expect(Set(ids).count == 15)
+        let all = try await exactlyOneMailEach(daemon, 15)
+        #expect(distinct("Message-ID: ", in: all).count == 15)
     }
 
     @Test func anSMTPServerThatIsDownGetsTheMessageOnceWhenItIsBack() async throws {
@@ -181,10 +189,7 @@ import Testing
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer { kill(server.processIdentifier, SIGKILL) }
-        let mail = try await daemon.receivedMail(count: 1, timeout: 60)
-        try await Task.sleep(for: .seconds(2))
-        let all = try await daemon.receivedMail(count: 2, timeout: 0)
-        #expect(mail.count == 1 && all.count == 1)
+        _ = try await exactlyOneMailEach(daemon, 1)
         #expect(try daemon.count("outbox", where: "sent_at IS NOT NULL") == 1)
     }
 
@@ -247,11 +252,8 @@ import Testing
             #expect(retried == 200, "purchase \(index) first got \(status)")
         }
         #expect(daemon.daemon.isRunning)
-        let mail = try await daemon.receivedMail(count: count, timeout: 90)
-        try await Task.sleep(for: .seconds(3))
-        let all = try await daemon.receivedMail(count: count + 1, timeout: 0)
-        #expect(mail.count == count && all.count == count, "\(all.count) messages for \(count) purchases")
-        #expect(Set(all.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("Message-ID: ") } }).count == count)
+        let all = try await exactlyOneMailEach(daemon, count, timeout: 90)
+        #expect(distinct("Message-ID: ", in: all).count == count)
         #expect(try daemon.count("orders") == count)
         // The fault did happen: sends failed for want of descriptors for curl's pipes, and were retried.
         #expect(try daemon.count("outbox", where: "attempts > 0") > 0)

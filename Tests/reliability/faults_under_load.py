@@ -97,7 +97,8 @@ class Daemon:
         # Debian's `faketime` (libfaketime) moves the wall clock only; timers (monotonic) stay true. Its
         # wrapper, not a bare LD_PRELOAD: with the library preloaded by hand, NIO's bind failed (EADDRINUSE).
         clock = ["faketime", "-f", f"+{clock_ahead}"] if clock_ahead else []
-        env.update(FAKETIME_DONT_FAKE_MONOTONIC="1")
+        if clock_ahead:
+            env.update(FAKETIME_DONT_FAKE_MONOTONIC="1")
         self.process = subprocess.Popen(
             clock + [os.path.join(self.site.bin_dir, "lecternd"), "--config", os.path.join(self.site.root, "lectern.toml"),
              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)

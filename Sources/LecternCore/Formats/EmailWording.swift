@@ -1,5 +1,3 @@
-import Foundation
-
 /// Why an e-mail with a signed link is sent: each reads differently (a re-send is not a purchase).
 public enum EmailKind: String, Codable, Sendable, CaseIterable {
     case purchase, resend, comp
@@ -22,10 +20,7 @@ public struct EmailWording: Codable, Sendable, Equatable {
         let values: [GateShell.Slot: String] = [
             .courseTitle: courseTitle, .siteTitle: siteTitle, .link: link, .days: String(days),
         ]
-        func fill(_ text: String) -> String {
-            values.reduce(text) { $0.replacingOccurrences(of: $1.key.mark, with: $1.value) }
-        }
-        return (fill(subject), fill(body))
+        return (GateShell.substitute(subject, values), GateShell.substitute(body, values))
     }
 
     private static let course = GateShell.Slot.courseTitle.mark

@@ -107,11 +107,19 @@ public enum GateShell {
     /// The page with each slot replaced by its value, HTML-escaped (safe in text and in quoted attributes);
     /// a slot without a value becomes empty.
     public static func fill(_ shell: String, _ values: [Slot: String]) -> String {
-        guard shell.contains("\u{E000}") else { return shell }
-        var page = shell
-        for slot in Slot.allCases where page.contains(slot.mark) {
-            page = page.replacingOccurrences(of: slot.mark, with: MarkupEscaping.escape(values[slot] ?? ""))
+        substitute(shell, values, escape: MarkupEscaping.escape)
+    }
+
+    /// The text with each slot replaced by `escape` of its value (plain text: no escaping), a slot
+    /// without a value by nothing. Shared by the pages and `ReaderWording`'s dates and e-mails.
+    public static func substitute(
+        _ text: String, _ values: [Slot: String], escape: (String) -> String = { $0 }
+    ) -> String {
+        guard text.contains("\u{E000}") else { return text }
+        var result = text
+        for slot in Slot.allCases where result.contains(slot.mark) {
+            result = result.replacingOccurrences(of: slot.mark, with: escape(values[slot] ?? ""))
         }
-        return page
+        return result
     }
 }

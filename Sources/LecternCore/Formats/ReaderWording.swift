@@ -97,8 +97,6 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             .year: String(parts.tm_year + 1900), .month: String(month + 1), .day: String(parts.tm_mday),
             .monthName: monthNames.indices.contains(month) ? monthNames[month] : String(month + 1),
         ]
-        var text = self.date
-        for (slot, value) in values { text = text.replacingOccurrences(of: slot.mark, with: value) }
-        return text
+        return GateShell.substitute(self.date, values)
     }
 }
