@@ -77,6 +77,8 @@ let package = Package(
             dependencies: [
                 "LecternCore", "LecternConfig", "LecternStore", "CFileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA (SHA256withRSA) for Alipay and WeChat Pay: the same package's extras module.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -156,6 +158,7 @@ let package = Package(
                 "LecternCommerce", "LecternHTTP", "LecternServer", "LecternPreview", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

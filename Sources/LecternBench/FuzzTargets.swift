@@ -17,7 +17,7 @@ public enum FuzzTargets {
     public static let names = [
         "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
         "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
-        "email", "duration",
+        "email", "duration", "alipay-notification",
     ]
 
     private static let verifier = TokenVerifier(keys: [:])
@@ -48,8 +48,20 @@ public enum FuzzTargets {
         case "form-fields": _ = FormFields.parse(text)
         case "email": email(text)
         case "duration": duration(text)
+        case "alipay-notification": alipayNotification(text)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
         }
+    }
+
+    /// The form reader with Alipay's limits, then the verified fields' reading and the event they make.
+    private static func alipayNotification(_ text: String) {
+        guard let fields = FormFields.parseStrict(text, maximumFields: 100),
+            let notification = try? AlipayNotification.interpret(fields)
+        else { return }
+        let checkout = EmailAddress("buyer@example.com").map {
+            ($0, "course", Money(minorUnits: 9_900, currency: "CNY"))
+        }
+        _ = try? notification.event(checkout: checkout)
     }
 
     private static func tokenClaims(_ payload: Data) {

@@ -23,6 +23,9 @@ public struct DaemonSettings: Sendable {
     /// run that appends that header (nginx: `proxy_add_x_forwarded_for`); otherwise a client can name
     /// any address and spread its requests over as many rate-limit buckets as it likes.
     public var trustProxy = false
+    /// Orders lecternd places (`/pay/alipay`) per client address per hour. Each writes one small row;
+    /// many Chinese mobile buyers share one carrier-grade NAT address, so this stays generous.
+    public var checkoutsPerClient = 300
     /// Link re-sends allowed per e-mail address and per client address, per hour.
     public var resendPerAddress = 3
     public var resendPerClient = 20
@@ -45,6 +48,7 @@ public struct DaemonSettings: Sendable {
             ("claim_wait_seconds", 0...60, \.claimWaitSeconds),
             ("claim_window_minutes", 1...1_440, \.claimWindowMinutes),
             ("claims_per_client", 1...100_000, \.claimsPerClient),
+            ("checkouts_per_client", 1...100_000, \.checkoutsPerClient),
             ("resend_per_address", 1...10_000, \.resendPerAddress),
             ("resend_per_client", 1...10_000, \.resendPerClient),
             ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),

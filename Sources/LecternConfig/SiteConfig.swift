@@ -32,6 +32,8 @@ public struct SiteConfig: Sendable {
     public var tokens: TokenSettings
     public var daemon: DaemonSettings
     public var mail: MailSettings
+    /// `[alipay]`: nil unless the creator sells through Alipay.
+    public var alipay: AlipaySettings?
 
     /// Defaults of a new site; `load` overrides them from the file.
     public init(root: URL) {
@@ -74,7 +76,7 @@ public struct SiteConfig: Sendable {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
         try table.rejectUnknownKeys(allowed: [
             "title", "base_url", "language", "description", "author",
-            "currency", "build", "products", "tokens", "daemon", "mail",
+            "currency", "build", "products", "tokens", "daemon", "mail", "alipay",
         ])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
@@ -109,6 +111,9 @@ public struct SiteConfig: Sendable {
         }
         if let mail = try table.table("mail") {
             config.mail = try MailSettings(mail)
+        }
+        if let alipay = try table.table("alipay") {
+            config.alipay = try AlipaySettings(alipay, headerLine: table.line(of: "alipay"))
         }
         return config
     }

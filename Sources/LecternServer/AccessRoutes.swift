@@ -30,10 +30,20 @@ struct AccessRoutes: Sendable {
         // first browser to present it, within minutes of the order, gets the access cookies
         // directly (no token in any URL); every later or late claim gets "check your e-mail".
         router.get(.init(SiteRoutes.claim)) { request, context -> Response in
-            guard let session = request.uri.queryParameters["session_id"].map(String.init), !session.isEmpty,
-                session.utf8.count <= 255
-            else {
-                throw HTTPProblem.malformed("`session_id` is required")
+            // Stripe's success URL names its Checkout session; Alipay's return URL (and the WeChat Pay QR
+            // page, once paid) name lecternd's own order number.
+            let query = request.uri.queryParameters
+            let provider: PaymentEvent.Provider
+            let session: String
+            if let number = query["out_trade_no"].map(String.init), !number.isEmpty, number.utf8.count <= 64 {
+                guard let checkout = try Checkouts(store: store).find(outTradeNo: number) else {
+                    return self.checkEmail()
+                }
+                (provider, session) = (checkout.provider, number)
+            } else if let id = query["session_id"].map(String.init), !id.isEmpty, id.utf8.count <= 255 {
+                (provider, session) = (.stripe, id)
+            } else {
+                throw HTTPProblem.malformed("`session_id` (or `out_trade_no`) is required")
             }
             // Past its limit a client is not refused: it is told what every late claim is told, that
             // the link is in its e-mail (a buyer behind a shared address still gets in that way).
@@ -41,7 +51,7 @@ struct AccessRoutes: Sendable {
             if case .limited = claimsPerClient.take("claim:" + client) { return self.checkEmail() }
             let deadline = ContinuousClock.now + claimWait
             while true {
-                switch try claims.claim(stripeSession: session) {
+                switch try claims.claim(provider, order: session) {
                 case .granted(let grant, let product):
                     let signIn = gate.claimSignIn(grant: grant, product: product)
                     return .signIn(signIn, secureCookies: secureCookies) ?? self.checkEmail()

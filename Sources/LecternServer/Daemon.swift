@@ -62,9 +62,17 @@ public struct Daemon: Sendable {
         let router = Router(context: LecternRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
+        var alipay: AlipayAccount?
+        if let settings = config.alipay { alipay = try AlipayAccount(settings: settings, config: config) }
+        let checkouts = Checkouts(store: store)
         WebhookRoutes(
-            processor: processor, secrets: .fromEnvironment(environment), maxBodyBytes: config.daemon.maxBodyBytes,
-            logger: logger, metrics: metrics
+            processor: processor, secrets: .fromEnvironment(environment), alipay: alipay, checkouts: checkouts,
+            maxBodyBytes: config.daemon.maxBodyBytes, logger: logger, metrics: metrics
+        ).register(on: router)
+        CheckoutRoutes(
+            alipay: alipay, checkouts: checkouts, bundle: bundle, pages: pages,
+            perClient: RateLimiter(limit: config.daemon.checkoutsPerClient, per: 3_600),
+            trustProxy: config.daemon.trustProxy
         ).register(on: router)
         let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
         AccessRoutes(

@@ -3,7 +3,7 @@ import LecternStore
 import Logging
 import ServiceLifecycle
 
-/// Empties webhook raw bodies past `[daemon] raw_body_retention`: at start, then hourly.
+/// Empties webhook raw bodies and deletes checkouts past `[daemon] raw_body_retention`: at start, then hourly.
 struct RetentionService: Service {
     let store: Store
     let rawBodyRetention: TimeInterval
@@ -16,7 +16,9 @@ struct RetentionService: Service {
                 do {
                     let purged = try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
                     if purged > 0 {
-                        logger.info("raw webhook bodies past retention emptied", metadata: ["count": "\(purged)"])
+                        logger.info(
+                            "personal data past retention removed (raw webhook bodies, old checkouts)",
+                            metadata: ["count": "\(purged)"])
                     }
                 } catch {
                     logger.warning("retention pass failed, will retry: \(error)")

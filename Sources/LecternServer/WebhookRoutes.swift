@@ -6,11 +6,14 @@ import LecternStore
 import Logging
 import NIOFoundationEssentialsCompat
 
-/// `POST /webhooks/{stripe,standard,lemonsqueezy}`: verify the signature over the raw bytes, parse,
-/// record exactly once, and answer 2xx only after the transaction committed.
+/// `POST /webhooks/{stripe,standard,lemonsqueezy,alipay}`: verify the signature over the raw bytes,
+/// parse, record exactly once, and answer 2xx only after the transaction committed.
 struct WebhookRoutes: Sendable {
     let processor: WebhookProcessor
     let secrets: WebhookSecrets
+    /// `[alipay]`'s app, when the site sells through Alipay; its orders are in `checkouts`.
+    let alipay: AlipayAccount?
+    let checkouts: Checkouts
     let maxBodyBytes: Int
     let logger: Logger
     let metrics: RequestMetrics
@@ -39,6 +42,22 @@ struct WebhookRoutes: Sendable {
                 body: body, signature: request.headers[.init("X-Signature")!], secret: secret)
             return try await self.record(try ProviderParsers.lemonSqueezy(body), body: body)
         }
+        router.post(.init(SiteRoutes.webhook(PaymentEvent.Provider.alipay.rawValue))) { request, _ in
+            let body = try await self.body(of: request)
+            guard let alipay else { throw Self.notConfigured("[alipay] in lectern.toml") }
+            let notification = try alipay.notification(body)
+            var checkout: (email: EmailAddress, product: String, price: Money)?
+            if notification.kind == .paid, let order = try checkouts.find(outTradeNo: notification.outTradeNo),
+                order.provider == .alipay
+            {
+                checkout = (order.email, order.product, order.price)
+            }
+            _ = try await self.recorded(try notification.event(checkout: checkout), body: body)
+            // The answer Alipay's documentation requires, exactly: anything else is retried.
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "success")))
+        }
     }
 
     private func body(of request: Request) async throws -> Data {
@@ -54,6 +73,11 @@ struct WebhookRoutes: Sendable {
     }
 
     private func record(_ event: PaymentEvent, body: Data) async throws -> Response {
+        .json(["received": true, "result": try await recorded(event, body: body)])
+    }
+
+    /// Records the event and returns what it did (`duplicate` or the effect).
+    private func recorded(_ event: PaymentEvent, body: Data) async throws -> String {
         let outcome = try await processor.process(event, rawBody: body)
         let result: String
         switch outcome {
@@ -68,7 +92,7 @@ struct WebhookRoutes: Sendable {
                 "provider": "\(event.provider.rawValue)", "event_id": "\(event.eventID)",
                 "type": "\(event.type)", "result": "\(result)",
             ])
-        return .json(["received": true, "result": result])
+        return result
     }
 
     /// Providers retry on 5xx, so an unconfigured secret loses nothing once it is set.

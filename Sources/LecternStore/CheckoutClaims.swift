@@ -28,7 +28,10 @@ public struct CheckoutClaims: Sendable {
     /// Reads first (a claim waiting for its webhook polls this several times a second, and must not
     /// take the writer from the webhooks each time); only a claimable order is then marked claimed,
     /// by a conditional UPDATE, so two simultaneous claims for one session cannot both succeed.
-    public func claim(stripeSession session: String, now: Date = Date()) throws -> Result {
+    ///
+    /// `order` is the provider's order id: a Stripe Checkout session, or for the orders lecternd places
+    /// itself (Alipay, WeChat Pay) its own `out_trade_no`, which the provider's return URL carries.
+    public func claim(_ provider: PaymentEvent.Provider, order session: String, now: Date = Date()) throws -> Result {
         let row = try store.read { db in
             try Row.fetchOne(
                 db,
@@ -37,7 +40,7 @@ public struct CheckoutClaims: Sendable {
                            g.id AS grant_id, g.product, g.revoked_at
                     FROM orders o LEFT JOIN grants g ON g.order_id = o.id
                     WHERE o.provider = ? AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
-                    """, arguments: [PaymentEvent.Provider.stripe.rawValue, session])
+                    """, arguments: [provider.rawValue, session])
         }
         guard let row else { return .notRecorded }
         let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast

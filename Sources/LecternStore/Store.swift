@@ -199,6 +199,24 @@ public final class Store: Sendable {
             // on when nothing else was written lately (a full disk or a held lock shows up here).
             try db.execute(sql: "CREATE TABLE daemon_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
+        migrator.registerMigration("v4-checkouts") { db in
+            // Orders lecternd places itself (Alipay, WeChat Pay): what was asked for, before the provider
+            // says it was paid; and what was given back of a payment whose access stays (a partial refund).
+            try db.execute(
+                sql: """
+                    CREATE TABLE checkouts (
+                      id INTEGER PRIMARY KEY,
+                      provider TEXT NOT NULL,
+                      out_trade_no TEXT NOT NULL UNIQUE,
+                      product TEXT NOT NULL,
+                      email TEXT NOT NULL,
+                      amount INTEGER NOT NULL,
+                      currency TEXT NOT NULL,
+                      created_at TEXT NOT NULL
+                    );
+                    ALTER TABLE orders ADD COLUMN refunded_amount INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 

@@ -15,6 +15,8 @@ public enum WebhookEffect: String, Sendable, CaseIterable {
     /// A second event for a purchase already recorded (`async_payment_succeeded` after `completed`).
     case alreadyRecorded = "already-recorded"
     case refunded, disputed
+    /// Part of a payment given back: recorded on the order, access kept.
+    case partiallyRefunded = "partially-refunded"
     /// A reversal for a payment not seen yet, kept and applied when the payment arrives …
     case refundedPending = "refunded-pending"
     case disputedPending = "disputed-pending"
@@ -120,6 +122,18 @@ extension Ledger {
                 arguments: [now, kind.rawValue, order])
         }
         return true
+    }
+
+    /// Records how much of a payment was given back so far (the largest total reported: providers send
+    /// running totals, and may send them out of order); access stays. False when no order has that payment.
+    public func recordPartialRefund(provider: String, paymentRef: String, refundedTotal: Int, now: Date) throws -> Bool
+    {
+        try db.executeCached(
+            sql: """
+                UPDATE orders SET refunded_amount = MAX(refunded_amount, ?), updated_at = ?
+                WHERE provider = ? AND payment_ref = ?
+                """, arguments: [refundedTotal, Store.timestamp(now), provider, paymentRef])
+        return db.changesCount > 0
     }
 
     /// Ends (or re-opens) the grants bought with a subscription as of `at`; false when a newer state was

@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Crash safety: kill -9 lecternd at random moments under webhook load, restart it, and let the
-sender retry every event it did not get a 2xx for (as payment providers do). Afterwards every event
-must be stored exactly once with exactly one order and one grant, and SQLite's integrity check must
-pass. Exits 1 with the reason if not.
+sender retry every event it did not get a 2xx for (as payment providers do). Half the purchases are
+Stripe events (signed by the `stripe` library), half Alipay notifications for orders lecternd placed
+(signed by python-alipay-sdk; acknowledged only by the body `success`). Afterwards every event must be
+stored exactly once with exactly one order and one grant, and SQLite's integrity check must pass.
+Exits 1 with the reason if not.
 
 usage: crash_safety.py --bin DIR [--events 300] [--rounds 6] [--senders 4] [--seed 7]
 """
 import argparse, http.client, json, os, queue, random, shutil, signal, socket, sqlite3, subprocess, sys, threading, time
 
+import urllib.parse
+
 import stripe
+from alipay import AliPay
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
 SECRET = "whsec_crash_safety"
+APP_ID = "2021000000000001"
+ALIPAY_COURSE = "zhishi-fufei-xiezuo"  # the example site's course in yuan
 
 
 def free_port():
@@ -46,6 +53,30 @@ class Daemon:
         self.process.wait()
 
 
+def alipay_signer(site):
+    """python-alipay-sdk holding the test "Alipay" key (written by Tests/peers/alipay_peer.py)."""
+    keys = os.path.join(site, "keys")
+    with open(os.path.join(keys, "alipay-signing-key.pem")) as f:
+        private = f.read()
+    with open(os.path.join(keys, "alipay-app-public-key.pem")) as f:
+        public = f.read()
+    return AliPay(appid=APP_ID, app_notify_url=None, app_private_key_string=private,
+                  alipay_public_key_string=public, sign_type="RSA2")
+
+
+def place_alipay_order(port, email):
+    """The course page's form, as a browser posts it; returns lecternd's out_trade_no from the redirect."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/pay/alipay", body=urllib.parse.urlencode({"course": ALIPAY_COURSE, "email": email}),
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 303:
+        raise SystemExit(f"checkout answered {response.status}")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(response.getheader("Location")).query)
+    return json.loads(query["biz_content"][0])["out_trade_no"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -56,16 +87,26 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
-    site = example_site.make(args.bin, prefix="lectern-crash-")
+    site = example_site.make(args.bin, prefix="lectern-crash-", alipay_app_id=APP_ID)
     daemon = Daemon(os.path.join(args.bin, "lecternd"), site, free_port())
     daemon.start()
 
     now = int(time.time())
-    events = []
-    for i in range(args.events):
+    events = []  # (path, body, event id as stored)
+    stripe_count = args.events - args.events // 2
+    for i in range(stripe_count):
         obj = {"id": f"cs_{i}", "payment_status": "paid", "amount_total": 4900, "currency": "usd", "payment_intent": f"pi_{i}",
                "metadata": {"course": "practical-sqlite"}, "customer_details": {"email": f"buyer{i}@example.com"}}
-        events.append(json.dumps({"id": f"evt_{i}", "type": "checkout.session.completed", "created": now, "data": {"object": obj}}))
+        body = json.dumps({"id": f"evt_{i}", "type": "checkout.session.completed", "created": now, "data": {"object": obj}})
+        events.append(("/webhooks/stripe", body, f"evt_{i}"))
+    alipay = alipay_signer(site)
+    for i in range(stripe_count, args.events):
+        number = place_alipay_order(daemon.port, f"buyer{i}@example.com")
+        fields = {"app_id": APP_ID, "out_trade_no": number, "trade_no": f"2026{i:08d}", "trade_status": "TRADE_SUCCESS",
+                  "total_amount": "99.00", "subject": "写作变现", "notify_id": f"n{i}", "notify_type": "trade_status_sync"}
+        unsigned = "&".join(f"{k}={v}" for k, v in alipay._ordered_data(dict(fields)))
+        fields.update(sign=alipay._sign(unsigned), sign_type="RSA2")
+        events.append(("/webhooks/alipay", urllib.parse.urlencode(fields), f"paid:{number}"))
     sends = events + [rng.choice(events) for _ in range(args.events // 5)]  # providers also send duplicates
     rng.shuffle(sends)
     work = queue.Queue()
@@ -81,15 +122,21 @@ def main():
                 body = work.get_nowait()
             except queue.Empty:
                 return
+            path, body, _ = body
             while True:  # retry until acknowledged, like a provider
                 try:
                     if conn is None:
                         conn = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
-                    header = stripe.WebhookSignature.generate_signature_header(body, SECRET, timestamp=int(time.time()))
-                    conn.request("POST", "/webhooks/stripe", body=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+                    if path == "/webhooks/stripe":
+                        header = stripe.WebhookSignature.generate_signature_header(body, SECRET, timestamp=int(time.time()))
+                        headers = {"Stripe-Signature": header, "Content-Type": "application/json"}
+                    else:
+                        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+                    conn.request("POST", path, body=body.encode(), headers=headers)
                     response = conn.getresponse()
-                    response.read()
-                    if 200 <= response.status < 300:
+                    answer = response.read()
+                    # Alipay counts only the exact body `success` as delivered.
+                    if 200 <= response.status < 300 and (path == "/webhooks/stripe" or answer == b"success"):
                         with lock:
                             stats["acked"] += 1
                         break
@@ -125,8 +172,11 @@ def main():
     orders = db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     grants = db.execute("SELECT COUNT(*) FROM grants").fetchone()[0]
     doubled = db.execute("SELECT COUNT(*) FROM (SELECT order_id FROM grants GROUP BY order_id HAVING COUNT(*) > 1)").fetchone()[0]
-    missing = [i for i in range(args.events)
-               if db.execute("SELECT 1 FROM webhook_events WHERE event_id = ?", (f"evt_{i}",)).fetchone() is None]
+    missing = [event_id for _, _, event_id in events
+               if db.execute("SELECT 1 FROM webhook_events WHERE event_id = ?", (event_id,)).fetchone() is None]
+    by_provider = dict(db.execute("SELECT provider, COUNT(*) FROM orders GROUP BY provider").fetchall())
+    if by_provider != {"stripe": stripe_count, "alipay": args.events - stripe_count}:
+        failures.append(f"orders by provider {by_provider}")
     if stored != (args.events, args.events):
         failures.append(f"events stored {stored}, expected {args.events} distinct")
     if orders != args.events or grants != args.events:
@@ -135,7 +185,8 @@ def main():
         failures.append(f"{doubled} orders with more than one grant")
     if missing:
         failures.append(f"acknowledged events missing: {missing[:5]}")
-    print(f"crash safety: {len(sends)} sends ({len(sends) - args.events} duplicates), {kills} kill -9 rounds, "
+    print(f"crash safety: {len(sends)} sends ({len(sends) - args.events} duplicates; {stripe_count} Stripe, "
+          f"{args.events - stripe_count} Alipay purchases), {kills} kill -9 rounds, "
           f"{stats['retries']} retries; stored {stored[0]} events, {orders} orders, {grants} grants; "
           f"integrity {integrity[0][0]} (seed {args.seed})")
     shutil.rmtree(site, ignore_errors=True)

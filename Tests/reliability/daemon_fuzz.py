@@ -6,7 +6,8 @@ HTTP level. hypothesis builds the requests from --seed, so a run is repeatable (
 
 usage: daemon_fuzz.py --bin DIR [--seed 1] [--examples 12000] [--seconds 70] [--jobs 12]
 """
-import argparse, atexit, base64, collections, hashlib, hmac, os, re, shutil, signal, socket, subprocess, sys, time
+import argparse, atexit, base64, collections, hashlib, hmac, json, os, re, shutil, signal, socket, subprocess, sys, time
+import urllib.parse
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 try:
@@ -18,12 +19,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
 STRIPE_SECRET, STANDARD_KEY, LEMON_SECRET, METRICS_TOKEN = "whsec_fuzz_stripe", bytes(range(32)), "fuzz-lemon", "5a" * 32
-PROVIDERS = ("stripe", "standard", "lemonsqueezy")
+PROVIDERS = ("stripe", "standard", "lemonsqueezy", "alipay")
+ALIPAY_APP_ID = "2021000000000001"
+# Alipay notifications name an order lecternd placed: this placeholder becomes one (placed at start) when sent.
+PLACED_ORDER = "PLACED-ORDER"
+ALIPAY = {}  # the python-alipay-sdk signer and the placed order's number, set in main()
 BIG = ["-9223372036854775808", "9223372036854775807", "9223372036854775808", "99999999999999999999", "18446744073709556516",
        "-1", "0", "-0", "1.0", "1e400", "-1e400", "1e-400", "2147483648", "-2147483648", "nan", "inf", "0x10", "+5", ""]
 PATHS = ["/", "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlite/", "/learn/practical-sqlite/",
          "/learn/practical-sqlite/transactions/", "/learn/all-access/?token=x", "/access/claim?session_id=cs_x", "/access/resend",
          "/webhooks/stripe", "/webhooks/standard", "/webhooks/lemonsqueezy", "/metrics", "/healthz", "/.well-known/jwks.json",
+         "/webhooks/alipay", "/pay/alipay", "/access/claim?out_trade_no=" + "0" * 32,
          "/style.css", "/search-index.json"]
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: methods and header names
 
@@ -123,10 +129,24 @@ def event(provider):
                                   "course": string, "email": email}).map(lambda f: (template % f).encode())
 
 
-EVENTS = {p: event(p) for p in PROVIDERS}
+def alipay_notification():
+    """An Alipay notification (a form) whose fields hold hostile values; signed in encode() with the test Alipay key."""
+    amount = st.sampled_from(["99.00", "9.90", "0.00", "99.001", "-1", "1e3", ""]) | NUMBER
+    fields = st.fixed_dictionaries({
+        "app_id": st.sampled_from([ALIPAY_APP_ID, "2021000000000002", ""]) | TEXT,
+        "out_trade_no": st.sampled_from([PLACED_ORDER, PLACED_ORDER, "0" * 32, ""]) | TEXT,
+        "trade_status": st.sampled_from(["TRADE_SUCCESS", "TRADE_FINISHED", "TRADE_CLOSED", "WAIT_BUYER_PAY", "X"]) | TEXT,
+        "total_amount": amount, "subject": TEXT, "notify_id": TEXT},
+        optional={"refund_fee": amount, "out_biz_no": TEXT, "sign_type": st.sampled_from(["RSA2", "RSA", ""])})
+    return fields.map(lambda f: urllib.parse.urlencode(f).encode())
+
+
+EVENTS = {p: event(p) for p in PROVIDERS if p != "alipay"}
+EVENTS["alipay"] = alipay_notification()
 EMAIL = st.sampled_from(["buyer@example.com", "a@b.com\r\nBcc: x@y", '"a"@b.com', "%0d%0a@x.com", "a+b@example.com", "a@" + "b" * 300])
 EMAIL = EMAIL | TEXT
-RESEND = st.builds(lambda e, c: f"email={e}&course={c}".encode(), EMAIL, TEXT) | st.builds(lambda e: ('{"email":"%s"}' % e).encode(), EMAIL)
+COURSE = st.sampled_from(["zhishi-fufei-xiezuo", "practical-sqlite", "all-access", "../x"]) | TEXT
+RESEND = st.builds(lambda e, c: f"email={e}&course={c}".encode(), EMAIL, COURSE) | st.builds(lambda e: ('{"email":"%s"}' % e).encode(), EMAIL)
 BODIES = st.one_of(
     st.just(b""), st.sampled_from(PROVIDERS).flatmap(EVENTS.get), RESEND, st.binary(max_size=2000),
     st.builds(lambda n, o: o * n + b"1" + (b"]" if o == b"[" else b"}") * n, st.sampled_from([63, 64, 65, 1000, 10000, 100000]),
@@ -149,10 +169,10 @@ def requests(real_cookie):
         provider = path.removeprefix("/webhooks/")
         # Mostly POST to the POST routes, and mostly a signed payment event to a webhook: hostile values then get
         # past the signature check into the parsers and the store. (integers(0, 3) != 2: hypothesis favours 0.)
-        if path in ("/access/resend", "/webhooks/" + provider) and draw(st.integers(0, 3)) != 2:
+        if path in ("/access/resend", "/pay/alipay", "/webhooks/" + provider) and draw(st.integers(0, 3)) != 2:
             method = "POST"
         webhook = provider in PROVIDERS and draw(st.integers(0, 3)) != 2
-        resend = path == "/access/resend" and draw(st.integers(0, 3)) != 2
+        resend = path in ("/access/resend", "/pay/alipay") and draw(st.integers(0, 3)) != 2
         fields = [(name, draw(headers[name])) for name in draw(st.lists(st.sampled_from(sorted(headers)), max_size=5, unique=True))]
         if draw(st.integers(0, 15)) == 9:
             fields.append((draw(ODD_NAMES), draw(RAW_TEXT)))  # now and then an odd header name or value
@@ -188,7 +208,14 @@ def encode(request):
     A webhook request with `sign` gets valid signature headers, computed now (signatures carry a timestamp)."""
     method, path, headers, body = request["method"], request["path"], list(request["headers"]), request["body"]
     provider, ts = path.removeprefix("/webhooks/"), str(int(time.time()))
-    if request["sign"] and provider in PROVIDERS:
+    if request["sign"] and provider == "alipay" and ALIPAY:
+        fields = dict(urllib.parse.parse_qsl(body.decode(errors="replace").replace(PLACED_ORDER, ALIPAY["order"]),
+                                             keep_blank_values=True))
+        signer = ALIPAY["signer"]
+        signed = {k: v for k, v in fields.items() if k not in ("sign", "sign_type") and v != ""}
+        fields["sign"] = signer._sign("&".join(f"{k}={v}" for k, v in sorted(signed.items())))
+        body = urllib.parse.urlencode(fields).encode()
+    elif request["sign"] and provider in PROVIDERS:
         def mac(key, data): return hmac.new(key, data, hashlib.sha256)
         standard = base64.b64encode(mac(STANDARD_KEY, f"msg_fuzz.{ts}.".encode() + body).digest()).decode()
         new = {"stripe": {"stripe-signature": f"t={ts},v1=" + mac(STRIPE_SECRET.encode(), f"{ts}.".encode() + body).hexdigest()},
@@ -270,7 +297,7 @@ def main():
     args = ap.parse_args()
     started = time.time()
 
-    site = example_site.make(args.bin, prefix="lectern-fuzz-")
+    site = example_site.make(args.bin, prefix="lectern-fuzz-", alipay_app_id=ALIPAY_APP_ID)
     lectern = os.path.join(args.bin, "lectern")
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LECTERN_LEMONSQUEEZY_SECRET=LEMON_SECRET,
                LECTERN_STANDARD_WEBHOOK_SECRET="whsec_" + base64.b64encode(STANDARD_KEY).decode(), LECTERN_METRICS_TOKEN=METRICS_TOKEN,
@@ -289,6 +316,22 @@ def main():
     if not (m := re.search(r"(?im)^set-cookie: lectern_access=([^;\r\n]+)", reply)):
         sys.exit(f"daemon fuzz: signing in with {link} set no access cookie:\n{reply[:500]}")
     real_cookie = m.group(1)
+
+    # One order placed as the course page's form places it, so signed notifications can name it and reach the store.
+    from alipay import AliPay
+    keys = os.path.join(site, "keys")
+    ALIPAY["signer"] = AliPay(appid=ALIPAY_APP_ID, app_notify_url=None,
+                              app_private_key_string=open(os.path.join(keys, "alipay-signing-key.pem")).read(),
+                              alipay_public_key_string=open(os.path.join(keys, "alipay-app-public-key.pem")).read())
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        form = b"course=zhishi-fufei-xiezuo&email=buyer%40example.com"
+        s.sendall(b"POST /pay/alipay HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  + f"Content-Length: {len(form)}\r\n\r\n".encode() + form)
+        reply = b"".join(iter(lambda: s.recv(65536), b"")).decode("latin-1")
+    if not (m := re.search(r"(?im)^location: (\S+)", reply)):
+        sys.exit(f"daemon fuzz: placing an Alipay order gave no redirect:\n{reply[:500]}")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(m.group(1)).query)
+    ALIPAY["order"] = json.loads(query["biz_content"][0])["out_trade_no"]
 
     statuses, failures, closed, total = collections.Counter(), [], 0, 0
     recent = collections.deque(maxlen=args.jobs + 5)  # the requests that may have been in flight when the daemon died

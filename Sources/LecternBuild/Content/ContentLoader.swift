@@ -79,7 +79,13 @@ public struct ContentLoader {
                 "`price` \"\(priceText)\" in \(currency) is not a valid amount",
                 hint: "write a decimal string such as \"49.00\" and a three-letter currency code")
         }
-        let buyURL = try fm.string("buy_url") ?? config.buyURLTemplate?.replacingOccurrences(of: "{course}", with: slug)
+        // A course in yuan on a site with [alipay] is sold by lecternd itself: the button goes to the
+        // landing page's pay form (unless the course names its own checkout).
+        let ownBuyURL = try fm.string("buy_url")
+        let checkoutProviders: [PaymentEvent.Provider] =
+            config.alipay != nil && price.currency == "CNY" && !price.isFree && ownBuyURL == nil ? [.alipay] : []
+        let payForm = checkoutProviders.isEmpty ? nil : config.baseURL + SiteRoutes.landing(slug) + "#pay"
+        let buyURL = ownBuyURL ?? payForm ?? config.buyURLTemplate?.replacingOccurrences(of: "{course}", with: slug)
         guard let buyURL, !buyURL.isEmpty || price.isFree else {
             throw LecternError(
                 .content, file: indexPath, line: 1, "course `\(slug)` has a price but no buy button URL",
@@ -98,7 +104,8 @@ public struct ContentLoader {
         var course = Course(
             slug: slug, title: title, summary: try fm.string("summary") ?? "", price: price,
             tags: try fm.stringList("tags"), isDraft: try fm.bool("draft") ?? false, buyURL: buyURL,
-            productIDs: productIDs, date: try date(fm, file: indexURL),
+            productIDs: productIDs, checkoutProviders: checkoutProviders,
+            date: try date(fm, file: indexURL),
             body: page.body, bodyFirstLine: page.bodyFirstLine, sourcePath: indexPath, directory: directory, lessons: []
         )
         course.lessons = try loadLessons(of: course, display: display, drafts: &drafts)

@@ -13,6 +13,8 @@ public struct Course: Sendable {
     public var buyURL: String
     /// Optional product ids that a purchase may name instead of the course slug (bundles, all-access).
     public var productIDs: [String]
+    /// Providers whose orders lecternd places from the landing page's pay form (`/pay/<provider>`).
+    public var checkoutProviders: [PaymentEvent.Provider]
     public var date: Date
     /// Markdown of the landing page (`_index.md` body).
     public var body: String

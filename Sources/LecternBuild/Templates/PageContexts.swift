@@ -31,7 +31,8 @@ struct PageContexts {
         [
             "slug": course.slug, "title": course.title, "summary": course.summary, "url": course.landingPath,
             "price": course.price.display(language: config.language), "is_free": course.price.isFree,
-            "buy_url": course.buyURL,
+            "buy_url": course.buyURL, "pay_form": !course.checkoutProviders.isEmpty,
+            "pay_alipay": course.checkoutProviders.contains(.alipay),
             "tags": course.tags, "lesson_count": course.lessons.count,
             "free_count": course.lessons.filter(\.isFree).count,
         ]

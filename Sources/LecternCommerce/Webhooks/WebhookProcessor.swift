@@ -32,7 +32,7 @@ public struct WebhookProcessor: Sendable {
         var expectedPrice: Money?
         if case .paid(let payment) = event.action {
             guard let price = prices(payment.product) else { throw .unknownProduct(payment.product) }
-            expectedPrice = price
+            expectedPrice = payment.quotedPrice ?? price
         }
         let processor = self
         let price = expectedPrice
@@ -67,7 +67,8 @@ public struct WebhookProcessor: Sendable {
             if let price = expectedPrice, price.minorUnits != payment.amount || price.currency != payment.currency {
                 flag =
                     "price mismatch: paid \(payment.amount) \(payment.currency), "
-                    + "catalog says \(price.minorUnits) \(price.currency)"
+                    + "\(payment.quotedPrice == nil ? "catalog says" : "the order asked for") "
+                    + "\(price.minorUnits) \(price.currency)"
             }
             let pending = try ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef)
             let status: OrderStatus = flag != nil ? .flagged : (pending?.orderStatus ?? .paid)
@@ -93,6 +94,13 @@ public struct WebhookProcessor: Sendable {
             let applied = try ledger.reverse(
                 kind, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
             return applied ? kind.applied : kind.pending
+
+        case .partiallyRefunded(let ref, let total):
+            // Nothing recorded yet to attach it to: the payment's own event will grant (a full refund, not
+            // this, is what withdraws access).
+            let recorded = try ledger.recordPartialRefund(
+                provider: provider, paymentRef: ref, refundedTotal: total, now: now)
+            return recorded ? .partiallyRefunded : .ignored
 
         case .subscriptionChanged(let ref, let active, let at):
             let changed = try ledger.changeSubscription(ref: ref, active: active, at: at)

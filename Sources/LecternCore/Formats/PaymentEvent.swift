@@ -2,7 +2,14 @@ import Foundation
 
 /// A provider's webhook, reduced to what Lectern acts on. Each provider parser produces one of these.
 public struct PaymentEvent: Sendable, Equatable {
-    public enum Provider: String, Sendable { case stripe, standard, lemonsqueezy }
+    public enum Provider: String, Sendable, CaseIterable {
+        case stripe, standard, lemonsqueezy
+        /// Providers whose orders lecternd places itself (`/pay/<provider>`), with its own `out_trade_no`.
+        case alipay, wechatpay
+
+        /// Whether lecternd creates this provider's orders (a checkout row before the payment).
+        public var takesOrdersFromLectern: Bool { self == .alipay || self == .wechatpay }
+    }
 
     public struct Payment: Sendable, Equatable {
         /// The provider's id of the purchase (Stripe checkout session, Lemon Squeezy order, …).
@@ -15,10 +22,13 @@ public struct PaymentEvent: Sendable, Equatable {
         /// Upper-case ISO 4217.
         public var currency: String
         public var subscriptionRef: String?
+        /// The price lecternd itself asked the provider to charge (its own checkout, signed by the
+        /// creator's key): checked instead of the catalog's current price, which may have changed since.
+        public var quotedPrice: Money?
 
         public init(
             orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
-            subscriptionRef: String?
+            subscriptionRef: String?, quotedPrice: Money? = nil
         ) {
             self.orderID = orderID
             self.paymentRef = paymentRef
@@ -27,12 +37,16 @@ public struct PaymentEvent: Sendable, Equatable {
             self.amount = amount
             self.currency = currency
             self.subscriptionRef = subscriptionRef
+            self.quotedPrice = quotedPrice
         }
     }
 
     public enum Action: Sendable, Equatable {
         case paid(Payment)
         case refunded(paymentRef: String)
+        /// Part of the payment was given back (`refundedTotal`, minor units, all refunds so far): recorded,
+        /// access kept.
+        case partiallyRefunded(paymentRef: String, refundedTotal: Int)
         case disputed(paymentRef: String)
         /// A subscription ended (or came back, `active: true`) as of `at`.
         case subscriptionChanged(ref: String, active: Bool, at: Date)

@@ -46,6 +46,9 @@ public enum SiteRoutes {
     public static let metrics = "/metrics"
     public static let jwks = "/.well-known/jwks.json"
     public static func webhook(_ provider: String) -> String { "/webhooks/\(provider)" }
+    /// Where a course page's Alipay / WeChat Pay form posts: lecternd places the order and sends the
+    /// browser on to the provider.
+    public static func pay(_ provider: String) -> String { "/pay/\(provider)" }
 }
 
 /// The product rule: a payment for `product` opens a course when it names the course itself or one of the
