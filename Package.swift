@@ -38,6 +38,9 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libqrencode (Debian): the WeChat Pay QR code, drawn by lecternd itself (no image service sees the
+        // payment link).
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(name: "CFileSystem"),
         // The targets below are the architecture (docs/ARCHITECTURE.md): each may use only those it lists,
         // so a dependency the wrong way round is a compile error.
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "LecternCommerce",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternStore", "CFileSystem",
+                "LecternCore", "LecternConfig", "LecternStore", "CFileSystem", "CQREncode",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (SHA256withRSA) for Alipay and WeChat Pay: the same package's extras module.
                 .product(name: "CryptoExtras", package: "swift-crypto"),

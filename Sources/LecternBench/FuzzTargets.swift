@@ -17,7 +17,7 @@ public enum FuzzTargets {
     public static let names = [
         "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
         "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
-        "email", "duration", "alipay-notification",
+        "email", "duration", "alipay-notification", "wechatpay-notification",
     ]
 
     private static let verifier = TokenVerifier(keys: [:])
@@ -49,6 +49,7 @@ public enum FuzzTargets {
         case "email": email(text)
         case "duration": duration(text)
         case "alipay-notification": alipayNotification(text)
+        case "wechatpay-notification": weChatPayNotification(data)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
         }
     }
@@ -57,6 +58,24 @@ public enum FuzzTargets {
     private static func alipayNotification(_ text: String) {
         guard let fields = FormFields.parseStrict(text, maximumFields: 100),
             let notification = try? AlipayNotification.interpret(fields)
+        else { return }
+        let checkout = EmailAddress("buyer@example.com").map {
+            ($0, "course", Money(minorUnits: 9_900, currency: "CNY"))
+        }
+        _ = try? notification.event(checkout: checkout)
+    }
+
+    /// The envelope (its decryption fails at once: the fuzzer has no key), then, with the first line as the
+    /// event type and the rest as the decrypted resource, the resource's reading and its event.
+    private static func weChatPayNotification(_ data: Data) {
+        _ = try? WeChatPayNotification.parse(
+            data, apiV3Key: SymmetricKey(data: Data(repeating: 7, count: 32)), merchantID: "1900000109",
+            appID: "wx8888888888888888")
+        let newline = data.firstIndex(of: 0x0A) ?? data.endIndex
+        guard
+            let notification = try? WeChatPayNotification.interpret(
+                eventType: String(decoding: data[..<newline], as: UTF8.self), id: "fuzz",
+                resource: data[newline...].dropFirst(), merchantID: "1900000109", appID: "wx8888888888888888")
         else { return }
         let checkout = EmailAddress("buyer@example.com").map {
             ($0, "course", Money(minorUnits: 9_900, currency: "CNY"))

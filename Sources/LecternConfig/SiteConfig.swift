@@ -34,6 +34,8 @@ public struct SiteConfig: Sendable {
     public var mail: MailSettings
     /// `[alipay]`: nil unless the creator sells through Alipay.
     public var alipay: AlipaySettings?
+    /// `[wechatpay]`: nil unless the creator sells through WeChat Pay.
+    public var weChatPay: WeChatPaySettings?
 
     /// Defaults of a new site; `load` overrides them from the file.
     public init(root: URL) {
@@ -76,7 +78,7 @@ public struct SiteConfig: Sendable {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
         try table.rejectUnknownKeys(allowed: [
             "title", "base_url", "language", "description", "author",
-            "currency", "build", "products", "tokens", "daemon", "mail", "alipay",
+            "currency", "build", "products", "tokens", "daemon", "mail", "alipay", "wechatpay",
         ])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
@@ -114,6 +116,9 @@ public struct SiteConfig: Sendable {
         }
         if let alipay = try table.table("alipay") {
             config.alipay = try AlipaySettings(alipay, headerLine: table.line(of: "alipay"))
+        }
+        if let wechat = try table.table("wechatpay") {
+            config.weChatPay = try WeChatPaySettings(wechat, headerLine: table.line(of: "wechatpay"))
         }
         return config
     }

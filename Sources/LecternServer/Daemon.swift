@@ -64,13 +64,16 @@ public struct Daemon: Sendable {
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
         var alipay: AlipayAccount?
         if let settings = config.alipay { alipay = try AlipayAccount(settings: settings, config: config) }
+        var weChatPay: WeChatPayAccount?
+        if let settings = config.weChatPay { weChatPay = try WeChatPayAccount(settings: settings, config: config) }
         let checkouts = Checkouts(store: store)
         WebhookRoutes(
-            processor: processor, secrets: .fromEnvironment(environment), alipay: alipay, checkouts: checkouts,
+            processor: processor, secrets: .fromEnvironment(environment), alipay: alipay, weChatPay: weChatPay,
+            checkouts: checkouts,
             maxBodyBytes: config.daemon.maxBodyBytes, logger: logger, metrics: metrics
         ).register(on: router)
         CheckoutRoutes(
-            alipay: alipay, checkouts: checkouts, bundle: bundle, pages: pages,
+            alipay: alipay, weChatPay: weChatPay, checkouts: checkouts, bundle: bundle, pages: pages,
             perClient: RateLimiter(limit: config.daemon.checkoutsPerClient, per: 3_600),
             trustProxy: config.daemon.trustProxy
         ).register(on: router)

@@ -21,7 +21,19 @@ struct StartupSummary {
             ("stripe", secrets.stripe), ("standard", secrets.standard), ("lemonsqueezy", secrets.lemonSqueezy),
         ]
         let ready = providers.filter { $0.1 != nil }.map(\.0)
-        if ready.isEmpty {
+        // lecternd's own checkouts: keys from files, read (and checked) before this summary.
+        let ownCheckouts = [("alipay", config.alipay != nil), ("wechatpay", config.weChatPay != nil)]
+            .filter(\.1).map(\.0)
+        if !ownCheckouts.isEmpty {
+            lines.append(
+                (
+                    false,
+                    "checkouts placed by lecternd: "
+                        + ownCheckouts.map { "/pay/\($0) → /webhooks/\($0)" }.joined(separator: ", ")
+                        + " (keys read)"
+                ))
+        }
+        if ready.isEmpty && ownCheckouts.isEmpty {
             lines.append(
                 (
                     true,

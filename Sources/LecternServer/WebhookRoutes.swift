@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LecternCommerce
 import LecternCore
@@ -6,13 +7,15 @@ import LecternStore
 import Logging
 import NIOFoundationEssentialsCompat
 
-/// `POST /webhooks/{stripe,standard,lemonsqueezy,alipay}`: verify the signature over the raw bytes,
+/// `POST /webhooks/{stripe,standard,lemonsqueezy,alipay,wechatpay}`: verify the signature over the raw bytes,
 /// parse, record exactly once, and answer 2xx only after the transaction committed.
 struct WebhookRoutes: Sendable {
     let processor: WebhookProcessor
     let secrets: WebhookSecrets
     /// `[alipay]`'s app, when the site sells through Alipay; its orders are in `checkouts`.
     let alipay: AlipayAccount?
+    /// `[wechatpay]`'s merchant, when the site sells through WeChat Pay.
+    let weChatPay: WeChatPayAccount?
     let checkouts: Checkouts
     let maxBodyBytes: Int
     let logger: Logger
@@ -46,18 +49,37 @@ struct WebhookRoutes: Sendable {
             let body = try await self.body(of: request)
             guard let alipay else { throw Self.notConfigured("[alipay] in lectern.toml") }
             let notification = try alipay.notification(body)
-            var checkout: (email: EmailAddress, product: String, price: Money)?
-            if notification.kind == .paid, let order = try checkouts.find(outTradeNo: notification.outTradeNo),
-                order.provider == .alipay
-            {
-                checkout = (order.email, order.product, order.price)
-            }
+            let checkout = notification.kind == .paid ? try self.checkout(notification.outTradeNo, .alipay) : nil
             _ = try await self.recorded(try notification.event(checkout: checkout), body: body)
             // The answer Alipay's documentation requires, exactly: anything else is retried.
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "success")))
         }
+        router.post(.init(SiteRoutes.webhook(PaymentEvent.Provider.wechatpay.rawValue))) { request, _ in
+            let body = try await self.body(of: request)
+            guard let weChatPay else { throw Self.notConfigured("[wechatpay] in lectern.toml") }
+            let notification = try weChatPay.notification(body) { name in
+                HTTPField.Name(name).flatMap { request.headers[$0] }
+            }
+            var checkout: (email: EmailAddress, product: String, price: Money)?
+            if case .paid = notification.kind { checkout = try self.checkout(notification.outTradeNo, .wechatpay) }
+            _ = try await self.recorded(try notification.event(checkout: checkout), body: body)
+            // API v3: a 2xx without a body is "received"; anything else is retried.
+            return Response(status: .noContent)
+        }
+    }
+
+    /// The checkout lecternd placed with this provider under this number, if any.
+    private func checkout(
+        _ number: String, _ provider: PaymentEvent.Provider
+    ) throws -> (email: EmailAddress, product: String, price: Money)? {
+        let order: Checkouts.Checkout?
+        do { order = try checkouts.find(outTradeNo: number) } catch {
+            throw HTTPProblem.storeUnavailable(cause: "\(error)")
+        }
+        guard let order, order.provider == provider else { return nil }
+        return (order.email, order.product, order.price)
     }
 
     private func body(of request: Request) async throws -> Data {

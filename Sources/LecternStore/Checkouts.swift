@@ -65,4 +65,20 @@ public struct Checkouts: Sendable {
             provider: provider, outTradeNo: outTradeNo, product: product, email: email,
             price: Money(minorUnits: amount, currency: currency))
     }
+
+    /// Whether the order with this number is recorded as paid (and not reversed).
+    public func isPaid(outTradeNo: String) throws -> Bool {
+        try store.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM orders WHERE provider IN (?, ?) AND provider_order_id = ?
+                      AND status = ?)
+                    """,
+                arguments: [
+                    PaymentEvent.Provider.alipay.rawValue, PaymentEvent.Provider.wechatpay.rawValue, outTradeNo,
+                    OrderStatus.paid.rawValue,
+                ]) ?? false
+        }
+    }
 }

@@ -124,16 +124,31 @@ extension Ledger {
         return true
     }
 
-    /// Records how much of a payment was given back so far (the largest total reported: providers send
-    /// running totals, and may send them out of order); access stays. False when no order has that payment.
-    public func recordPartialRefund(provider: String, paymentRef: String, refundedTotal: Int, now: Date) throws -> Bool
-    {
+    /// Records money given back: `amount` is the total refunded so far (`runningTotal`, which providers
+    /// may send out of order, so the largest wins) or one more refund (added; the event's id claim makes
+    /// that exactly once). Returns what is now refunded and what was paid; nil when no order has that payment.
+    public func recordRefund(
+        provider: String, paymentRef: String, amount: Int, runningTotal: Bool, now: Date
+    ) throws -> (refunded: Int, paid: Int)? {
         try db.executeCached(
-            sql: """
+            sql: runningTotal
+                ? """
                 UPDATE orders SET refunded_amount = MAX(refunded_amount, ?), updated_at = ?
                 WHERE provider = ? AND payment_ref = ?
-                """, arguments: [refundedTotal, Store.timestamp(now), provider, paymentRef])
-        return db.changesCount > 0
+                """
+                : """
+                UPDATE orders SET refunded_amount = refunded_amount + ?, updated_at = ?
+                WHERE provider = ? AND payment_ref = ?
+                """, arguments: [amount, Store.timestamp(now), provider, paymentRef])
+        guard db.changesCount > 0 else { return nil }
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT SUM(refunded_amount) AS refunded, SUM(amount) AS paid FROM orders
+                    WHERE provider = ? AND payment_ref = ?
+                    """),
+            arguments: [provider, paymentRef])
+        return (row?["refunded"] ?? 0, row?["paid"] ?? 0)
     }
 
     /// Ends (or re-opens) the grants bought with a subscription as of `at`; false when a newer state was

@@ -94,7 +94,7 @@ struct ChinaPaymentPartsTests {
         #expect(try event(["trade_status": "TRADE_FINISHED"]).eventID == "paid:abc")
         #expect(
             try event(["refund_fee": "30.00", "out_biz_no": "r1"]).action
-                == .partiallyRefunded(paymentRef: "abc", refundedTotal: 3_000))
+                == .refundedPart(paymentRef: "abc", amount: 3_000, runningTotal: true))
         #expect(try event(["refund_fee": "99.00", "out_biz_no": "r2"]).action == .refunded(paymentRef: "abc"))
         #expect(
             try event(["refund_fee": "1.00", "trade_status": "TRADE_CLOSED", "out_biz_no": "r3"]).action

@@ -5,7 +5,9 @@ Talks the DevTools protocol over --remote-debugging-pipe (file descriptors 3 and
 separated by NUL), so it needs nothing beyond Python's standard library and Debian's chromium.
 
 usage: browser_peer.py URL SCREENSHOT.png [--width 1280] [--height 1000] [--mobile] [--dark]
-                        [--eval NAME=EXPRESSION ...]
+                        [--eval NAME=EXPRESSION ...] [--wait-for-url TEXT [--wait 30]]
+--wait-for-url: after the first load, wait until the page itself navigates to a URL containing TEXT (a
+page's script moving on) and that page has loaded.
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
               "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page,
               "values": {NAME: value of EXPRESSION evaluated in the page}}
@@ -20,6 +22,8 @@ parser.add_argument("--height", type=int, default=1000)
 parser.add_argument("--mobile", action="store_true")
 parser.add_argument("--dark", action="store_true")
 parser.add_argument("--eval", action="append", default=[])
+parser.add_argument("--wait-for-url")
+parser.add_argument("--wait", type=float, default=30)
 options = parser.parse_args()
 url, shot, width, height = options.url, options.shot, options.width, options.height
 
@@ -79,6 +83,13 @@ try:
         if evaluate("document.readyState") == "complete" and evaluate("location.href") != "about:blank":
             break
         time.sleep(0.1)
+    if options.wait_for_url:
+        deadline = time.time() + options.wait
+        while time.time() < deadline:
+            href = evaluate("location.href") or ""
+            if options.wait_for_url in href and evaluate("document.readyState") == "complete":
+                break
+            time.sleep(0.2)
     time.sleep(0.3)
     statuses = [e["params"]["response"]["status"] for e in events
                 if e.get("method") == "Network.responseReceived" and e["params"].get("type") == "Document"]

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Crash safety: kill -9 lecternd at random moments under webhook load, restart it, and let the
-sender retry every event it did not get a 2xx for (as payment providers do). Half the purchases are
-Stripe events (signed by the `stripe` library), half Alipay notifications for orders lecternd placed
-(signed by python-alipay-sdk; acknowledged only by the body `success`). Afterwards every event must be
+sender retry every event it did not get a 2xx for (as payment providers do). Half the purchases
+are Stripe events (signed by the `stripe` library), a quarter Alipay notifications for orders lecternd
+placed (signed by python-alipay-sdk; acknowledged only by the body `success`), a quarter WeChat Pay
+notifications for orders lecternd placed through a local API peer (sealed and signed as wechatpayv3 reads
+them; signed anew at each retry, as the signature carries the time). Afterwards every event must be
 stored exactly once with exactly one order and one grant, and SQLite's integrity check must pass.
 Exits 1 with the reason if not.
 
 usage: crash_safety.py --bin DIR [--events 300] [--rounds 6] [--senders 4] [--seed 7]
 """
-import argparse, http.client, json, os, queue, random, shutil, signal, socket, sqlite3, subprocess, sys, threading, time
+import argparse, http.client, json, os, queue, random, re, shutil, signal, socket, sqlite3, subprocess, sys, threading, time
 
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import stripe
 from alipay import AliPay
@@ -18,6 +21,7 @@ from alipay import AliPay
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
+import wechatpay_peer  # noqa: E402
 SECRET = "whsec_crash_safety"
 APP_ID = "2021000000000001"
 ALIPAY_COURSE = "zhishi-fufei-xiezuo"  # the example site's course in yuan
@@ -64,13 +68,18 @@ def alipay_signer(site):
                   alipay_public_key_string=public, sign_type="RSA2")
 
 
-def place_alipay_order(port, email):
-    """The course page's form, as a browser posts it; returns lecternd's out_trade_no from the redirect."""
+def place_order(port, provider, email):
+    """The course page's form, as a browser posts it; returns lecternd's out_trade_no (from Alipay's redirect, or
+    from the WeChat Pay page, whose order lecternd placed through the API peer)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("POST", "/pay/alipay", body=urllib.parse.urlencode({"course": ALIPAY_COURSE, "email": email}),
+    conn.request("POST", f"/pay/{provider}", body=urllib.parse.urlencode({"course": ALIPAY_COURSE, "email": email}),
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
-    response.read()
+    page = response.read().decode()
+    if provider == "wechatpay":
+        if response.status != 200 or not (m := re.search(r'data-order="([0-9a-f]{32})"', page)):
+            raise SystemExit(f"WeChat Pay checkout answered {response.status}")
+        return m.group(1)
     if response.status != 303:
         raise SystemExit(f"checkout answered {response.status}")
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(response.getheader("Location")).query)
@@ -87,21 +96,38 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
-    site = example_site.make(args.bin, prefix="lectern-crash-", alipay_app_id=APP_ID)
+    site = example_site.make(args.bin, prefix="lectern-crash-", alipay_app_id=APP_ID, wechatpay=True)
+    keys = os.path.join(site, "keys")
+    api = subprocess.Popen(["python3", os.path.join(ROOT, "Tests", "peers", "wechatpay_peer.py"), "serve", keys,
+                            os.path.join(site, "wechatpay-api.log")], stdout=subprocess.PIPE, text=True)
+    example_site.set_wechatpay_api(site, f"http://127.0.0.1:{api.stdout.readline().strip()}")
     daemon = Daemon(os.path.join(args.bin, "lecternd"), site, free_port())
     daemon.start()
 
     now = int(time.time())
     events = []  # (path, body, event id as stored)
-    stripe_count = args.events - args.events // 2
+    stripe_count = args.events - 2 * (args.events // 4)
+    alipay_end = stripe_count + args.events // 4
+    # Orders are placed as buyers would, several at once (each WeChat Pay one is a call to the API peer).
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(lambda i: place_order(daemon.port, "alipay" if i < alipay_end else "wechatpay",
+                                                      f"buyer{i}@example.com"), range(stripe_count, args.events)))
+    number_of = dict(zip(range(stripe_count, args.events), numbers))
     for i in range(stripe_count):
         obj = {"id": f"cs_{i}", "payment_status": "paid", "amount_total": 4900, "currency": "usd", "payment_intent": f"pi_{i}",
                "metadata": {"course": "practical-sqlite"}, "customer_details": {"email": f"buyer{i}@example.com"}}
         body = json.dumps({"id": f"evt_{i}", "type": "checkout.session.completed", "created": now, "data": {"object": obj}})
         events.append(("/webhooks/stripe", body, f"evt_{i}"))
     alipay = alipay_signer(site)
-    for i in range(stripe_count, args.events):
-        number = place_alipay_order(daemon.port, f"buyer{i}@example.com")
+    for i in range(alipay_end, args.events):
+        number = number_of[i]
+        resource = {"mchid": wechatpay_peer.MCHID, "appid": wechatpay_peer.APPID, "out_trade_no": number,
+                    "transaction_id": f"42{i:08d}", "trade_type": "NATIVE", "trade_state": "SUCCESS",
+                    "amount": {"total": 9900, "payer_total": 9900, "currency": "CNY", "payer_currency": "CNY"}}
+        events.append(("/webhooks/wechatpay", wechatpay_peer.sealed_body(keys, "TRANSACTION.SUCCESS", resource),
+                       f"paid:{number}"))
+    for i in range(stripe_count, alipay_end):
+        number = number_of[i]
         fields = {"app_id": APP_ID, "out_trade_no": number, "trade_no": f"2026{i:08d}", "trade_status": "TRADE_SUCCESS",
                   "total_amount": "99.00", "subject": "写作变现", "notify_id": f"n{i}", "notify_type": "trade_status_sync"}
         unsigned = "&".join(f"{k}={v}" for k, v in alipay._ordered_data(dict(fields)))
@@ -130,13 +156,15 @@ def main():
                     if path == "/webhooks/stripe":
                         header = stripe.WebhookSignature.generate_signature_header(body, SECRET, timestamp=int(time.time()))
                         headers = {"Stripe-Signature": header, "Content-Type": "application/json"}
+                    elif path == "/webhooks/wechatpay":
+                        headers = dict(wechatpay_peer.signed_headers(keys, body), **{"Content-Type": "application/json"})
                     else:
                         headers = {"Content-Type": "application/x-www-form-urlencoded"}
                     conn.request("POST", path, body=body.encode(), headers=headers)
                     response = conn.getresponse()
                     answer = response.read()
                     # Alipay counts only the exact body `success` as delivered.
-                    if 200 <= response.status < 300 and (path == "/webhooks/stripe" or answer == b"success"):
+                    if 200 <= response.status < 300 and (path != "/webhooks/alipay" or answer == b"success"):
                         with lock:
                             stats["acked"] += 1
                         break
@@ -162,6 +190,7 @@ def main():
         t.join()
     daemon.process.terminate()
     daemon.process.wait(timeout=15)
+    api.kill()
 
     db = sqlite3.connect(os.path.join(site, "lectern.sqlite"))
     failures = []
@@ -175,7 +204,7 @@ def main():
     missing = [event_id for _, _, event_id in events
                if db.execute("SELECT 1 FROM webhook_events WHERE event_id = ?", (event_id,)).fetchone() is None]
     by_provider = dict(db.execute("SELECT provider, COUNT(*) FROM orders GROUP BY provider").fetchall())
-    if by_provider != {"stripe": stripe_count, "alipay": args.events - stripe_count}:
+    if by_provider != {"stripe": stripe_count, "alipay": alipay_end - stripe_count, "wechatpay": args.events - alipay_end}:
         failures.append(f"orders by provider {by_provider}")
     if stored != (args.events, args.events):
         failures.append(f"events stored {stored}, expected {args.events} distinct")
@@ -186,7 +215,7 @@ def main():
     if missing:
         failures.append(f"acknowledged events missing: {missing[:5]}")
     print(f"crash safety: {len(sends)} sends ({len(sends) - args.events} duplicates; {stripe_count} Stripe, "
-          f"{args.events - stripe_count} Alipay purchases), {kills} kill -9 rounds, "
+          f"{alipay_end - stripe_count} Alipay, {args.events - alipay_end} WeChat Pay purchases), {kills} kill -9 rounds, "
           f"{stats['retries']} retries; stored {stored[0]} events, {orders} orders, {grants} grants; "
           f"integrity {integrity[0][0]} (seed {args.seed})")
     shutil.rmtree(site, ignore_errors=True)

@@ -19,17 +19,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
 STRIPE_SECRET, STANDARD_KEY, LEMON_SECRET, METRICS_TOKEN = "whsec_fuzz_stripe", bytes(range(32)), "fuzz-lemon", "5a" * 32
-PROVIDERS = ("stripe", "standard", "lemonsqueezy", "alipay")
+PROVIDERS = ("stripe", "standard", "lemonsqueezy", "alipay", "wechatpay")
 ALIPAY_APP_ID = "2021000000000001"
 # Alipay notifications name an order lecternd placed: this placeholder becomes one (placed at start) when sent.
 PLACED_ORDER = "PLACED-ORDER"
 ALIPAY = {}  # the python-alipay-sdk signer and the placed order's number, set in main()
+WECHATPAY = {}  # the site's keys folder, set in main()
 BIG = ["-9223372036854775808", "9223372036854775807", "9223372036854775808", "99999999999999999999", "18446744073709556516",
        "-1", "0", "-0", "1.0", "1e400", "-1e400", "1e-400", "2147483648", "-2147483648", "nan", "inf", "0x10", "+5", ""]
 PATHS = ["/", "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlite/", "/learn/practical-sqlite/",
          "/learn/practical-sqlite/transactions/", "/learn/all-access/?token=x", "/access/claim?session_id=cs_x", "/access/resend",
          "/webhooks/stripe", "/webhooks/standard", "/webhooks/lemonsqueezy", "/metrics", "/healthz", "/.well-known/jwks.json",
          "/webhooks/alipay", "/pay/alipay", "/access/claim?out_trade_no=" + "0" * 32,
+         "/webhooks/wechatpay", "/pay/wechatpay", "/pay/status?out_trade_no=" + "0" * 32, "/pay/status?out_trade_no=",
          "/style.css", "/search-index.json"]
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: methods and header names
 
@@ -141,8 +143,25 @@ def alipay_notification():
     return fields.map(lambda f: urllib.parse.urlencode(f).encode())
 
 
-EVENTS = {p: event(p) for p in PROVIDERS if p != "alipay"}
+def wechatpay_notification():
+    """A WeChat Pay notification's event type and decrypted resource with hostile values; sealed with the APIv3 key
+    and signed in encode()."""
+    amount = st.sampled_from([9900, 1, 0, -1, 10_000_000_001, 2 ** 63, "9900", 99.5, None]) | NUMBER
+    resource = st.fixed_dictionaries({
+        "mchid": st.sampled_from(["1900000109", "1900000999", ""]) | TEXT,
+        "appid": st.sampled_from(["wx8888888888888888", "wx0", ""]) | TEXT,
+        "out_trade_no": st.sampled_from([PLACED_ORDER, PLACED_ORDER, "0" * 32, ""]) | TEXT,
+        "trade_state": st.sampled_from(["SUCCESS", "CLOSED", "REFUND", ""]) | TEXT,
+        "amount": st.fixed_dictionaries({"total": amount, "currency": st.sampled_from(["CNY", "USD", ""])},
+                                        optional={"refund": amount})},
+        optional={"out_refund_no": TEXT, "refund_status": st.sampled_from(["SUCCESS", "ABNORMAL"])})
+    kind = st.sampled_from(["TRANSACTION.SUCCESS", "REFUND.SUCCESS", "REFUND.ABNORMAL", "OTHER"]) | TEXT
+    return st.builds(lambda k, r: json.dumps({"event_type": k, "resource": r}).encode(), kind, resource)
+
+
+EVENTS = {p: event(p) for p in PROVIDERS if p not in ("alipay", "wechatpay")}
 EVENTS["alipay"] = alipay_notification()
+EVENTS["wechatpay"] = wechatpay_notification()
 EMAIL = st.sampled_from(["buyer@example.com", "a@b.com\r\nBcc: x@y", '"a"@b.com', "%0d%0a@x.com", "a+b@example.com", "a@" + "b" * 300])
 EMAIL = EMAIL | TEXT
 COURSE = st.sampled_from(["zhishi-fufei-xiezuo", "practical-sqlite", "all-access", "../x"]) | TEXT
@@ -169,10 +188,10 @@ def requests(real_cookie):
         provider = path.removeprefix("/webhooks/")
         # Mostly POST to the POST routes, and mostly a signed payment event to a webhook: hostile values then get
         # past the signature check into the parsers and the store. (integers(0, 3) != 2: hypothesis favours 0.)
-        if path in ("/access/resend", "/pay/alipay", "/webhooks/" + provider) and draw(st.integers(0, 3)) != 2:
+        if path in ("/access/resend", "/pay/alipay", "/pay/wechatpay", "/webhooks/" + provider) and draw(st.integers(0, 3)) != 2:
             method = "POST"
         webhook = provider in PROVIDERS and draw(st.integers(0, 3)) != 2
-        resend = path in ("/access/resend", "/pay/alipay") and draw(st.integers(0, 3)) != 2
+        resend = path in ("/access/resend", "/pay/alipay", "/pay/wechatpay") and draw(st.integers(0, 3)) != 2
         fields = [(name, draw(headers[name])) for name in draw(st.lists(st.sampled_from(sorted(headers)), max_size=5, unique=True))]
         if draw(st.integers(0, 15)) == 9:
             fields.append((draw(ODD_NAMES), draw(RAW_TEXT)))  # now and then an odd header name or value
@@ -215,6 +234,15 @@ def encode(request):
         signed = {k: v for k, v in fields.items() if k not in ("sign", "sign_type") and v != ""}
         fields["sign"] = signer._sign("&".join(f"{k}={v}" for k, v in sorted(signed.items())))
         body = urllib.parse.urlencode(fields).encode()
+    elif request["sign"] and provider == "wechatpay" and WECHATPAY:
+        import wechatpay_peer
+        try:
+            spec = json.loads(body.decode().replace(PLACED_ORDER, ALIPAY.get("order", "")))
+            body = wechatpay_peer.sealed_body(WECHATPAY["keys"], spec["event_type"], spec["resource"]).encode()
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            pass  # sent as drawn, signed all the same
+        signed = wechatpay_peer.signed_headers(WECHATPAY["keys"], body.decode(errors="replace"))
+        headers = [(n, v) for n, v in headers if n.lower() not in {k.lower() for k in signed}] + list(signed.items())
     elif request["sign"] and provider in PROVIDERS:
         def mac(key, data): return hmac.new(key, data, hashlib.sha256)
         standard = base64.b64encode(mac(STANDARD_KEY, f"msg_fuzz.{ts}.".encode() + body).digest()).decode()
@@ -297,7 +325,12 @@ def main():
     args = ap.parse_args()
     started = time.time()
 
-    site = example_site.make(args.bin, prefix="lectern-fuzz-", alipay_app_id=ALIPAY_APP_ID)
+    site = example_site.make(args.bin, prefix="lectern-fuzz-", alipay_app_id=ALIPAY_APP_ID, wechatpay=True)
+    WECHATPAY["keys"] = os.path.join(site, "keys")
+    api = subprocess.Popen(["python3", os.path.join(ROOT, "Tests", "peers", "wechatpay_peer.py"), "serve", WECHATPAY["keys"],
+                            os.path.join(site, "wechatpay-api.log")], stdout=subprocess.PIPE, text=True)
+    atexit.register(api.kill)
+    example_site.set_wechatpay_api(site, f"http://127.0.0.1:{api.stdout.readline().strip()}")
     lectern = os.path.join(args.bin, "lectern")
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LECTERN_LEMONSQUEEZY_SECRET=LEMON_SECRET,
                LECTERN_STANDARD_WEBHOOK_SECRET="whsec_" + base64.b64encode(STANDARD_KEY).decode(), LECTERN_METRICS_TOKEN=METRICS_TOKEN,

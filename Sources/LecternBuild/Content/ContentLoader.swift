@@ -79,11 +79,14 @@ public struct ContentLoader {
                 "`price` \"\(priceText)\" in \(currency) is not a valid amount",
                 hint: "write a decimal string such as \"49.00\" and a three-letter currency code")
         }
-        // A course in yuan on a site with [alipay] is sold by lecternd itself: the button goes to the
-        // landing page's pay form (unless the course names its own checkout).
+        // A course in yuan on a site with [alipay] or [wechatpay] is sold by lecternd itself: the button goes
+        // to the landing page's pay form (unless the course names its own checkout).
         let ownBuyURL = try fm.string("buy_url")
-        let checkoutProviders: [PaymentEvent.Provider] =
-            config.alipay != nil && price.currency == "CNY" && !price.isFree && ownBuyURL == nil ? [.alipay] : []
+        var checkoutProviders: [PaymentEvent.Provider] = []
+        if price.currency == "CNY" && !price.isFree && ownBuyURL == nil {
+            if config.alipay != nil { checkoutProviders.append(.alipay) }
+            if config.weChatPay != nil { checkoutProviders.append(.wechatpay) }
+        }
         let payForm = checkoutProviders.isEmpty ? nil : config.baseURL + SiteRoutes.landing(slug) + "#pay"
         let buyURL = ownBuyURL ?? payForm ?? config.buyURLTemplate?.replacingOccurrences(of: "{course}", with: slug)
         guard let buyURL, !buyURL.isEmpty || price.isFree else {

@@ -64,7 +64,8 @@ public struct SiteBuilder {
         }
         var manifest = BuildManifest(
             builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
-            products: config.products.map(BuildManifest.entry), wording: pipeline.wording())
+            products: config.products.map(BuildManifest.entry), wording: pipeline.wording(),
+            language: config.language)
 
         func record(
             _ url: String, _ kind: BuildManifest.Page.Kind, _ source: String, _ output: String, _ data: Data

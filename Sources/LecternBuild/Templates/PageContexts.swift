@@ -33,6 +33,8 @@ struct PageContexts {
             "price": course.price.display(language: config.language), "is_free": course.price.isFree,
             "buy_url": course.buyURL, "pay_form": !course.checkoutProviders.isEmpty,
             "pay_alipay": course.checkoutProviders.contains(.alipay),
+            "pay_wechat": course.checkoutProviders.contains(.wechatpay),
+            "pay_default": course.checkoutProviders.first?.rawValue ?? "",
             "tags": course.tags, "lesson_count": course.lessons.count,
             "free_count": course.lessons.filter(\.isFree).count,
         ]
@@ -123,6 +125,8 @@ struct PageContexts {
             "lesson": ["title": GateShell.Slot.lessonTitle.mark],
             "date": ["text": GateShell.Slot.date.mark, "iso": GateShell.Slot.dateISO.mark],
             "minutes": GateShell.Slot.minutes.mark, "path": GateShell.Slot.path.mark,
+            "order": GateShell.Slot.order.mark, "price": GateShell.Slot.price.mark,
+            "qr_image": GateShell.Slot.qrImage.mark,
         ]
         if variant.hasCourse {
             context["course"] = [

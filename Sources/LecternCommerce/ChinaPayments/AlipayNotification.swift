@@ -108,7 +108,8 @@ public struct AlipayNotification: Sendable, Equatable {
             type = full ? "trade.refunded" : "trade.partially_refunded"
             action =
                 full
-                ? .refunded(paymentRef: outTradeNo) : .partiallyRefunded(paymentRef: outTradeNo, refundedTotal: total)
+                ? .refunded(paymentRef: outTradeNo)
+                : .refundedPart(paymentRef: outTradeNo, amount: total, runningTotal: true)
         case .unpaid(let status):
             eventID = "\(status.lowercased()):\(outTradeNo)"
             type = "trade.\(status.lowercased())"

@@ -1,3 +1,4 @@
+import Crypto
 import CryptoExtras
 import Foundation
 import LecternCore
@@ -43,6 +44,19 @@ enum RSAKeyFile {
                 .keys, file: path, "not an RSA public key of 2048 bits or more (\(error))",
                 hint: "paste the \(provider) public key as shown on its site, with or without PEM lines")
         }
+    }
+
+    /// A shared secret of exactly `bytes` ASCII characters (WeChat Pay's APIv3 key), owner-only like a
+    /// private key.
+    static func secret(at path: String, bytes: Int, what: String) throws -> SymmetricKey {
+        try requireOwnerOnly(path)
+        let text = try read(path, what: what)
+        guard text.utf8.count == bytes, text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw LecternError(
+                .keys, file: path, "the \(what) must be \(bytes) characters, got \(text.utf8.count)",
+                hint: "paste the key exactly as set on the merchant platform, on one line")
+        }
+        return SymmetricKey(data: Data(text.utf8))
     }
 
     private static func read(_ path: String, what: String) throws -> String {

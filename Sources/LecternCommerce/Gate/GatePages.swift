@@ -106,6 +106,18 @@ public struct GatePages: Sendable {
             detail: "your link is on its way to the address used at checkout")
     }
 
+    /// lecternd's WeChat Pay order for `course`, placed: the QR code to scan with WeChat, and the page
+    /// waits for the payment (`/pay/status`), then signs the browser in (`/access/claim`).
+    public func payWeChat(
+        course: BuildManifest.CourseEntry, price: Money, qrImage: String, order: String
+    )
+        -> GateNotice
+    {
+        notice(
+            status: 200, .paymentPending, .payWeChat, course: course, detail: "scan the QR code with WeChat to pay",
+            values: [.qrImage: qrImage, .order: order, .price: price.display(language: bundle.manifest.language)])
+    }
+
     private func notice(
         status: Int, _ kind: HTTPProblem.Kind, _ variant: GateShell.Variant, course: BuildManifest.CourseEntry?,
         detail: String, extensions: [String: String] = [:], values: [GateShell.Slot: String] = [:]

@@ -95,12 +95,16 @@ public struct WebhookProcessor: Sendable {
                 kind, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
             return applied ? kind.applied : kind.pending
 
-        case .partiallyRefunded(let ref, let total):
-            // Nothing recorded yet to attach it to: the payment's own event will grant (a full refund, not
-            // this, is what withdraws access).
-            let recorded = try ledger.recordPartialRefund(
-                provider: provider, paymentRef: ref, refundedTotal: total, now: now)
-            return recorded ? .partiallyRefunded : .ignored
+        case .refundedPart(let ref, let amount, let runningTotal):
+            // A refund for a payment not recorded yet is kept only as this event (the payment grants);
+            // once refunds reach what was paid, it is a full refund and access is withdrawn.
+            guard
+                let totals = try ledger.recordRefund(
+                    provider: provider, paymentRef: ref, amount: amount, runningTotal: runningTotal, now: now)
+            else { return .ignored }
+            guard totals.refunded >= totals.paid else { return .partiallyRefunded }
+            _ = try ledger.reverse(.refunded, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
+            return .refunded
 
         case .subscriptionChanged(let ref, let active, let at):
             let changed = try ledger.changeSubscription(ref: ref, active: active, at: at)

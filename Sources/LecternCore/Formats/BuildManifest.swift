@@ -88,15 +88,19 @@ public struct BuildManifest: Codable, Sendable {
     public var products: [ProductEntry]
     /// The stamp and dates in the site's language; absent in bundles built before string tables.
     public var wording: ReaderWording?
+    /// The site's language (BCP 47), for what lecternd formats itself (a price); "en" in older bundles.
+    public var language = "en"
 
     public init(
-        builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry], wording: ReaderWording? = nil
+        builtAt: Date, pages: [Page], courses: [CourseEntry], products: [ProductEntry], wording: ReaderWording? = nil,
+        language: String = "en"
     ) {
         self.builtAt = builtAt
         self.pages = pages
         self.courses = courses
         self.products = products
         self.wording = wording
+        self.language = language
     }
 
     public init(from decoder: any Decoder) throws {
@@ -108,6 +112,7 @@ public struct BuildManifest: Codable, Sendable {
         // A bundle built before products had prices: no product can be sold until the next build.
         products = try container.decodeIfPresent([ProductEntry].self, forKey: .products) ?? []
         wording = try container.decodeIfPresent(ReaderWording.self, forKey: .wording)
+        language = try container.decodeIfPresent(String.self, forKey: .language) ?? "en"
     }
 
     /// What a reader calls `product` (a course slug or a product id): its title, nil when unknown.

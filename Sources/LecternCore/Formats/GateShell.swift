@@ -29,6 +29,8 @@ public enum GateShell {
         case resendAccepted = "resend-accepted"
         case rateLimited = "rate-limited"
         case checkEmail = "check-email"
+        /// lecternd's WeChat Pay order, placed: the QR code to scan, the price, and a wait for the payment.
+        case payWeChat = "pay-wechat"
 
         /// The notice's name in the template context (`notice.<key>` is true for this page).
         public var notice: String {
@@ -77,6 +79,7 @@ public enum GateShell {
             case .resendAccepted: "Check your e-mail"
             case .rateLimited: "Too many requests"
             case .checkEmail: "Thank you — check your e-mail"
+            case .payWeChat: "Pay with WeChat"
             }
         }
     }
@@ -98,6 +101,10 @@ public enum GateShell {
         /// The parts of an e-mail with a signed link (`ReaderWording`).
         case link, days
         case siteTitle = "site-title"
+        /// The WeChat Pay page: the QR code (an SVG `data:` URL, base64: nothing in it needs escaping) and
+        /// the price.
+        case qrImage = "qr-image"
+        case price
 
         /// Private-use characters around the name: Mustache's escaping leaves them alone, and no
         /// creator text or template contains them.

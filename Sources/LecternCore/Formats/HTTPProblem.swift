@@ -59,6 +59,10 @@ public struct HTTPProblem: Error, Sendable, Equatable, CustomStringConvertible {
             status: 422, kind: .invalidEmail, title: "Not an e-mail address",
             detail: "`\(field)` is not an e-mail address Lectern can deliver to; nothing was recorded")
     }
+    /// A payment provider lecternd called (to place an order) failed or answered what it could not trust.
+    public static func providerFailed(_ detail: String) -> HTTPProblem {
+        HTTPProblem(status: 502, kind: .providerFailed, title: "The payment provider did not answer", detail: detail)
+    }
     public static func storeUnavailable(cause: String? = nil) -> HTTPProblem {
         var problem = HTTPProblem(
             status: 503, kind: .storeUnavailable, title: "Not recorded",
@@ -87,6 +91,8 @@ extension HTTPProblem {
         case notConfigured = "not-configured"
         case notFound = "not-found"
         case notYetAvailable = "not-yet-available"
+        case paymentPending = "payment-pending"
+        case providerFailed = "provider-failed"
         case otherCourse = "other-course"
         case rateLimited = "rate-limited"
         case resendAccepted = "resend-accepted"

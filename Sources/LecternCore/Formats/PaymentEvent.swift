@@ -44,9 +44,9 @@ public struct PaymentEvent: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case paid(Payment)
         case refunded(paymentRef: String)
-        /// Part of the payment was given back (`refundedTotal`, minor units, all refunds so far): recorded,
-        /// access kept.
-        case partiallyRefunded(paymentRef: String, refundedTotal: Int)
+        /// Money given back, in minor units: all refunds so far (`runningTotal`, Alipay's `refund_fee`) or
+        /// this refund alone (WeChat Pay). Access stays until the refunds reach the amount paid.
+        case refundedPart(paymentRef: String, amount: Int, runningTotal: Bool)
         case disputed(paymentRef: String)
         /// A subscription ended (or came back, `active: true`) as of `at`.
         case subscriptionChanged(ref: String, active: Bool, at: Date)

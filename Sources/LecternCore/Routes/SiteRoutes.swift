@@ -49,6 +49,8 @@ public enum SiteRoutes {
     /// Where a course page's Alipay / WeChat Pay form posts: lecternd places the order and sends the
     /// browser on to the provider.
     public static func pay(_ provider: String) -> String { "/pay/\(provider)" }
+    /// Whether lecternd's own order (`?out_trade_no=`) is paid yet: the WeChat Pay QR page polls it.
+    public static let payStatus = "/pay/status"
 }
 
 /// The product rule: a payment for `product` opens a course when it names the course itself or one of the
