@@ -18,7 +18,7 @@ public struct ProductSetting: Sendable, Equatable {
             guard LessonFileName.isValidSlug(id) else {
                 throw table.error(
                     id, "product id `\(id)` is not a valid slug",
-                    hint: "use lower-case letters, digits and hyphens, e.g. `all-access`")
+                    hint: "use lower-case letters, digits, Chinese characters and hyphens, e.g. `all-access`")
             }
             guard let product = try table.table(id) else { throw table.error(id, "`products.\(id)` must be a table") }
             try product.rejectUnknownKeys(allowed: ["title", "price", "currency"], section: "products.\(id)")

@@ -65,7 +65,9 @@ public struct ContentLoader {
         guard LessonFileName.isValidSlug(slug) else {
             throw LecternError(
                 .content, file: display, "course folder name `\(slug)` is not a valid slug",
-                hint: "use lower-case letters, digits and hyphens, e.g. `swift-for-beginners`")
+                hint:
+                    "use lower-case letters, digits, Chinese characters and hyphens, e.g. `swift-for-beginners` or `写作课`"
+            )
         }
         let page = try FrontMatter.parse(try TextFile.read(indexURL, displayPath: indexPath), file: indexPath)
         let fm = page.settings
@@ -185,7 +187,9 @@ public struct ContentLoader {
         guard LessonFileName.isValidSlug(name.slug) else {
             throw LecternError(
                 .content, file: display, "lesson file name gives the slug `\(name.slug)`, which is not URL-safe",
-                hint: "name lesson files like `03-first-steps.md`: lower-case letters, digits and hyphens")
+                hint:
+                    "name lesson files like `03-first-steps.md` or `03-入门.md`: lower-case letters, digits, Chinese and hyphens"
+            )
         }
         let page = try FrontMatter.parse(try TextFile.read(file, displayPath: display), file: display)
         let fm = page.settings

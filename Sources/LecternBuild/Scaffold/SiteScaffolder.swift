@@ -139,7 +139,9 @@ public struct SiteScaffolder {
         guard LessonFileName.isValidSlug(slug) else {
             throw LecternError(
                 .scaffold, "`\(slug)` is not a valid \(what) slug",
-                hint: "use lower-case letters, digits and single hyphens, e.g. `getting-started`")
+                hint:
+                    "use lower-case letters, digits, Chinese characters and single hyphens, e.g. `getting-started` or `入门`"
+            )
         }
     }
 

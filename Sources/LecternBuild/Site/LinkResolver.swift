@@ -47,13 +47,16 @@ struct LinkResolver: Sendable {
         if url.isEmpty || url.hasPrefix("#") || url.hasPrefix("//") || hasScheme(url) { return url }
         let (path, suffix) = splitSuffix(url)
         if path.hasPrefix("/") {
-            let normalized = path.hasSuffix("/") || path.contains(".") ? path : path + "/"
+            // Compared (and emitted) percent-encoded, as the build's own URLs are: `/courses/课程/` and
+            // `/courses/%E8%AF%BE%E7%A8%8B/` are one page.
+            let encoded = SiteRoutes.encodedPath(path)
+            let normalized = encoded.hasSuffix("/") || encoded.contains(".") ? encoded : encoded + "/"
             if SiteRoutes.isCoursePage(path) && !normalized.contains(".")
                 && !knownPaths.contains(normalized)
             {
                 throw broken(url, origin, line, "no page has the URL `\(path)`")
             }
-            return url
+            return encoded + suffix
         }
         let decoded = path.removingPercentEncoding ?? path
         let target = origin.file.deletingLastPathComponent().appendingPathComponent(decoded).standardizedFileURL

@@ -18,9 +18,17 @@ package struct LessonFileName {
         }
     }
 
-    /// Lower-case letters, digits and single hyphens: what fits in a URL without escaping.
+    /// Letters without case or in lower case (`getting-started`, `基础`, `入门-sql`), digits and single
+    /// hyphens. Non-ASCII ones are percent-encoded in every URL (`SiteRoutes`) and kept as they are in
+    /// file names on disk. At most 200 bytes: a file name holds 255.
     package static func isValidSlug(_ slug: String) -> Bool {
-        guard let first = slug.first, let last = slug.last, first != "-", last != "-" else { return false }
-        return slug.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" } && !slug.contains("--")
+        guard let first = slug.first, let last = slug.last, first != "-", last != "-", slug.utf8.count <= 200 else {
+            return false
+        }
+        return slug.allSatisfy { character in
+            if character.isASCII { return character.isLowercase || character.isNumber || character == "-" }
+            // One grapheme: a letter without case (ideographs, kana, hangul) or in lower case (é, ж), or a digit.
+            return (character.isLetter && (!character.isCased || character.isLowercase)) || character.isNumber
+        } && !slug.contains("--")
     }
 }

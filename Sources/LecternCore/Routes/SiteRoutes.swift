@@ -1,6 +1,10 @@
+import Foundation
+
 /// Every URL of a Lectern site in one place: the builder writes pages at these paths, lecternd answers them,
 /// e-mails and the CLI print them. Free pages live under `/courses/` (static, `public/`); paid lessons under
-/// `/learn/` (the gate, per buyer). Slugs are already URL-safe (`LessonFileName.isValidSlug`).
+/// `/learn/` (the gate, per buyer). A slug may be Chinese (`LessonFileName.isValidSlug`): every URL here
+/// carries it percent-encoded (`segment`), as browsers send it and as sitemaps, feeds, `Location` and
+/// cookie `Path` need it; file paths on disk (`publicOutput`) keep it as written.
 public enum SiteRoutes {
     /// Where free pages live: public, cacheable, written by the builder to `public/courses/…`.
     public static let publicSegment = "courses"
@@ -8,15 +12,35 @@ public enum SiteRoutes {
     public static let gateSegment = "learn"
 
     /// A course's landing page (public).
-    public static func landing(_ course: String) -> String { "/\(publicSegment)/\(course)/" }
+    public static func landing(_ course: String) -> String { "/\(publicSegment)/\(segment(course))/" }
 
     /// A course on the gate: a signed link lands here; with access, it sends the reader to the first paid lesson.
-    public static func gate(_ course: String) -> String { "/\(gateSegment)/\(course)/" }
+    public static func gate(_ course: String) -> String { "/\(gateSegment)/\(segment(course))/" }
 
     /// A lesson: public when free, on the gate when paid.
     public static func lesson(_ lesson: String, course: String, free: Bool) -> String {
-        (free ? landing(course) : gate(course)) + lesson + "/"
+        (free ? landing(course) : gate(course)) + segment(lesson) + "/"
     }
+
+    /// A slug as one URL path segment: ASCII slugs unchanged, others percent-encoded (UTF-8, upper-case hex,
+    /// as browsers encode them).
+    public static func segment(_ slug: String) -> String {
+        slug.allSatisfy(\.isASCII) ? slug : slug.addingPercentEncoding(withAllowedCharacters: unreserved) ?? slug
+    }
+
+    /// A root-relative path a creator wrote (`/courses/课程/基础/`), in the form the build's URLs have.
+    /// Segments already in ASCII are left as written (`%20` stays `%20`).
+    public static func encodedPath(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            let text = String(part)
+            if text.allSatisfy(\.isASCII) { return text }
+            return (text.removingPercentEncoding ?? text).addingPercentEncoding(withAllowedCharacters: unreserved)
+                ?? text
+        }.joined(separator: "/")
+    }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// A file next to a course's lessons (an image a lesson links to): public beside free lessons,
     /// behind the gate beside paid ones. `relativePath` is already percent-encoded.
