@@ -23,8 +23,11 @@ struct CheckoutRoutes: Sendable {
     func register(on router: Router<LecternRequestContext>) {
         router.post(.init(SiteRoutes.pay(PaymentEvent.Provider.alipay.rawValue))) { request, context -> Response in
             guard let alipay else { throw WebhookRoutes.notConfigured("[alipay] in lectern.toml") }
-            let order = try await self.checkout(.alipay, request, context)
-            guard case .placed(let number, let product, let price) = order else { return order.response }
+            let (number, product, price): (String, String, Money)
+            switch try await self.checkout(.alipay, request, context) {
+            case .refused(let response): return response
+            case .placed(let order): (number, product, price) = order
+            }
             let url = try alipay.paymentURL(
                 outTradeNo: number, subject: bundle.manifest.title(of: product) ?? product, price: price,
                 onPhone: Self.isPhone(request))
@@ -32,8 +35,11 @@ struct CheckoutRoutes: Sendable {
         }
         router.post(.init(SiteRoutes.pay(PaymentEvent.Provider.wechatpay.rawValue))) { request, context -> Response in
             guard let weChatPay else { throw WebhookRoutes.notConfigured("[wechatpay] in lectern.toml") }
-            let order = try await self.checkout(.wechatpay, request, context)
-            guard case .placed(let number, let product, let price) = order else { return order.response }
+            let (number, product, price): (String, String, Money)
+            switch try await self.checkout(.wechatpay, request, context) {
+            case .refused(let response): return response
+            case .placed(let order): (number, product, price) = order
+            }
             let placed = try await weChatPay.place(
                 outTradeNo: number, description: bundle.manifest.title(of: product) ?? product, price: price,
                 onPhone: Self.isPhone(request), clientIP: context.clientAddress(request, trustProxy: trustProxy))
@@ -62,14 +68,10 @@ struct CheckoutRoutes: Sendable {
     }
 
     enum Checkout {
-        case placed(number: String, product: String, price: Money)
-        /// Refused before anything was written (the client's limit).
+        /// Recorded: lecternd's order number, the product and the price asked for.
+        case placed((number: String, product: String, price: Money))
+        /// Refused before anything was written (the client's limit): the page to answer with.
         case refused(Response)
-
-        var response: Response {
-            if case .refused(let response) = self { return response }
-            return Response(status: .internalServerError)
-        }
     }
 
     /// The form checked (the course on sale, in yuan: these providers charge CNY only), the client's limit
@@ -97,7 +99,7 @@ struct CheckoutRoutes: Sendable {
         } catch {
             throw HTTPProblem.storeUnavailable(cause: "\(error)")
         }
-        return .placed(number: number, product: product, price: price)
+        return .placed((number, product, price))
     }
 
     static func redirect(to url: String) -> Response {

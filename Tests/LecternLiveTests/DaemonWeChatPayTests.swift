@@ -155,21 +155,25 @@ import Testing
         let status = try await shop.daemon.request("GET", "/pay/status?out_trade_no=\(number)")
         #expect(status.status == 200 && status.json["paid"] as? Bool == false)
 
-        // The buyer pays while the page waits: the page notices and signs the browser in.
-        let payment = Task {
-            try await Task.sleep(for: .seconds(2))
-            return try await shop.notify("TRANSACTION.SUCCESS", Self.paid(number))
-        }
-        let followed = try runProgram(
-            "/usr/bin/env",
-            [
-                "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url,
-                artifacts.appendingPathComponent("wechat-pay-after.png").path, "--wait-for-url", "/learn/",
-            ])
-        try #require(followed.status == 0, "browser_peer.py: \(followed.stderr)")
-        let reply = try await payment.value
+        // The buyer pays while the page waits: the page notices and signs the browser in. The browser runs as
+        // its own process (a blocked test thread must not be what delays the payment).
+        let browserProcess = Process()
+        browserProcess.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        browserProcess.arguments = [
+            "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url,
+            artifacts.appendingPathComponent("wechat-pay-after.png").path, "--wait-for-url", "/learn/", "--wait", "60",
+        ]
+        let output = Pipe()
+        browserProcess.standardOutput = output
+        browserProcess.standardError = FileHandle.nullDevice
+        try browserProcess.run()
+        try await Task.sleep(for: .seconds(1))
+        let reply = try await shop.notify("TRANSACTION.SUCCESS", Self.paid(number))
         #expect(reply.status == 204 && reply.body.isEmpty)
-        let browser = try #require(try JSONSerialization.jsonObject(with: Data(followed.stdout.utf8)) as? [String: Any])
+        let followed = output.fileHandleForReading.readDataToEndOfFile()
+        browserProcess.waitUntilExit()
+        try #require(browserProcess.terminationStatus == 0, "browser_peer.py failed")
+        let browser = try #require(try JSONSerialization.jsonObject(with: followed) as? [String: Any])
         #expect((browser["url"] as? String)?.contains("/learn/\(Self.course)/") == true, "\(browser["url"] ?? "")")
         #expect(
             (browser["cookies"] as? [[String: Any]])?.contains { $0["name"] as? String == "lectern_access" } == true)

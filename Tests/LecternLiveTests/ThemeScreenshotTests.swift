@@ -49,17 +49,22 @@ import Testing
         #expect(try searchResults(base: base, query: "改稿").isEmpty)
     }
 
-    /// The theme in Chinese (`language = "zh-CN"`): a buyer of the Chinese course, the course's pages and
-    /// lecternd's own pages, with no English word of the theme left on any of them (the course text and
-    /// the site's title are the creator's).
+    /// The theme in Chinese (`language = "zh-CN"`): a buyer of the Chinese course, the course's pages (with
+    /// the Alipay pay form) and lecternd's own pages, with no English word of the theme left on any of them
+    /// (the course text and the site's title are the creator's).
     @Test func theChineseThemeAtDesktopAndPhoneInLightAndDark() async throws {
         guard chromiumIsInstalled() else { return }
         let daemon = try await DaemonHarness { site in
+            let keys = site.root.appendingPathComponent("keys")
+            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+            let peer = repoRoot.appendingPathComponent("Tests/peers/alipay_peer.py").path
+            try #require(try runProgram("/usr/bin/env", ["python3", peer, "keys", keys.path]).status == 0)
             let toml = try site.read("lectern.toml")
             try site.write(
                 "lectern.toml",
                 toml.replacingOccurrences(of: "language = \"en\"", with: "language = \"zh-CN\"")
-                    .replacingOccurrences(of: "Lectern Example School", with: "Lectern 示例学堂"))
+                    .replacingOccurrences(of: "Lectern Example School", with: "Lectern 示例学堂")
+                    + "\n[alipay]\napp_id = \"2021000000000001\"\n")
         }
         defer { _ = daemon.stop() }
         _ = try await daemon.postStripe(
@@ -79,6 +84,10 @@ import Testing
         ]
         let words = try SiteLanguageProbe.englishPhrases()
         _ = try shoot(pages, prefix: "zh-", englishPhrases: words)
+        // The course is sold by lecternd through Alipay: its buy buttons lead to the pay form.
+        let page = try daemon.curl(course).body
+        #expect(page.contains("id=\"pay\"") && page.contains("支付宝支付"))
+        #expect(page.contains("/courses/zhishi-fufei-xiezuo/#pay\">"))
     }
 
     /// The links the catalog's search lists for a query, as the browser runs it.
