@@ -50,7 +50,7 @@ public struct Daemon: Sendable {
         let pages = GatePages(bundle: bundle)
         let gate = Gate(
             bundle: bundle, store: store, verifier: TokenVerifier(liveKeys: try LiveKeys(store: keys)),
-            cookies: AccessCookie(secret: secret),
+            cookies: AccessCookie(secret: secret), libraryCookie: LibraryCookie(secret: secret),
             watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
             accessLifetime: config.tokens.lifetime)
         let metrics = RequestMetrics()
@@ -89,6 +89,10 @@ public struct Daemon: Sendable {
             metricsAccess: try MetricsAccess(environment: environment)
         ).register(on: router)
         let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)
+        LibraryRoutes(
+            bundle: bundle, library: Library(store: store), cookies: LibraryCookie(secret: secret),
+            secureCookies: secureCookies
+        ).register(on: router)
         GateRoutes(gate: gate, publicSite: publicSite, secureCookies: secureCookies).register(on: router)
         publicSite.register(on: router)
 

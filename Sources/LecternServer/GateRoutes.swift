@@ -53,7 +53,7 @@ struct GateRoutes: Sendable {
         let cookie = AccessCookie.find(in: request.headers[.cookie])
         let outcome = try gate.handle(
             slug: path.segments[1], rest: Array(path.segments.dropFirst(2)), isFolder: path.isFolder,
-            token: token, cookie: cookie)
+            token: token, cookie: cookie, library: LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie]))
         switch outcome {
         case .signIn:
             return .signIn(outcome, secureCookies: secureCookies) ?? publicSite.notFound(request)

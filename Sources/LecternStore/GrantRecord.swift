@@ -5,6 +5,8 @@ import GRDB
 /// a reader connection; WAL lets it run while a webhook commits).
 public struct GrantRecord: Sendable, Equatable {
     public var id: Int64
+    /// The buyer, whose library (every grant of theirs) a sign-in opens.
+    public var buyerID: Int64
     public var product: String
     public var email: String
     /// Lectern's order number ("K7QD-M2XF", see `OrderNumber`), or "complimentary" for a grant made
@@ -33,7 +35,7 @@ public struct GrantRecord: Sendable, Equatable {
             // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email,
+                    SELECT g.buyer_id, g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email,
                       o.id AS order_id, o.number
                     FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id
                     WHERE g.id = ?
@@ -41,7 +43,7 @@ public struct GrantRecord: Sendable, Equatable {
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             let starts: String = row["starts_at"]
             return GrantRecord(
-                id: id, product: row["product"], email: row["email"],
+                id: id, buyerID: row["buyer_id"], product: row["product"], email: row["email"],
                 order: (row["order_id"] as Int64?) == nil ? "complimentary" : (row["number"] ?? "-"),
                 startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
                 endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),

@@ -217,6 +217,19 @@ public final class Store: Sendable {
                     ALTER TABLE orders ADD COLUMN refunded_amount INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v5-library") { db in
+            // What a buyer has read, per course, kept on the server so it follows them to every device.
+            try db.execute(
+                sql: """
+                    CREATE TABLE progress (
+                      buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+                      course TEXT NOT NULL,
+                      lesson TEXT NOT NULL,
+                      read_at TEXT NOT NULL,
+                      PRIMARY KEY (buyer_id, course, lesson)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

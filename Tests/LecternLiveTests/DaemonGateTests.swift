@@ -218,7 +218,8 @@ import Testing
         _ = try await daemon.receivedMail(count: 1)
         let landing = String(
             decoding: try await daemon.request("GET", "/courses/practical-sqlite/").body, as: UTF8.self)
-        let form = try #require(landing.range(of: "<details class=\"owner\">")).upperBound
+        let form = try #require(landing.range(of: "<details class=\"owner\" data-course=\"practical-sqlite\">"))
+            .upperBound
         let tail = landing[form...]
         #expect(tail.contains("action=\"http://127.0.0.1:8080/access/resend\""), "posts to the daemon at base_url")
         #expect(tail.contains("name=\"course\" value=\"practical-sqlite\"") && tail.contains("Already bought?"))

@@ -25,8 +25,9 @@ import Testing
     @Test func buildWritesPrettyURLsFeedsAndManifest() throws {
         let site = try TempSite(withExampleContent: true)
         let report = try site.build()
-        // Practical SQLite (2 free, 5 paid lessons) and the Chinese course (2 free, 3 paid).
-        #expect(report.courses == 2 && report.paidPages == 8 && report.publicPages == 8)
+        // Practical SQLite (2 free, 5 paid lessons) and the Chinese course (2 free, 3 paid); with the two landing
+        // pages, the home, 404 and library pages.
+        #expect(report.courses == 2 && report.paidPages == 8 && report.publicPages == 9)
 
         for page in [
             "index.html", "404.html", "courses/practical-sqlite/index.html",
@@ -54,7 +55,7 @@ import Testing
         #expect(feed.components(separatedBy: "<entry>").count - 1 == 6, "per course: itself + two free lessons")
 
         let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
-        #expect(manifest.pages.count == 16)
+        #expect(manifest.pages.count == 17)
         for page in manifest.pages {
             let folder = page.kind == .public ? "public" : "paid"
             let data = try Data(contentsOf: site.root.appendingPathComponent("\(folder)/\(page.output)"))

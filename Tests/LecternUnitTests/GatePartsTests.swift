@@ -90,4 +90,28 @@ struct GatePartsTests {
             email: "ada@example.com", product: "sql", reason: "chargeback")
         #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
     }
+
+    @Test func theLibraryCookieNamesItsBuyerUntilItExpiresAndNothingElse() {
+        let secret = SymmetricKey(size: .bits256)
+        let cookie = LibraryCookie(secret: secret)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let value = cookie.encode(.init(buyer: 42, expiresAt: 1_800_000_100))
+        #expect(cookie.buyer(value, now: now) == 42)
+        #expect(cookie.buyer(value, now: now.addingTimeInterval(100)) == nil)
+        // Another site's secret, another buyer or expiry under the same tag, a course cookie, junk.
+        #expect(LibraryCookie(secret: SymmetricKey(size: .bits256)).buyer(value, now: now) == nil)
+        let parts = value.split(separator: ".")
+        #expect(cookie.buyer("v1.43.\(parts[2]).\(parts[3])", now: now) == nil)
+        #expect(cookie.buyer("v1.42.1800009999.\(parts[3])", now: now) == nil)
+        let course = AccessCookie(secret: secret).encode(.init(grant: 42, expiresAt: 1_800_000_100), course: "c")
+        #expect(cookie.buyer(course, now: now) == nil)
+        for junk in [
+            "", "v1", "v1.0.1.AA", "v1.-1.1800000100.AA", "v1.42.9999999999999999999.AA",
+            String(repeating: "v", count: 300),
+        ] {
+            #expect(cookie.buyer(junk, now: now) == nil, "\(junk)")
+        }
+        #expect(LibraryCookie.find("lectern_library", in: "a=1; lectern_library=v1.x; lectern_access=y") == "v1.x")
+        #expect(LibraryCookie.find("lectern_library", in: "lectern_library_old=1") == nil)
+    }
 }

@@ -6,8 +6,11 @@ separated by NUL), so it needs nothing beyond Python's standard library and Debi
 
 usage: browser_peer.py URL SCREENSHOT.png [--width 1280] [--height 1000] [--mobile] [--dark]
                         [--eval NAME=EXPRESSION ...] [--wait-for-url TEXT [--wait 30]]
+                        [--then URL=SCREENSHOT.png ...] [--settle 0.3]
 --wait-for-url: after the first load, wait until the page itself navigates to a URL containing TEXT (a
 page's script moving on) and that page has loaded.
+--then: after the first page, open each URL in turn in the same browser (its cookies kept), shoot it, and
+report it in "then" (url, title, text, status, values); --settle: seconds to let scripts finish after a load.
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
               "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page,
               "values": {NAME: value of EXPRESSION evaluated in the page}}
@@ -24,6 +27,8 @@ parser.add_argument("--dark", action="store_true")
 parser.add_argument("--eval", action="append", default=[])
 parser.add_argument("--wait-for-url")
 parser.add_argument("--wait", type=float, default=30)
+parser.add_argument("--then", action="append", default=[])
+parser.add_argument("--settle", type=float, default=0.3)
 options = parser.parse_args()
 url, shot, width, height = options.url, options.shot, options.width, options.height
 
@@ -90,7 +95,7 @@ try:
             if options.wait_for_url in href and evaluate("document.readyState") == "complete":
                 break
             time.sleep(0.2)
-    time.sleep(0.3)
+    time.sleep(options.settle)
     statuses = [e["params"]["response"]["status"] for e in events
                 if e.get("method") == "Network.responseReceived" and e["params"].get("type") == "Document"]
     cookies = call("Network.getCookies", {}, session)["cookies"]
@@ -106,6 +111,27 @@ try:
     png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
     with open(shot, "wb") as f:
         f.write(base64.b64decode(png))
+    result["then"] = []
+    for item in options.then:
+        next_url, next_shot = item.rsplit("=", 1)
+        events.clear()
+        call("Page.navigate", {"url": next_url}, session)
+        deadline = time.time() + 20
+        time.sleep(0.2)
+        while time.time() < deadline and evaluate("document.readyState") != "complete":
+            time.sleep(0.1)
+        time.sleep(options.settle)
+        statuses = [e["params"]["response"]["status"] for e in events
+                    if e.get("method") == "Network.responseReceived" and e["params"].get("type") == "Document"]
+        result["then"].append({
+            "url": evaluate("location.href"), "title": evaluate("document.title"),
+            "text": evaluate("(document.querySelector('main') || document.body).innerText"),
+            "status": statuses[-1] if statuses else None,
+            "values": {name: evaluate(expression) for name, expression in (i.split("=", 1) for i in options.eval)},
+        })
+        png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+        with open(next_shot, "wb") as f:
+            f.write(base64.b64decode(png))
     print(json.dumps(result))
 finally:
     chrome.kill()

@@ -32,6 +32,7 @@ PATHS = ["/", "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlit
          "/webhooks/stripe", "/webhooks/standard", "/webhooks/lemonsqueezy", "/metrics", "/healthz", "/.well-known/jwks.json",
          "/webhooks/alipay", "/pay/alipay", "/access/claim?out_trade_no=" + "0" * 32,
          "/webhooks/wechatpay", "/pay/wechatpay", "/pay/status?out_trade_no=" + "0" * 32, "/pay/status?out_trade_no=",
+         "/library/", "/access/library.json", "/access/progress", "/access/sign-out",
          "/style.css", "/search-index.json"]
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: methods and header names
 
@@ -89,7 +90,8 @@ def header_strategies(real_cookie):
         "If-Modified-Since": date | other_dates | TEXT,
         "If-None-Match": st.lists(st.sampled_from(['"x"', "*", 'W/"x"', "W/", '"', "", " , "]) | TEXT, max_size=8).map(",".join),
         "Accept-Encoding": repeat(q | st.sampled_from(["gzip", "br", "*"]), [1, 2, 50, 2000]),
-        "Cookie": st.builds(lambda v, n, other: "; ".join(["lectern_access=" + v] * n + [other]),
+        "Cookie": st.builds(lambda name, v, n, other: "; ".join([name + "=" + v] * n + [other]),
+                            st.sampled_from(["lectern_access", "lectern_access", "lectern_library"]),
                             st.one_of(access, st.just(real_cookie), flipped, TEXT), st.integers(1, 3), TEXT),
         "X-Forwarded-For": st.lists(st.ip_addresses().map(str) | TEXT, max_size=10).map(", ".join)
                            | repeat(st.sampled_from(["", "1.2.3.4", "::1"]), [2, 5000]),

@@ -1,5 +1,6 @@
-// Reading progress, remembered in this browser only (localStorage; nothing is sent anywhere):
-// a lesson counts as read once it has been open for a few seconds or scrolled to its end.
+// Reading progress: a lesson counts as read once it has been open for a few seconds or scrolled to its
+// end. Remembered in this browser (localStorage, which works offline) and, for a signed-in buyer, on the
+// server (POST /access/progress), so it follows them to every device: what library.js fetched is merged in.
 (function () {
   const key = "lectern-progress";
   let read = {};
@@ -32,7 +33,23 @@
       meter.querySelector("span").textContent = words.meter.replace("{done}", done).replace("{total}", links.length);
     }
   }
-  function finish() { if (!read[here]) { read[here] = Date.now(); save(); mark(); } }
+  // library.js runs after this script (it is in the footer): ask for its answer once the page is parsed.
+  const library = () => window.lecternLibrary || Promise.resolve(null);
+  document.addEventListener("DOMContentLoaded", () => library().then((data) => {
+    if (!data) return;
+    for (const course of data.courses) for (const url of course.read_urls) read[url] = read[url] || Date.now();
+    save();
+    mark();
+  }));
+  function finish() {
+    library().then((data) => {
+      if (data) {
+        fetch("/access/progress", { method: "POST", headers: { "Content-Type": "application/json" },
+          credentials: "same-origin", body: JSON.stringify({ path: here }) }).catch(() => {});
+      }
+    });
+    if (!read[here]) { read[here] = Date.now(); save(); mark(); }
+  }
   setTimeout(finish, 8000);
   addEventListener("scroll", () => {
     if (innerHeight + scrollY >= document.body.scrollHeight - 40) finish();

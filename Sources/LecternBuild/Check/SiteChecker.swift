@@ -91,6 +91,16 @@ public struct SiteChecker {
                     message: "this free page quotes the paid lesson \(paid) verbatim: \"\(quote)…\""))
         }
         problems += Self.missingStrings(pipeline)
+        for layout in TemplateSet.Layout.allCases where !layout.isRequired && !pipeline.templates.has(layout) {
+            // A site made before the layout existed: it builds, without that page.
+            problems.append(
+                CheckProblem(
+                    file: "\(pipeline.config.templateDir)/layouts/\(layout.rawValue).mustache", line: nil,
+                    kind: .missingLayout,
+                    message: "no `\(layout.rawValue)` layout: the site has no /\(layout.rawValue)/ page "
+                        + "(copy it from a new `lectern init` site)",
+                    severity: .warning))
+        }
         return problems.sorted { ($0.file, $0.line ?? 0) < ($1.file, $1.line ?? 0) }
     }
 

@@ -108,10 +108,19 @@ struct SitePipeline: @unchecked Sendable {
                 }))
     }
 
-    /// The pages made from the whole catalog: the home page and the 404 page.
+    /// The pages made from the whole catalog: the home page, the 404 page and the buyer's library.
     func catalogPages() -> [CatalogPage] {
         let contexts = PageContexts(config: config)
-        return [
+        var library: [CatalogPage] = []
+        if templates.has(.library) {
+            let title = string("title_library") ?? "Your library"
+            library.append(
+                CatalogPage(
+                    url: SiteRoutes.library, source: "\(config.templateDir)/layouts/library.mustache",
+                    output: "library/index.html",
+                    data: Data(templates.render(.library, contexts.library(title: title)).utf8)))
+        }
+        return library + [
             CatalogPage(
                 url: "/", source: "\(config.contentDir)/", output: "index.html",
                 data: Data(templates.render(.home, contexts.home(catalog)).utf8)),

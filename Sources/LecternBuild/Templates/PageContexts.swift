@@ -138,6 +138,13 @@ struct PageContexts {
         return context
     }
 
+    /// The library page: the same for everyone (its script asks lecternd who is signed in); not indexed.
+    func library(title: String) -> [String: Any] {
+        var page = page(title: title, description: "", path: SiteRoutes.library)
+        page["noindex"] = true
+        return ["site": site(), "page": page]
+    }
+
     func notFound(title: String) -> [String: Any] {
         ["site": site(), "page": page(title: title, description: "", path: "/404.html")]
     }

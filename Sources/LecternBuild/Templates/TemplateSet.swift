@@ -13,6 +13,11 @@ public struct TemplateSet: Sendable {
         case notFound = "404"
         /// The daemon's notices (`GateShell`), one page per variant.
         case gate
+        /// The buyer's library (`/library/`), filled in by its script. Optional: a site made before it
+        /// existed builds without it (and `lectern check` says so).
+        case library
+
+        public var isRequired: Bool { self != .library }
     }
 
     private let library: MustacheLibrary
@@ -60,16 +65,21 @@ public struct TemplateSet: Sendable {
                 }
             }
         }
-        for layout in Layout.allCases where library.getTemplate(named: "layout:\(layout.rawValue)") == nil {
+        for layout in Layout.allCases
+        where layout.isRequired && library.getTemplate(named: "layout:\(layout.rawValue)") == nil {
             throw LecternError(
                 .template, file: "\(display)/layouts/\(layout.rawValue).mustache", "layout is missing",
                 hint:
-                    "every site needs the layouts \(Layout.allCases.map(\.rawValue).joined(separator: ", "))"
+                    "every site needs the layouts "
+                    + Layout.allCases.filter(\.isRequired).map(\.rawValue).joined(separator: ", ")
                     + "; copy it from a new `lectern init` site"
             )
         }
         self.library = library
     }
+
+    /// Whether the site has this layout (always, for a required one).
+    public func has(_ layout: Layout) -> Bool { library.getTemplate(named: "layout:\(layout.rawValue)") != nil }
 
     public func render(_ layout: Layout, _ context: [String: Any]) -> String {
         library.render(context, withTemplate: "layout:\(layout.rawValue)") ?? ""

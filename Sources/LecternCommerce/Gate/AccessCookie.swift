@@ -82,11 +82,12 @@ public struct AccessCookie: Sendable {
 }
 
 extension Gate.IssuedCookie {
-    /// The `Set-Cookie` value: HttpOnly (no script reads it), SameSite=Lax (sent when the reader
-    /// follows a link from the e-mail, not on cross-site subrequests), scoped to the course's paid
-    /// path, and `Secure` unless the site runs on plain-HTTP localhost.
+    /// The `Set-Cookie` value: HttpOnly (no script reads it; all but the library's marker), SameSite=Lax
+    /// (sent when the reader follows a link from the e-mail, not on cross-site subrequests), scoped to the
+    /// course's paid path (or the site, for the library), and `Secure` unless the site runs on plain-HTTP
+    /// localhost.
     public func header(secure: Bool) -> String {
-        "\(AccessCookie.name)=\(value); Path=\(SiteRoutes.gate(course)); Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+        "\(name)=\(value); Path=\(path); Max-Age=\(maxAge)\(httpOnly ? "; HttpOnly" : ""); SameSite=Lax"
             + (secure ? "; Secure" : "")
     }
 }

@@ -10,11 +10,15 @@ import LecternStore
 /// (one SQLite read), so a refund or revocation shuts the door on the next request.
 public struct Gate: Sendable {
     public struct IssuedCookie: Sendable, Equatable {
-        public var course: String
+        public var name: String
+        /// `SiteRoutes.gate(course)` for a course's access; `/` for the library's.
+        public var path: String
         public var value: String
         /// How long the browser keeps it: the access plus a grace period, so that after expiry the
         /// reader sees "your link expired, get a fresh one" instead of the sales page.
         public var maxAge: Int
+        /// False only for the library's marker, which the page's script reads.
+        public var httpOnly = true
     }
 
     public enum Outcome: Sendable {
@@ -38,22 +42,26 @@ public struct Gate: Sendable {
     public let store: Store
     public let verifier: TokenVerifier
     public let cookies: AccessCookie
+    public let libraryCookie: LibraryCookie
     public let watermarker: Watermarker
     public let pages: GatePages
     /// Seconds an access lasts from sign-in (the token lifetime, `[tokens] ttl`).
     public let accessLifetime: Int
     private let grants: GrantCache
+    private let ownedGrants: Library
     /// Invisible-mark chunks per grant: 4 HMACs each, worth computing once per grant, not per page.
     private let chunkCache = Locked<[Int64: [String]]>([:])
 
     public init(
-        bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, watermarker: Watermarker,
-        pages: GatePages, accessLifetime: Int
+        bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, libraryCookie: LibraryCookie,
+        watermarker: Watermarker, pages: GatePages, accessLifetime: Int
     ) {
         self.bundle = bundle
         self.store = store
         self.verifier = verifier
         self.cookies = cookies
+        self.libraryCookie = libraryCookie
+        ownedGrants = Library(store: store)
         self.watermarker = watermarker
         self.pages = pages
         self.accessLifetime = accessLifetime
@@ -63,8 +71,9 @@ public struct Gate: Sendable {
     /// - Parameters:
     ///   - slug: the segment after `/learn/` (a course slug, or on sign-in a product id).
     ///   - rest: the segments after it; `isFolder` when the path ended in `/`.
+    ///   - library: the `lectern_library` cookie, which opens every course the buyer owns.
     public func handle(
-        slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?,
+        slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?, library: String? = nil,
         now: Date = Date()
     ) throws -> Outcome {
         let manifest = bundle.manifest
@@ -76,9 +85,22 @@ public struct Gate: Sendable {
 
         let value: AccessCookie.Value
         switch cookies.check(cookie, course: course.slug, now: now) {
-        case .invalid: return .noAccess(course: course)
-        case .expired: return .notice(pages.expired(course: course))
         case .valid(let valid): value = valid
+        case let check:
+            // Signed in on this device with another course's link (or this course's access ran out while the
+            // library's did not): the buyer's own live grant for this course opens it, and a fresh course
+            // cookie is set (an expiry of 0 makes `refresh` below issue one).
+            if let buyer = libraryCookie.buyer(library, now: now),
+                let grant = try ownedGrants.liveGrants(buyer: buyer, now: now).first(where: {
+                    course.isOpened(by: $0.product)
+                })
+            {
+                value = AccessCookie.Value(grant: grant.id, expiresAt: 0)
+            } else if case .expired = check {
+                return .notice(pages.expired(course: course))
+            } else {
+                return .noAccess(course: course)
+            }
         }
         guard let grant = try grants.record(id: value.grant) else { return .noAccess(course: course) }
         switch grant.state(at: now) {
@@ -176,7 +198,8 @@ public struct Gate: Sendable {
         case .ended(let at): return .notice(pages.ended(course: landing, at: at))
         case .live: break
         }
-        let issued = opened.map { issue(grant: grant.id, course: $0.slug, now: now) }
+        let issued =
+            opened.map { issue(grant: grant.id, course: $0.slug, now: now) } + signInLibrary(grant.buyerID, now)
         let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(
             separator: "/")
         let location = SiteRoutes.gate(landing.slug) + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
@@ -188,14 +211,27 @@ public struct Gate: Sendable {
     public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
         let opened = bundle.courses.filter { $0.isOpened(by: product) }
         guard let first = opened.first else { return .notFound }
-        let cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
+        var cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
+        if let buyer = try? GrantRecord.load(id: grant, from: store)?.buyerID { cookies += signInLibrary(buyer, now) }
         return .signIn(cookies: cookies, location: SiteRoutes.gate(first.slug))
     }
 
     private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {
         let value = AccessCookie.Value(grant: grant, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
         return IssuedCookie(
-            course: course, value: cookies.encode(value, course: course), maxAge: accessLifetime + Self.gracePeriod)
+            name: AccessCookie.name, path: SiteRoutes.gate(course), value: cookies.encode(value, course: course),
+            maxAge: accessLifetime + Self.gracePeriod)
+    }
+
+    /// The library's cookie and its script-readable marker, as long as a course's access lasts.
+    private func signInLibrary(_ buyer: Int64, _ now: Date) -> [IssuedCookie] {
+        let value = LibraryCookie.Value(buyer: buyer, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
+        return [
+            IssuedCookie(
+                name: LibraryCookie.name, path: "/", value: libraryCookie.encode(value), maxAge: accessLifetime),
+            IssuedCookie(
+                name: LibraryCookie.markerName, path: "/", value: "1", maxAge: accessLifetime, httpOnly: false),
+        ]
     }
 
     static func url(course: String, lesson: BuildManifest.LessonEntry) -> String {

@@ -63,6 +63,14 @@ public enum SiteRoutes {
         "\(publicSegment)/\(course)/" + (lesson.map { "\($0)/" } ?? "") + "index.html"
     }
 
+    /// The buyer's library: the page (built into `public/`), what it shows (lecternd, per buyer), reading
+    /// progress sent by the lesson pages, and signing out. The three endpoints sit under `/access/` with
+    /// lecternd's others: a route below `/library/` would hide the static page from the catch-all route.
+    public static let library = "/library/"
+    public static let libraryData = "/access/library.json"
+    public static let libraryProgress = "/access/progress"
+    public static let librarySignOut = "/access/sign-out"
+
     /// lecternd's own endpoints.
     public static let resend = "/access/resend"
     public static let claim = "/access/claim"

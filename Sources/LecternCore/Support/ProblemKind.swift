@@ -18,4 +18,5 @@ public struct ProblemKind: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let content = ProblemKind(rawValue: "content")
     public static let config = ProblemKind(rawValue: "config")
     public static let missingString = ProblemKind(rawValue: "missing-string")
+    public static let missingLayout = ProblemKind(rawValue: "missing-layout")
 }

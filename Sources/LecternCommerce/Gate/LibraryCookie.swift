@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+import LecternCore
+
+/// The buyer's sign-in for the whole site: `lectern_library=v1.<buyer>.<expiry>.<mac>` (`Path=/`,
+/// HttpOnly), set beside the course cookies by every sign-in. With it, a course the buyer owns opens on
+/// this device without a link of its own, and `/library/` lists what they own. The MAC (HMAC-SHA256, a key
+/// derived from the watermark secret apart from the course cookies') binds buyer and expiry; every use
+/// still reads the buyer's live grants, so a refund shuts the door at once.
+///
+/// `lectern_signed_in=1` goes with it, readable by the page's script (it holds nothing): only a browser that
+/// has it asks `/access/library.json` who owns the page it shows.
+public struct LibraryCookie: Sendable {
+    public static let name = "lectern_library"
+    public static let markerName = "lectern_signed_in"
+
+    public struct Value: Sendable, Equatable {
+        public var buyer: Int64
+        public var expiresAt: Int
+    }
+
+    private let key: SymmetricKey
+
+    public init(secret: SymmetricKey) {
+        key = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("lectern library cookie v1".utf8), using: secret))
+    }
+
+    public func encode(_ value: Value) -> String {
+        let tag = HMAC<SHA256>.authenticationCode(for: message(value), using: key)
+        return "v1.\(value.buyer).\(value.expiresAt).\(Base64URL.encode(Data(tag)))"
+    }
+
+    /// The buyer, when the cookie is ours, intact and not expired; nil for anything else.
+    public func buyer(_ text: String?, now: Date = Date()) -> Int64? {
+        guard let text, text.utf8.count <= 200 else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "v1", let buyer = Int64(parts[1]), buyer > 0, let expiry = Int(parts[2]),
+            TokenVerifier.validTimes.contains(expiry), expiry > Int(now.timeIntervalSince1970),
+            let tag = Base64URL.decode(parts[3])
+        else { return nil }
+        let value = Value(buyer: buyer, expiresAt: expiry)
+        return HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value), using: key) ? buyer : nil
+    }
+
+    /// The value of `name` in a `Cookie` header.
+    public static func find(_ name: String, in cookieHeader: String?) -> String? {
+        guard let cookieHeader else { return nil }
+        let prefix = name + "="
+        for pair in cookieHeader.split(separator: ";") {
+            let trimmed = pair.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix(prefix) { return String(trimmed.dropFirst(prefix.count)) }
+        }
+        return nil
+    }
+
+    private func message(_ value: Value) -> Data { Data("v1|library|\(value.buyer)|\(value.expiresAt)".utf8) }
+}

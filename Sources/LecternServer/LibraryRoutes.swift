@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LecternCommerce
+import LecternCore
+import LecternStore
+import NIOFoundationEssentialsCompat
+
+/// The buyer's library, for a browser signed in with `lectern_library` (`LibraryCookie`). The page itself
+/// is static (`layouts/library.mustache`, built into `public/library/`); its script and the course pages'
+/// ask these:
+/// - `GET /access/library.json`: every course the buyer's live grants open, with reading progress and where
+///   to continue; 401 when not signed in.
+/// - `POST /access/progress` (`{"path": "/learn/<course>/<lesson>/"}`): a lesson read, kept per buyer and
+///   course, so progress follows the buyer to every device. Only for a course the buyer owns.
+/// - `POST /access/sign-out`: this browser forgets the library and every course cookie it was given.
+struct LibraryRoutes: Sendable {
+    let bundle: LiveBundle
+    let library: Library
+    let cookies: LibraryCookie
+    let secureCookies: Bool
+
+    func register(on router: Router<LecternRequestContext>) {
+        router.get(.init(SiteRoutes.libraryData)) { request, _ -> Response in
+            let buyer = try self.buyer(request)
+            let progress = try self.read { try library.progress(buyer: buyer) }
+            let courses = try self.read { try self.ownedCourses(buyer: buyer) }.map { course -> [String: Any] in
+                let read = progress[course.slug] ?? []
+                let lessons = course.lessons.filter { lesson in read.contains { $0.lesson == lesson.slug } }
+                // Continue at the lesson read last; with nothing read yet, at the first paid lesson.
+                let last = read.last.flatMap { entry in course.lessons.first { $0.slug == entry.lesson } }
+                let start = last ?? course.lessons.first { !$0.free } ?? course.lessons.first
+                return [
+                    "slug": course.slug, "title": course.title, "url": SiteRoutes.landing(course.slug),
+                    "continue_url": start.map { SiteRoutes.lesson($0.slug, course: course.slug, free: $0.free) }
+                        ?? SiteRoutes.gate(course.slug),
+                    "continue_title": start?.title ?? "", "started": last != nil,
+                    "lessons": course.lessons.count, "read": lessons.count,
+                    "read_urls": lessons.map { SiteRoutes.lesson($0.slug, course: course.slug, free: $0.free) },
+                ]
+            }
+            let email = try self.read { try library.email(buyer: buyer) } ?? ""
+            return .json(["email": email, "courses": courses])
+        }
+        router.post(.init(SiteRoutes.libraryProgress)) { request, _ -> Response in
+            let buyer = try self.buyer(request)
+            var buffer = try await request.body.collect(upTo: 2_048)
+            let object =
+                (try? JSONSerialization.jsonObject(with: buffer.readData(length: buffer.readableBytes) ?? Data()))
+            guard let path = (object as? [String: Any])?["path"] as? String, let parsed = RequestPath(path),
+                parsed.segments.count == 3,
+                [SiteRoutes.gateSegment, SiteRoutes.publicSegment].contains(parsed.segments[0])
+            else { throw HTTPProblem.malformed("send {\"path\": \"/learn/<course>/<lesson>/\"}") }
+            let (courseSlug, lessonSlug) = (parsed.segments[1], parsed.segments[2])
+            guard
+                let course = try self.read({ try self.ownedCourses(buyer: buyer) }).first(where: {
+                    $0.slug == courseSlug
+                }),
+                course.lessons.contains(where: { $0.slug == lessonSlug })
+            else {
+                throw HTTPProblem(
+                    status: 404, kind: .notFound, title: "Page not found",
+                    detail: "no lesson of a course you own at \(path)")
+            }
+            do { try library.markRead(buyer: buyer, course: course.slug, lesson: lessonSlug) } catch {
+                throw HTTPProblem.storeUnavailable(cause: "\(error)")
+            }
+            return Response(status: .noContent)
+        }
+        router.post(.init(SiteRoutes.librarySignOut)) { request, _ -> Response in
+            var headers = HTTPFields()
+            let secure = secureCookies ? "; Secure" : ""
+            // Every cookie a sign-in sets, expired: the library's, its marker, and each course's.
+            for (name, path) in [(LibraryCookie.name, "/"), (LibraryCookie.markerName, "/")]
+                + bundle.manifest.courses.map({ (AccessCookie.name, SiteRoutes.gate($0.slug)) })
+            {
+                headers.append(
+                    HTTPField(name: .setCookie, value: "\(name)=; Path=\(path); Max-Age=0; SameSite=Lax\(secure)"))
+            }
+            headers[.location] = SiteRoutes.library
+            headers[.cacheControl] = "no-store"
+            return Response(status: .seeOther, headers: headers)
+        }
+    }
+
+    /// The signed-in buyer, or 401.
+    private func buyer(_ request: Request) throws -> Int64 {
+        guard let buyer = cookies.buyer(LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie])) else {
+            throw HTTPProblem(
+                status: 401, kind: .unauthorized, title: "Sign-in needed",
+                detail: "open the link from your purchase e-mail on this device, or ask for a fresh one")
+        }
+        return buyer
+    }
+
+    /// The catalog's courses that the buyer's live grants open, in catalog order.
+    private func ownedCourses(buyer: Int64) throws -> [BuildManifest.CourseEntry] {
+        let grants = try library.liveGrants(buyer: buyer)
+        return bundle.manifest.courses.filter { course in grants.contains { course.isOpened(by: $0.product) } }
+    }
+
+    private func read<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw HTTPProblem.storeUnavailable(cause: "\(error)") }
+    }
+}
