@@ -14,9 +14,13 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var site: SiteOptions
     @Option(help: "text (file:line: lines) or json.") var format: Format = .text
+    @Flag(help: "Also what fails a live shop: init's example values, a local or plain-HTTP base_url, mail to files.")
+    var production = false
 
     func run() throws {
-        let problems = SiteChecker(root: site.rootURL).run()
+        var checker = SiteChecker(root: site.rootURL)
+        checker.production = (SiteScaffolder.defaultStarter(), production)
+        let problems = checker.run()
         switch format {
         case .json:
             let encoder = JSONEncoder()

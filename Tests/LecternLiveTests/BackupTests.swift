@@ -86,4 +86,58 @@ import Testing
         let bad = try runProgram(binary, ["backup", "--root", root.path, root.path + "/lectern.toml/x.sqlite"])
         #expect(bad.status == 1 && bad.stderr.contains("error:"), "\(bad.stderr)")
     }
+
+    /// The restore drill of docs/going-live.md, with its scripts: back up (database and keys/), stop
+    /// lecternd, lose both, restore, start again. The buyer's e-mailed link and their signed-in browser
+    /// still work, and a purchase made before the backup is still there.
+    @Test func theRestoreDrillKeepsABuyersLinkAndCookieWorking() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        let root = daemon.site.root
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        let link = try daemon.link(in: try #require(try await daemon.receivedMail(count: 1).first))
+        let jar = root.appendingPathComponent("browser.txt")
+        #expect(try daemon.curl(link, jar: jar, follow: true).status == 200)
+        let lesson = "/learn/practical-sqlite/transactions/"
+
+        let backups = root.appendingPathComponent("backups")
+        let lectern = try #require(CommandLineTests.binary).path
+        let environment = ProcessInfo.processInfo.environment.merging(["LECTERN": lectern]) { $1 }
+        let backup = try runProgram(
+            "/bin/bash", [repoRoot.appendingPathComponent("docs/deploy/backup.sh").path, root.path, backups.path],
+            environment: environment)
+        try #require(backup.status == 0, "backup.sh: \(backup.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: backups.path)
+        #expect(
+            files.filter { $0.hasPrefix("lectern-") }.count == 1 && files.filter { $0.hasPrefix("keys-") }.count == 1)
+        for file in files {
+            let mode = try FileManager.default.attributesOfItem(atPath: backups.appendingPathComponent(file).path)
+            #expect((mode[.posixPermissions] as? Int ?? 0) & 0o077 == 0, "\(file) is readable by others")
+        }
+
+        // The disaster: lecternd stopped, the database and the keys gone.
+        daemon.stopDaemon()
+        let fm = FileManager.default
+        for name in ["lectern.sqlite", "lectern.sqlite-wal", "lectern.sqlite-shm", "keys"] {
+            try? fm.removeItem(at: root.appendingPathComponent(name))
+        }
+        let restore = try runProgram(
+            "/bin/bash", [repoRoot.appendingPathComponent("docs/deploy/restore.sh").path, root.path, backups.path])
+        try #require(restore.status == 0, "restore.sh: \(restore.stderr)")
+        try daemon.restart()
+
+        #expect(try daemon.count("grants", where: "product = 'practical-sqlite' AND revoked_at IS NULL") == 1)
+        #expect(try daemon.curl(lesson, jar: jar).status == 200, "the signed-in browser lost its access")
+        let fresh = root.appendingPathComponent("fresh-browser.txt")
+        let path = String(link[try #require(link.range(of: "/learn/")).lowerBound...])  // the new port
+        #expect(try daemon.curl(path, jar: fresh, follow: true).status == 200, "the e-mailed link stopped working")
+
+        // A restore from a folder without a matching pair, or a damaged copy, replaces nothing.
+        let empty = root.appendingPathComponent("empty")
+        try fm.createDirectory(at: empty, withIntermediateDirectories: true)
+        let refused = try runProgram(
+            "/bin/bash", [repoRoot.appendingPathComponent("docs/deploy/restore.sh").path, root.path, empty.path])
+        #expect(refused.status != 0 && refused.stderr.contains("restore:"))
+    }
 }

@@ -19,7 +19,7 @@ final class DaemonHarness: @unchecked Sendable {
     static let metricsToken = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined()
 
     let site: TempSite
-    let daemon = Process()
+    var daemon = Process()
     let smtp = Process()
     let mailbox: URL
     let smtpPort: Int
@@ -83,8 +83,13 @@ final class DaemonHarness: @unchecked Sendable {
         let out = Pipe()
         daemon.standardOutput = out
         daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try launch(out)
+    }
+
+    /// Runs `daemon` and waits for "lecternd listening on port N".
+    private func launch(_ out: Pipe) throws {
+        port = 0
         try daemon.run()
-        // Wait for "lecternd listening on port N".
         var seen = Data()
         let deadline = Date().addingTimeInterval(30)
         while port == 0 && Date() < deadline {
@@ -96,6 +101,26 @@ final class DaemonHarness: @unchecked Sendable {
             }
         }
         try #require(port > 0, "lecternd did not start")
+    }
+
+    /// Starts lecternd again on the same site, database and environment (after `stopDaemon()`), on a new port.
+    func restart() throws {
+        let old = daemon
+        daemon = Process()
+        daemon.executableURL = old.executableURL
+        daemon.arguments = old.arguments
+        daemon.environment = old.environment
+        let out = Pipe()
+        daemon.standardOutput = out
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try launch(out)
+    }
+
+    /// Stops lecternd only (the SMTP peer keeps running), as `systemctl stop` would.
+    func stopDaemon() {
+        guard daemon.isRunning else { return }
+        daemon.terminate()
+        daemon.waitUntilExit()
     }
 
     /// A port the SMTP peer can listen on: below the kernel's ephemeral range (32768 and up, where

@@ -107,5 +107,33 @@ import Testing
                 String(decoding: refund, as: UTF8.self),
             ], port: port)
         #expect(try daemon.curl("/learn/practical-sqlite/schema-design/", jar: jar, port: port).status == 403)
+
+        // lecternd's own checkouts and the library's data pass through too (nginx alone would answer 404):
+        // this site sells through no Chinese provider (503 from lecternd), and the browser is still signed in.
+        let pay = try daemon.curl(
+            "/pay/alipay", arguments: ["--data", "course=practical-sqlite&email=a%40example.com"], port: port)
+        #expect(pay.status == 503 && pay.body.contains("not-configured"))
+        #expect(try daemon.curl("/access/library.json", jar: jar, port: port).status == 200)
+        #expect(try daemon.curl("/library/", port: port).status == 200)
+    }
+
+    /// docs/deploy/lecternd.service, as `systemd-analyze verify` reads it (with ExecStart pointing at this
+    /// build's lecternd): no error and no warning, which verify prints without failing.
+    @Test func theSystemdUnitVerifiesCleanly() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else {
+            Issue.record("systemd-analyze is not installed: run scripts/test (it installs Debian's systemd)")
+            return
+        }
+        let lecternd = try #require(CommandLineTests.binary).deletingLastPathComponent().appendingPathComponent(
+            "lecternd")
+        let site = try TempSite()
+        let unit = try String(
+            contentsOf: repoRoot.appendingPathComponent("docs/deploy/lecternd.service"), encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/local/bin/lecternd ") && unit.contains("EnvironmentFile="))
+        try site.write(
+            "lecternd.service", unit.replacingOccurrences(of: "/usr/local/bin/lecternd", with: lecternd.path))
+        let run = try runProgram(
+            "/usr/bin/systemd-analyze", ["verify", site.root.appendingPathComponent("lecternd.service").path])
+        #expect(run.status == 0 && run.stderr.isEmpty && run.stdout.isEmpty, "\(run.stdout)\(run.stderr)")
     }
 }

@@ -122,7 +122,12 @@ class Daemon:
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+            headers = dict(response.getheaders())
+            # A sign-in sets several cookies (each course's, the library's): keep them all, as a browser would.
+            cookies = [value.split(";")[0] for name, value in response.getheaders() if name.lower() == "set-cookie"]
+            if cookies:
+                headers["Set-Cookie"] = "; ".join(cookies)
+            return response.status, headers, response.read().decode("utf-8", "replace")
         finally:
             conn.close()
 
@@ -239,7 +244,7 @@ def backup_rebuild(bin_dir, mailbox, smtp_port, events, failures):
     first.join()
     mailbox.wait(1, 30)
     status, headers, _ = daemon.request("GET", mailbox.link_path("reader0@example.com"))
-    cookie, lesson = headers.get("Set-Cookie", "").split(";")[0], headers.get("Location", "")
+    cookie, lesson = headers.get("Set-Cookie", ""), headers.get("Location", "")
     while status == 303 and lesson:  # the course's folder sends the reader on to its first paid lesson
         status, headers, _ = daemon.request("GET", lesson, headers={"Cookie": cookie})
         lesson = headers.get("Location", lesson)

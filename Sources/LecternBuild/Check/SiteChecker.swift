@@ -7,6 +7,8 @@ import LecternCore
 /// duplicate titles, and free pages that quote paid lessons.
 public struct SiteChecker {
     public let root: URL
+    /// Also what fails a live shop (`ProductionCheck`), compared with this starter site.
+    public var production: (starter: URL?, enabled: Bool) = (nil, false)
 
     public init(root: URL) { self.root = root }
 
@@ -91,6 +93,11 @@ public struct SiteChecker {
                     message: "this free page quotes the paid lesson \(paid) verbatim: \"\(quote)…\""))
         }
         problems += Self.missingStrings(pipeline)
+        if production.enabled {
+            problems += ProductionCheck(
+                config: pipeline.config, courses: pipeline.catalog.courses, starter: production.starter
+            ).problems()
+        }
         for layout in TemplateSet.Layout.allCases where !layout.isRequired && !pipeline.templates.has(layout) {
             // A site made before the layout existed: it builds, without that page.
             problems.append(

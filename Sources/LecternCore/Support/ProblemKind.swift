@@ -19,4 +19,6 @@ public struct ProblemKind: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let config = ProblemKind(rawValue: "config")
     public static let missingString = ProblemKind(rawValue: "missing-string")
     public static let missingLayout = ProblemKind(rawValue: "missing-layout")
+    /// `lectern check --production`: a value that works on a laptop and fails a live shop.
+    public static let production = ProblemKind(rawValue: "production")
 }
