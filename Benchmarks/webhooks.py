@@ -4,7 +4,7 @@ checkout events signed by the stripe library (20% of them duplicates, as provide
 keep-alive connections. Reports durable events/s, latency percentiles, and the daemon's RSS idle and
 under load. Every 2xx means the event's transaction is on disk (synchronous=FULL).
 
-usage: Benchmarks/webhooks.py [--events 5000] [--connections 8]
+usage: Benchmarks/webhooks.py [--events 5000] [--connections 8] [--bin DIR]
 """
 import argparse, http.client, json, os, random, shutil, subprocess, sys, tempfile, threading, time
 
@@ -27,12 +27,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=5000)
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--bin", help="use these lectern/lecternd (a before/after comparison) instead of building")
     args = ap.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "lectern"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "lecternd"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    if args.bin:
+        bindir = args.bin
+    else:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "lectern"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "lecternd"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
     site = tempfile.mkdtemp(prefix="lectern-bench-")
     for item in ("content", "site-template", "lectern.toml"):
         src = os.path.join(ROOT, item)

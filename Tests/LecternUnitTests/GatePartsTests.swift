@@ -114,4 +114,18 @@ struct GatePartsTests {
         #expect(LibraryCookie.find("lectern_library", in: "a=1; lectern_library=v1.x; lectern_access=y") == "v1.x")
         #expect(LibraryCookie.find("lectern_library", in: "lectern_library_old=1") == nil)
     }
+
+    @Test func slotsAreFilledInOnePassEscapedAndNothingElseChanges() {
+        let title = GateShell.Slot.courseTitle.mark
+        let text = "<h1>\(title)</h1> 写作 \(GateShell.Slot.price.mark)·\(title) \u{E000}nope\u{E001} \u{E000}"
+        let filled = GateShell.substitute(
+            text, [.courseTitle: "A & <B>", .price: "¥99.00"], escape: MarkupEscaping.escape)
+        #expect(filled == "<h1>A &amp; &lt;B&gt;</h1> 写作 ¥99.00·A &amp; &lt;B&gt; \u{E000}nope\u{E001} \u{E000}")
+        // A value that holds a mark is inserted as it is, never filled in again; a slot without a value is empty.
+        #expect(
+            GateShell.substitute("[\(title)]", [.courseTitle: GateShell.Slot.email.mark, .email: "x"])
+                == "[\(GateShell.Slot.email.mark)]")
+        #expect(GateShell.substitute("[\(title)]", [:]) == "[]")
+        #expect(GateShell.substitute("no marks 中文", [.courseTitle: "x"]) == "no marks 中文")
+    }
 }

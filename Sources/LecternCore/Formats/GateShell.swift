@@ -119,14 +119,35 @@ public enum GateShell {
 
     /// The text with each slot replaced by `escape` of its value (plain text: no escaping), a slot
     /// without a value by nothing. Shared by the pages and `ReaderWording`'s dates and e-mails.
+    ///
+    /// One pass over the UTF-8 bytes: this runs inside the webhook's transaction (every link e-mail) and on
+    /// gate pages, where a Foundation search per slot (`contains`, `replacingOccurrences`: Unicode-aware, so
+    /// slow) was a third of a webhook's CPU. A mark names a slot by its raw value; an unknown name is kept.
     public static func substitute(
         _ text: String, _ values: [Slot: String], escape: (String) -> String = { $0 }
     ) -> String {
-        guard text.contains("\u{E000}") else { return text }
-        var result = text
-        for slot in Slot.allCases where result.contains(slot.mark) {
-            result = result.replacingOccurrences(of: slot.mark, with: escape(values[slot] ?? ""))
+        let bytes = Array(text.utf8)
+        // U+E000 and U+E001 in UTF-8: EE 80 80 and EE 80 81.
+        func mark(at index: Int, last: UInt8) -> Bool {
+            index + 2 < bytes.count && bytes[index] == 0xEE && bytes[index + 1] == 0x80 && bytes[index + 2] == last
         }
-        return result
+        guard let first = bytes.indices.first(where: { mark(at: $0, last: 0x80) }) else { return text }
+        var result = Array(bytes[..<first])
+        result.reserveCapacity(bytes.count)
+        var index = first
+        while index < bytes.count {
+            if mark(at: index, last: 0x80),
+                // Slot names are short: look no further (a stray U+E000 costs a few bytes, not a scan).
+                let end = (index + 3..<min(bytes.count, index + 40)).first(where: { mark(at: $0, last: 0x81) }),
+                let slot = Slot(rawValue: String(decoding: bytes[(index + 3)..<end], as: UTF8.self))
+            {
+                result += escape(values[slot] ?? "").utf8
+                index = end + 3
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 }
