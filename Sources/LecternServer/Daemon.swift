@@ -43,7 +43,7 @@ public struct Daemon: Sendable {
         let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)
         let links = AccessLinks(
-            signer: try TokenSigner(keys: keys), baseURL: config.baseURL,
+            liveSigner: try LiveSigner(store: keys), baseURL: config.baseURL,
             lifetime: config.tokens.lifetime, siteTitle: config.title, manifest: { bundle.manifest })
         let processor = WebhookProcessor(store: store, prices: { bundle.manifest.price(of: $0) }, links: links)
         let secret = try keys.watermarkSecret()

@@ -125,4 +125,36 @@ public enum Outbox {
                     """)
         }.flatMap(Store.date(fromTimestamp:))
     }
+
+    /// One unsent message as the operator sees it (`lectern outbox`): never its body (it holds a link).
+    public struct Pending: Sendable, Equatable {
+        public var id: Int64
+        public var recipient: String
+        public var subject: String
+        public var attempts: Int
+        public var createdAt: Date
+        /// nil once given up (`abandon`): it will not be tried again.
+        public var nextAttempt: Date?
+        public var lastError: String?
+    }
+
+    /// Every message not sent yet, oldest first: waiting, failing and retrying, or given up.
+    public static func pending(in store: Store) throws -> [Pending] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, recipient, subject, attempts, created_at, next_attempt_at, last_error FROM outbox
+                    WHERE sent_at IS NULL ORDER BY id
+                    """
+            ).map { row in
+                let next: String = row["next_attempt_at"]
+                return Pending(
+                    id: row["id"], recipient: row["recipient"], subject: row["subject"], attempts: row["attempts"],
+                    createdAt: Store.date(fromTimestamp: row["created_at"]) ?? Date(timeIntervalSince1970: 0),
+                    nextAttempt: next.hasPrefix("9999") ? nil : Store.date(fromTimestamp: next),
+                    lastError: row["last_error"])
+            }
+        }
+    }
 }

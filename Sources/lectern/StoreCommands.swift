@@ -74,6 +74,34 @@ struct OrdersCommand: ParsableCommand {
     }
 }
 
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "List e-mails not sent yet: waiting, retrying after a failure, or given up.",
+        discussion: "Bodies are never shown (they hold signed links). `lectern resend --email` sends a fresh link.")
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let (_, db) = try store.open()
+        let pending = try Outbox.pending(in: db)
+        guard !pending.isEmpty else {
+            print("No e-mail is waiting: every message was sent.")
+            return
+        }
+        let time = ISO8601DateFormatter()
+        print("id\tqueued\tto\tsubject\tattempts\tnext attempt\tlast error")
+        for message in pending {
+            let columns = [
+                String(message.id), time.string(from: message.createdAt), message.recipient, message.subject,
+                String(message.attempts), message.nextAttempt.map(time.string(from:)) ?? "given up",
+                message.lastError ?? "",
+            ]
+            print(columns.joined(separator: "\t"))
+        }
+        let failing = pending.filter { $0.lastError != nil }.count
+        print("\(pending.count) waiting, \(failing) after a failure (see lecternd's log for each reason).")
+    }
+}
+
 struct GrantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grant", abstract: "Give a buyer free access and e-mail the link.")

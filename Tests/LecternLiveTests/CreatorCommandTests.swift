@@ -10,7 +10,8 @@ import Testing
 /// The creator's store commands against a database lecternd filled from a real webhook.
 @Suite(.serialized) struct CreatorCommandTests {
     /// Issue 17: a key made while lecternd runs verifies the CLI's links at once (they failed as "This
-    /// link does not work" until a restart), and links signed with the old key keep working.
+    /// link does not work" until a restart), lecternd's own e-mails are signed with it from then on, and
+    /// links signed with the old key keep working.
     @Test func aKeyGeneratedWhileTheDaemonRunsVerifiesAtOnce() async throws {
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
@@ -29,10 +30,45 @@ import Testing
         let mailedURL = try #require(URL(string: mailed))
         let old = try await daemon.request("GET", mailedURL.path + "/?" + (mailedURL.query ?? ""))
         #expect(old.status == 303, "old key's link: \(old.status)")
+        // lecternd signs its own e-mails with the new key from then on, without a restart.
+        func kid(_ link: String) throws -> String? {
+            let token = try #require(link.components(separatedBy: "token=").last)
+            let header = try #require(token.split(separator: ".").first.flatMap { Base64URL.decode(String($0)) })
+            return (try JSONSerialization.jsonObject(with: header) as? [String: Any])?["kid"] as? String
+        }
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_2", session: "cs_2", paymentIntent: "pi_2", email: "bo@example.com"))
+        let mails = try await daemon.receivedMail(count: 2)
+        let second = try daemon.link(in: try #require(mails.first { $0.contains("To: bo@example.com") }))
+        #expect(try kid(second) == kid(issued.stdout) && kid(second) != kid(mailed))
         // A made-up key id is still refused (and costs at most one re-read of keys/ a second).
         let forged = try await daemon.request(
             "GET", "/learn/practical-sqlite/?token=eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.x")
         #expect(forged.status == 401)
+    }
+
+    /// `lectern outbox`: what did not go out, why, and when it is tried again; never a link.
+    @Test func theOutboxListsMailThatFailedWithItsReasonAndNoLink() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        let cli = CommandLineTests()
+        let root = daemon.site.root
+        let empty = try cli.lectern(["outbox"], in: root)
+        #expect(empty.status == 0 && empty.stdout.contains("No e-mail is waiting"))
+        kill(daemon.smtp.processIdentifier, SIGKILL)  // the mail server goes away
+        _ = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
+        for _ in 0..<100 where try daemon.count("outbox", where: "attempts > 0") == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let listed = try cli.lectern(["outbox"], in: root)
+        #expect(listed.status == 0)
+        let row = try #require(listed.stdout.split(separator: "\n").first { $0.contains("ada@example.com") })
+        let columns = row.split(separator: "\t", omittingEmptySubsequences: false)
+        #expect(columns.count == 7 && columns[4] == "1" && columns[5] != "given up", "\(row)")
+        #expect(columns[6].contains("refused") || columns[6].contains("connect"), "\(row)")
+        #expect(listed.stdout.contains("1 waiting, 1 after a failure") && !listed.stdout.contains("token="))
     }
 
     @Test func buyersOrdersGrantRevokeResendTokenAndTrace() async throws {

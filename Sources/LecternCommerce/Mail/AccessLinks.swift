@@ -5,7 +5,9 @@ import LecternStore
 /// Signed links to a course and the e-mail that delivers them (queued in the outbox, in the caller's
 /// transaction, so a grant never exists without its e-mail or the other way round).
 public struct AccessLinks: Sendable {
-    public let signer: TokenSigner
+    /// The key links are signed with now (lecternd follows `keys/`, see `LiveSigner`).
+    public var signer: TokenSigner { currentSigner() }
+    private let currentSigner: @Sendable () -> TokenSigner
     public let baseURL: String
     public let lifetime: Int
     public let siteTitle: String
@@ -17,7 +19,25 @@ public struct AccessLinks: Sendable {
         signer: TokenSigner, baseURL: String, lifetime: Int, siteTitle: String,
         manifest: @escaping @Sendable () -> BuildManifest? = { nil }
     ) {
-        self.signer = signer
+        self.init(
+            currentSigner: { signer }, baseURL: baseURL, lifetime: lifetime, siteTitle: siteTitle, manifest: manifest)
+    }
+
+    /// Links signed with whatever key `keys/` makes active (the daemon's).
+    public init(
+        liveSigner: LiveSigner, baseURL: String, lifetime: Int, siteTitle: String,
+        manifest: @escaping @Sendable () -> BuildManifest? = { nil }
+    ) {
+        self.init(
+            currentSigner: liveSigner.current, baseURL: baseURL, lifetime: lifetime, siteTitle: siteTitle,
+            manifest: manifest)
+    }
+
+    private init(
+        currentSigner: @escaping @Sendable () -> TokenSigner, baseURL: String, lifetime: Int, siteTitle: String,
+        manifest: @escaping @Sendable () -> BuildManifest?
+    ) {
+        self.currentSigner = currentSigner
         self.baseURL = baseURL
         self.lifetime = lifetime
         self.siteTitle = siteTitle
