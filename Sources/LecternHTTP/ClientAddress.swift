@@ -34,4 +34,21 @@ public enum ClientAddress {
         }
         return groups.joined(separator: ":") + "::/64"
     }
+
+    /// The client's own address, chosen as `key` chooses it but whole (an IPv6 address, not its /64): what a
+    /// payment provider asks for (WeChat Pay's `payer_client_ip`). nil when neither source is an IP address.
+    public static func ip(forwardedFor: String?, peer: String?, trustProxy: Bool) -> String? {
+        func whole(_ text: String) -> String? {
+            // IPv4 (also when mapped into IPv6) is its own key; an IPv6 address's key is its /64.
+            guard let key = key(ip: text) else { return nil }
+            return key.hasSuffix("::/64") ? text : key
+        }
+        if trustProxy, let forwardedFor, forwardedFor.utf8.count <= 4_096,
+            let last = forwardedFor.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            let address = whole(last)
+        {
+            return address
+        }
+        return peer.flatMap(whole)
+    }
 }

@@ -42,7 +42,9 @@ struct CheckoutRoutes: Sendable {
             }
             let placed = try await weChatPay.place(
                 outTradeNo: number, description: bundle.manifest.title(of: product) ?? product, price: price,
-                onPhone: Self.isPhone(request), clientIP: context.clientAddress(request, trustProxy: trustProxy))
+                onPhone: Self.isPhone(request),
+                // WeChat Pay wants an address; a socket always has one (the fallback is never expected).
+                clientIP: context.clientIP(request, trustProxy: trustProxy) ?? "127.0.0.1")
             switch placed {
             case .redirect(let url):
                 return Self.redirect(to: url)

@@ -19,4 +19,11 @@ package struct LecternRequestContext: RequestContext, RemoteAddressRequestContex
             forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
             trustProxy: trustProxy)
     }
+
+    /// The client's whole IP address, chosen the same way (see `ClientAddress.ip`).
+    func clientIP(_ request: Request, trustProxy: Bool) -> String? {
+        ClientAddress.ip(
+            forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
+            trustProxy: trustProxy)
+    }
 }

@@ -197,6 +197,8 @@ import Testing
         let number = try #require((try shop.apiLog().first?["order"] as? [String: Any])?["out_trade_no"] as? String)
         #expect(location.contains("out_trade_no%3D\(number)"))
         #expect(try shop.apiLog().first?["path"] as? String == "/v3/pay/transactions/h5")
+        let scene = try shop.apiLog().first?["order"] as? [String: Any]
+        #expect((scene?["scene_info"] as? [String: Any])?["payer_client_ip"] as? String == "127.0.0.1")
 
         // Changed after signing; another merchant's; an order lecternd never placed; not JSON.
         #expect(try await shop.notify("TRANSACTION.SUCCESS", Self.paid(number), tamper: true).status == 401)

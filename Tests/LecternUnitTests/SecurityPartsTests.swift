@@ -146,6 +146,13 @@ struct SecurityPartsTests {
         #expect(ClientAddress.key(forwardedFor: "not-an-ip", peer: "127.0.0.1", trustProxy: true) == "127.0.0.1")
         #expect(ClientAddress.key(ip: "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
         #expect(ClientAddress.key(ip: "::ffff:203.0.113.9") == "203.0.113.9")
+        // The whole address, for a provider that asks for it (WeChat Pay's payer_client_ip), chosen the same way.
+        #expect(
+            ClientAddress.ip(forwardedFor: nil, peer: "2001:db8:1:2:3:4:5:6", trustProxy: false)
+                == "2001:db8:1:2:3:4:5:6")
+        #expect(ClientAddress.ip(forwardedFor: "2001:db8::9", peer: "127.0.0.1", trustProxy: true) == "2001:db8::9")
+        #expect(ClientAddress.ip(forwardedFor: "2001:db8::9", peer: "::ffff:10.0.0.1", trustProxy: false) == "10.0.0.1")
+        #expect(ClientAddress.ip(forwardedFor: "x", peer: "not-an-ip", trustProxy: true) == nil)
     }
 
     @Test func metricsTokenIsOptInLongAndCompared() throws {
