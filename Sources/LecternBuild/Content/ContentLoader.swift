@@ -66,7 +66,8 @@ public struct ContentLoader {
             throw LecternError(
                 .content, file: display, "course folder name `\(slug)` is not a valid slug",
                 hint:
-                    "use lower-case letters, digits, Chinese characters and hyphens, e.g. `swift-for-beginners` or `写作课`"
+                    "use lower-case letters, digits, Chinese characters and hyphens, "
+                    + "e.g. `swift-for-beginners` or `写作课`"
             )
         }
         let page = try FrontMatter.parse(try TextFile.read(indexURL, displayPath: indexPath), file: indexPath)
@@ -188,7 +189,8 @@ public struct ContentLoader {
             throw LecternError(
                 .content, file: display, "lesson file name gives the slug `\(name.slug)`, which is not URL-safe",
                 hint:
-                    "name lesson files like `03-first-steps.md` or `03-入门.md`: lower-case letters, digits, Chinese and hyphens"
+                    "name lesson files like `03-first-steps.md` or `03-入门.md`: "
+                    + "lower-case letters, digits, Chinese and hyphens"
             )
         }
         let page = try FrontMatter.parse(try TextFile.read(file, displayPath: display), file: display)

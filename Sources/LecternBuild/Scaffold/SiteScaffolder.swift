@@ -140,7 +140,8 @@ public struct SiteScaffolder {
             throw LecternError(
                 .scaffold, "`\(slug)` is not a valid \(what) slug",
                 hint:
-                    "use lower-case letters, digits, Chinese characters and single hyphens, e.g. `getting-started` or `入门`"
+                    "use lower-case letters, digits, Chinese characters and single hyphens, "
+                    + "e.g. `getting-started` or `入门`"
             )
         }
     }

@@ -18,7 +18,6 @@ public struct AlipayNotification: Sendable, Equatable {
     }
 
     public var outTradeNo: String
-    public var tradeNo: String
     public var totalAmount: Money
     public var kind: Kind
 
@@ -77,7 +76,7 @@ public struct AlipayNotification: Sendable, Equatable {
             throw .malformed("unknown `trade_status` \(status)")
         }
         return AlipayNotification(
-            outTradeNo: outTradeNo, tradeNo: fields["trade_no"] ?? "", totalAmount: total, kind: kind)
+            outTradeNo: outTradeNo, totalAmount: total, kind: kind)
     }
 
     /// The event to record. A payment needs lecternd's checkout (the buyer and the course): a notification

@@ -14,14 +14,14 @@ public final class LiveKeys: Sendable {
 
     public init(store: KeyStore) throws {
         self.store = store
-        let folder = Self.modified(store.directory)
+        let folder = store.folderModified()
         state = Locked((try store.verificationKeys(), folder))
     }
 
     public func key(_ kid: String) -> Curve25519.Signing.PublicKey? {
         let (known, folder) = state.withLock { ($0.keys[kid], $0.folder) }
         if let known { return known }
-        let now = Self.modified(store.directory)
+        let now = store.folderModified()
         guard now != folder else { return nil }
         // I/O outside the lock; two requests may both re-read, which is harmless.
         guard let fresh = try? store.verificationKeys() else { return nil }
@@ -30,8 +30,12 @@ public final class LiveKeys: Sendable {
             return fresh[kid]
         }
     }
+}
 
-    private static func modified(_ directory: URL) -> Date? {
+extension KeyStore {
+    /// When the folder last changed (`lectern keys generate` and `keys remove` both change it): what the daemon's
+    /// live views of the keys (`LiveKeys`, `LiveSigner`) compare before reading it again.
+    func folderModified() -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.modificationDate] as? Date
     }
 }

@@ -12,19 +12,15 @@ public final class LiveSigner: Sendable {
 
     public init(store: KeyStore) throws {
         self.store = store
-        state = Locked((try TokenSigner(keys: store), Self.modified(store.directory)))
+        state = Locked((try TokenSigner(keys: store), store.folderModified()))
     }
 
     public func current() -> TokenSigner {
         let (signer, folder) = state.withLock { ($0.signer, $0.folder) }
-        let now = Self.modified(store.directory)
+        let now = store.folderModified()
         guard now != folder else { return signer }
         guard let fresh = try? TokenSigner(keys: store) else { return signer }
         state.withLock { $0 = (fresh, now) }
         return fresh
-    }
-
-    private static func modified(_ directory: URL) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.modificationDate] as? Date
     }
 }

@@ -6,9 +6,6 @@ public struct PaymentEvent: Sendable, Equatable {
         case stripe, standard, lemonsqueezy
         /// Providers whose orders lecternd places itself (`/pay/<provider>`), with its own `out_trade_no`.
         case alipay, wechatpay
-
-        /// Whether lecternd creates this provider's orders (a checkout row before the payment).
-        public var takesOrdersFromLectern: Bool { self == .alipay || self == .wechatpay }
     }
 
     public struct Payment: Sendable, Equatable {
