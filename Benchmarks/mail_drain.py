@@ -62,7 +62,7 @@ def main():
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, item))
     with open(os.path.join(site, "lectern.toml"), "a") as f:
         f.write(f'\n[mail]\ntransport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\n'
-                f'from = "School <school@example.com>"\nconcurrency = {args.concurrency}\n')
+                f'from = "School <school@example.com>"\nconcurrency = {args.concurrency}\nhold_seconds = 0\n')
     subprocess.run([os.path.join(bindir, "lectern"), "keys", "generate", "--root", site], check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run([os.path.join(bindir, "lectern"), "build", "--quiet", "--root", site], check=True)

@@ -98,12 +98,18 @@ public struct MailSettings: Sendable {
     public var startTLS = false
     /// Messages sent at the same time (1–64): a burst of purchases drains this many at once.
     public var concurrency = 8
+    /// Seconds a purchase's (or a comp's) e-mail waits before it goes out, 0–300: a buyer who takes two
+    /// courses in a row gets one e-mail listing both. The buyer who paid is signed in at once by the
+    /// claim page; the e-mail is for later and other devices.
+    public var holdSeconds = 5
 
     public init() {}
 
     init(_ table: SettingsTable) throws {
         try table.rejectUnknownKeys(
-            allowed: ["transport", "from", "folder", "smtp_host", "smtp_port", "starttls", "concurrency"],
+            allowed: [
+                "transport", "from", "folder", "smtp_host", "smtp_port", "starttls", "concurrency", "hold_seconds",
+            ],
             section: "mail")
         if let name = try table.string("transport") {
             guard let transport = Transport(rawValue: name) else {
@@ -126,6 +132,12 @@ public struct MailSettings: Sendable {
                 throw table.error("concurrency", "`mail.concurrency` must be 1–64")
             }
             self.concurrency = concurrency
+        }
+        if let hold = try table.integer("hold_seconds") {
+            guard (0...300).contains(hold) else {
+                throw table.error("hold_seconds", "`mail.hold_seconds` must be 0–300")
+            }
+            holdSeconds = hold
         }
     }
 }

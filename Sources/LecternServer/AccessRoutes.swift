@@ -8,7 +8,6 @@ import LecternStore
 /// Routes a reader reaches from a payment provider or an e-mail, and the operator's endpoints.
 struct AccessRoutes: Sendable {
     let store: Store
-    let links: AccessLinks
     let keys: KeyStore
     let gate: Gate
     let claims: CheckoutClaims
@@ -123,8 +122,7 @@ struct AccessRoutes: Sendable {
             }
         }
         let queries = CreatorQueries(store: store)
-        let links = self.links
-        Task.detached { _ = try? queries.resend(email: email, links: links) }
+        Task.detached { _ = try? queries.resend(email: email) }
         return .notice(pages.resendAccepted(), for: request)
     }
 

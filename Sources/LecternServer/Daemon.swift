@@ -42,9 +42,10 @@ public struct Daemon: Sendable {
 
         let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)
-        let links = AccessLinks(
+        var links = AccessLinks(
             liveSigner: try LiveSigner(store: keys), baseURL: config.baseURL,
             lifetime: config.tokens.lifetime, siteTitle: config.title, manifest: { bundle.manifest })
+        links.hold = TimeInterval(config.mail.holdSeconds)
         let processor = WebhookProcessor(store: store, prices: { bundle.manifest.price(of: $0) }, links: links)
         let secret = try keys.watermarkSecret()
         let pages = GatePages(bundle: bundle)
@@ -56,7 +57,7 @@ public struct Daemon: Sendable {
         let metrics = RequestMetrics()
         let sender = OutboxSender(
             store: store, transport: Self.mailTransport(config, environment), logger: logger,
-            concurrency: config.mail.concurrency, from: config.mail.from)
+            concurrency: config.mail.concurrency, from: config.mail.from, links: links)
         let health = DaemonHealth(store: store, sender: sender)
 
         let router = Router(context: LecternRequestContext.self)
@@ -79,7 +80,7 @@ public struct Daemon: Sendable {
         ).register(on: router)
         let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
         AccessRoutes(
-            store: store, links: links, keys: keys, gate: gate,
+            store: store, keys: keys, gate: gate,
             claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
             claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages, health: health,
             perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),

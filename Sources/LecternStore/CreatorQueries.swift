@@ -69,16 +69,13 @@ public struct CreatorQueries: Sendable {
         }
     }
 
-    /// A complimentary grant (no order), with its link e-mail queued in the same transaction.
-    @discardableResult
     /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has live access
-    /// to the product gets the link again instead of a second grant (`isNew` false).
+    /// to the product gets the link again instead of a second grant (`isNew` false). `hold`: see
+    /// `Outbox.Letter` (several grants in a row reach the buyer as one e-mail).
+    @discardableResult
     public func compGrant(
-        email: EmailAddress, product: String, now: Date = Date(),
-        message draft: (_ grant: Int64, _ isNew: Bool) throws -> Outbox.Draft
-    ) throws
-        -> (grant: Int64, isNew: Bool)
-    {
+        email: EmailAddress, product: String, hold: TimeInterval = 0, now: Date = Date()
+    ) throws -> (grant: Int64, isNew: Bool) {
         try store.write { db in
             let ledger = Ledger(db)
             let buyer = try ledger.buyer(email: email.value, now: now)
@@ -90,7 +87,8 @@ public struct CreatorQueries: Sendable {
                     """, arguments: [buyer, product, Store.timestamp(now)])
             let grant =
                 try live ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
-            try ledger.enqueueEmail(draft(grant, live == nil), to: email, now: now)
+            try ledger.enqueueEmail(
+                Outbox.Letter(kind: live == nil ? .comp : .resend, grant: grant, hold: hold), to: email, now: now)
             return (grant, live == nil)
         }
     }
@@ -107,20 +105,19 @@ public struct CreatorQueries: Sendable {
         }
     }
 
-    /// Queues a fresh link e-mail for each live grant of the buyer; returns how many.
-    public func resend(
-        email: EmailAddress, now: Date = Date(),
-        message draft: (_ grant: Int64, _ product: String) throws -> Outbox.Draft
-    ) throws -> Int {
+    /// Queues one e-mail with a fresh link for everything the buyer owns (at once: they are waiting for
+    /// it); returns how many live grants it covers, 0 (nothing queued) for none.
+    public func resend(email: EmailAddress, now: Date = Date()) throws -> Int {
         try store.write { db in
-            let grants = try Row.fetchAll(
+            let grants = try Int64.fetchAll(
                 db,
                 sql: """
-                    SELECT g.id, g.product FROM grants g JOIN buyers b ON b.id = g.buyer_id
+                    SELECT g.id FROM grants g JOIN buyers b ON b.id = g.buyer_id
                     WHERE b.email = ? AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > ?)
-                    """, arguments: [email.value, Store.timestamp(now)])
-            for grant in grants {
-                try Ledger(db).enqueueEmail(draft(grant["id"], grant["product"]), to: email, now: now)
+                    ORDER BY g.id
+                    """, arguments: [Store.normalizeEmail(email.value), Store.timestamp(now)])
+            if let latest = grants.last {
+                try Ledger(db).enqueueEmail(Outbox.Letter(kind: .resend, grant: latest), to: email, now: now)
             }
             return grants.count
         }

@@ -38,8 +38,8 @@ public struct Ledger {
         return db.lastInsertedRowID
     }
 
-    /// Queues an e-mail, sent by `OutboxSender` once this transaction commits.
-    public func enqueueEmail(_ draft: Outbox.Draft, to recipient: EmailAddress, now: Date) throws {
-        try Outbox.enqueue(to: recipient, subject: draft.subject, body: draft.body, db: db, now: now)
+    /// Queues a link e-mail, written and sent by `OutboxSender` once this transaction commits.
+    public func enqueueEmail(_ letter: Outbox.Letter, to recipient: EmailAddress, now: Date) throws {
+        try Outbox.enqueue(letter, to: recipient, db: db, now: now)
     }
 }

@@ -5,17 +5,25 @@ import LecternCore
 /// E-mails waiting to be sent. Rows are written in the same transaction as whatever caused them and
 /// sent by `OutboxSender` with retries and exponential backoff.
 public enum Outbox {
-    /// An e-mail before it is queued: what the commerce side writes, the store keeps and sends.
-    public struct Draft: Sendable, Equatable {
-        public var subject: String
-        public var body: String
+    /// A link e-mail as it is queued: why it is sent and which grant it is about. It is written when it is
+    /// sent (`AccessLinks.compose`), so no signed link rests in the database, a refund before sending
+    /// stops it, and letters to one buyer due at the same time become one e-mail listing all their courses.
+    public struct Letter: Sendable, Equatable {
+        public var kind: EmailKind
+        public var grant: Int64
+        /// How long it waits before it is due: purchases in a row (a buyer taking two courses) go out as
+        /// one e-mail. A buyer asking for a link gets it at once.
+        public var hold: TimeInterval
 
-        public init(subject: String, body: String) {
-            self.subject = subject
-            self.body = body
+        public init(kind: EmailKind, grant: Int64, hold: TimeInterval = 0) {
+            self.kind = kind
+            self.grant = grant
+            self.hold = hold
         }
     }
 
+    /// A queued message: a `Letter` (`kind` and `grantID` set, no body yet), or, for rows queued before
+    /// letters, a finished subject and body.
     public struct Message: Sendable, Equatable, Decodable, FetchableRecord {
         public var id: Int64
         public var recipient: String
@@ -23,38 +31,77 @@ public enum Outbox {
         public var body: String
         public var attempts: Int
         public var createdAt: String
+        public var kind: EmailKind?
+        public var grantID: Int64?
 
-        public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+        enum CodingKeys: String, CodingKey {
+            case id, recipient, subject, body, attempts, kind
+            case createdAt = "created_at"
+            case grantID = "grant_id"
+        }
+
+        public init(
+            id: Int64, recipient: String, subject: String, body: String, attempts: Int, createdAt: String,
+            kind: EmailKind? = nil, grantID: Int64? = nil
+        ) {
+            (self.id, self.recipient, self.subject, self.body) = (id, recipient, subject, body)
+            (self.attempts, self.createdAt, self.kind, self.grantID) = (attempts, createdAt, kind, grantID)
+        }
     }
+
+    /// The longest `Letter.hold` (`[mail] hold_seconds`): a claim also takes the letters to the same
+    /// recipients that are held at most this long, which a lease (much longer) is never mistaken for.
+    public static let longestHold: TimeInterval = 300
 
     /// How long a claimed message is held for its sender: longer than any send may take
     /// (`SMTPMailTransport.maxSeconds`), so no other pass or node sends it meanwhile, and short enough that
     /// a message whose sender died (or whose outcome could not be recorded) goes out again within the hour.
     public static let lease: TimeInterval = 20 * 60
 
-    static func enqueue(to recipient: EmailAddress, subject: String, body: String, db: Database, now: Date) throws {
-        let stamp = Store.timestamp(now)
+    static func enqueue(_ letter: Letter, to recipient: EmailAddress, db: Database, now: Date) throws {
+        let due = now.addingTimeInterval(min(max(0, letter.hold), longestHold))
         try db.executeCached(
             sql: """
-                INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [recipient.value, subject, body, stamp, stamp])
+                INSERT INTO outbox (recipient, subject, body, kind, grant_id, next_attempt_at, created_at)
+                VALUES (?, '', '', ?, ?, ?, ?)
+                """,
+            arguments: [
+                recipient.value, letter.kind.rawValue, letter.grant, Store.timestamp(due), Store.timestamp(now),
+            ])
     }
+
+    private static let columns = "id, recipient, subject, body, attempts, created_at, kind, grant_id"
 
     /// Claims up to `limit` due messages for one sender, in one write: each is leased (`next_attempt_at`
     /// moves `lease` ahead) before it is sent, so it is sent by one sender at a time, and not at all while
     /// the store cannot record anything (the claim itself is a write). `skipping`: ids the caller knows
-    /// were delivered but could not yet record.
+    /// were delivered but could not yet record. Letters still held for a recipient who has one due are
+    /// claimed with it, so they go out together.
     public static func claimDue(
         in store: Store, now: Date = Date(), limit: Int = 64, skipping delivered: Set<Int64> = []
     ) throws -> [Message] {
         try store.write { db in
-            let due = try Message.fetchAll(
+            var due = try Message.fetchAll(
                 db,
                 sql: """
-                    SELECT id, recipient, subject, body, attempts, created_at FROM outbox
+                    SELECT \(columns) FROM outbox
                     WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
                     """, arguments: [Store.timestamp(now), limit + delivered.count]
             ).filter { !delivered.contains($0.id) }.prefix(limit)
+            let recipients = Set(due.filter { $0.kind != nil }.map(\.recipient))
+            for recipient in recipients.sorted() {
+                due += try Message.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(columns) FROM outbox
+                        WHERE sent_at IS NULL AND recipient = ? AND kind IS NOT NULL
+                          AND next_attempt_at > ? AND next_attempt_at <= ? ORDER BY id
+                        """,
+                    arguments: [
+                        recipient, Store.timestamp(now), Store.timestamp(now.addingTimeInterval(longestHold)),
+                    ]
+                ).filter { !delivered.contains($0.id) }
+            }
             let until = Store.timestamp(now.addingTimeInterval(lease))
             for message in due {
                 try db.executeCached(
@@ -130,6 +177,7 @@ public enum Outbox {
     public struct Pending: Sendable, Equatable {
         public var id: Int64
         public var recipient: String
+        /// A letter's kind and product ("purchase · intro-course"), or an old row's subject.
         public var subject: String
         public var attempts: Int
         public var createdAt: Date
@@ -144,13 +192,18 @@ public enum Outbox {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, recipient, subject, attempts, created_at, next_attempt_at, last_error FROM outbox
-                    WHERE sent_at IS NULL ORDER BY id
+                    SELECT o.id, o.recipient, o.subject, o.kind, g.product, o.attempts, o.created_at,
+                      o.next_attempt_at, o.last_error
+                    FROM outbox o LEFT JOIN grants g ON g.id = o.grant_id
+                    WHERE o.sent_at IS NULL ORDER BY o.id
                     """
             ).map { row in
                 let next: String = row["next_attempt_at"]
+                let kind: String? = row["kind"]
+                let product: String? = row["product"]
                 return Pending(
-                    id: row["id"], recipient: row["recipient"], subject: row["subject"], attempts: row["attempts"],
+                    id: row["id"], recipient: row["recipient"],
+                    subject: kind.map { "\($0) · \(product ?? "?")" } ?? row["subject"], attempts: row["attempts"],
                     createdAt: Store.date(fromTimestamp: row["created_at"]) ?? Date(timeIntervalSince1970: 0),
                     nextAttempt: next.hasPrefix("9999") ? nil : Store.date(fromTimestamp: next),
                     lastError: row["last_error"])

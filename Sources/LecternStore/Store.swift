@@ -230,6 +230,15 @@ public final class Store: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6-letters") { db in
+            // A link e-mail is queued as what it is about (its kind and grant), and written when it is sent:
+            // no signed link rests in the database, and letters to one buyer due together go out as one.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN kind TEXT;
+                    ALTER TABLE outbox ADD COLUMN grant_id INTEGER;
+                    """)
+        }
         return migrator
     }
 

@@ -31,15 +31,6 @@ struct StoreOptions: ParsableArguments {
                 hint: "courses: \(catalog.courses.map(\.slug).joined(separator: ", "))")
         }
     }
-
-    func links(_ config: SiteConfig) throws -> AccessLinks {
-        // The last build's catalog: course titles and the site's wording for the e-mail.
-        let manifest = try? BuildManifest.load(
-            from: config.url(config.paidDir).appendingPathComponent(BuildManifest.fileName))
-        return AccessLinks(
-            signer: try TokenSigner(keys: KeyStore(config: config)), baseURL: config.baseURL,
-            lifetime: config.tokens.lifetime, siteTitle: config.title, manifest: { manifest })
-    }
 }
 
 struct BuyersCommand: ParsableCommand {
@@ -113,11 +104,11 @@ struct GrantCommand: ParsableCommand {
         let (config, db) = try store.open()
         try store.requireProduct(course, config: config)
         let (grant, isNew) = try CreatorQueries(store: db).compGrant(
-            email: email, product: course, links: try store.links(config))
+            email: email, product: course, hold: TimeInterval(config.mail.holdSeconds))
         if isNew {
-            print("Granted \(course) to \(email) (grant \(grant)); the link e-mail is queued.")
+            print("Granted \(course) to \(email) (grant \(grant)); lecternd sends the link e-mail.")
         } else {
-            print("\(email) already has \(course) (grant \(grant)); a fresh link e-mail is queued instead.")
+            print("\(email) already has \(course) (grant \(grant)); lecternd sends a fresh link instead.")
         }
     }
 }
@@ -146,10 +137,10 @@ struct ResendCommand: ParsableCommand {
     @Option(help: "Buyer e-mail.") var email: EmailAddress
 
     func run() throws {
-        let (config, db) = try store.open()
-        let count = try CreatorQueries(store: db).resend(email: email, links: try store.links(config))
+        let (_, db) = try store.open()
+        let count = try CreatorQueries(store: db).resend(email: email)
         guard count > 0 else { throw LecternError(.store, "\(email) has no live grants") }
-        print("Queued \(count) link e-mail(s).")
+        print("Queued one e-mail with a fresh link to everything \(email) owns (\(count) grant(s)); lecternd sends it.")
     }
 }
 

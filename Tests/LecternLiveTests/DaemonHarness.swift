@@ -31,7 +31,7 @@ final class DaemonHarness: @unchecked Sendable {
     /// `environment` adds to (or, with "", unsets) the daemon's environment.
     init(
         extraConfig: String = "", environment extra: [String: String] = [:], mailServer: MailServer = .aiosmtpd,
-        fileLimit: Int? = nil,
+        fileLimit: Int? = nil, mailConfig: String = "hold_seconds = 0\n",
         prepare: (TempSite) throws -> Void = { _ in }
     ) async throws {
         site = try TempSite(withExampleContent: true)
@@ -40,7 +40,7 @@ final class DaemonHarness: @unchecked Sendable {
         smtpPort = Self.freePort()
         var toml = try site.read("lectern.toml")
         toml +=
-            "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n"
+            "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n\(mailConfig)"
         try site.write("lectern.toml", toml)
         try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
         try site.build()

@@ -76,7 +76,7 @@ class Site:
             (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(self.root, item))
         with open(os.path.join(self.root, "lectern.toml"), "a") as f:
             f.write(f'\n[mail]\ntransport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\n'
-                    f'from = "School <school@example.com>"\n')
+                    f'from = "School <school@example.com>"\nhold_seconds = 0\n')
         self.lectern("keys", "generate")
         self.lectern("build", "--quiet")
 

@@ -92,6 +92,7 @@ struct SitePipeline: @unchecked Sendable {
         let email: [String: Any] = [
             "course": ["title": GateShell.Slot.courseTitle.mark], "site": ["title": GateShell.Slot.siteTitle.mark],
             "link": GateShell.Slot.link.mark, "days": GateShell.Slot.days.mark,
+            "courses": GateShell.Slot.courses.mark, "library_url": GateShell.Slot.libraryURL.mark,
         ]
         return ReaderWording(
             stamp: string("stamp", marks) ?? english.stamp, date: string("date", date) ?? english.date,
@@ -105,7 +106,8 @@ struct SitePipeline: @unchecked Sendable {
                             subject: string("email_\(kind.rawValue)_subject", email) ?? fallback.subject,
                             body: string("email_\(kind.rawValue)_body", email) ?? fallback.body)
                     )
-                }))
+                }),
+            listSeparator: string("list_separator") ?? english.listSeparator)
     }
 
     /// The pages made from the whole catalog: the home page, the 404 page and the buyer's library.

@@ -53,34 +53,51 @@ public struct AccessLinks: Sendable {
         return SiteRoutes.signedLink(baseURL: baseURL, product: product, token: token)
     }
 
-    /// The e-mail that delivers a grant's link, worded for why it is sent; the caller queues it in the
-    /// grant's transaction.
-    public func email(grant: Int64, product: String, kind: EmailKind, now: Date = Date()) throws -> Outbox.Draft {
-        let link = try link(grant: grant, product: product, now: now)
+    /// How long a purchase's or a comp's e-mail is held before it is due (`[mail] hold_seconds`).
+    public var hold: TimeInterval = 0
+
+    /// A written e-mail: plain text, nothing escaped.
+    public struct Email: Sendable, Equatable {
+        public var subject: String
+        public var body: String
+    }
+
+    /// The e-mail for queued letters to one recipient, written now: one link, the courses the letters are
+    /// about in the subject, everything the buyer owns listed, the wording of the weightiest reason (a
+    /// purchase before a comp before a re-send). Nil when none of the letters' grants is live any more (a
+    /// refund came first): nothing is sent.
+    public func compose(_ letters: [Outbox.Message], library: Library, now: Date = Date()) throws -> Email? {
+        let records = try Set(letters.compactMap(\.grantID)).sorted().compactMap {
+            try GrantRecord.load(id: $0, from: library.store)
+        }
+        let live = records.filter { $0.state(at: now) == .live }
+        let letters = letters.filter { letter in live.contains { $0.id == letter.grantID } }
+        guard let buyer = live.first?.buyerID else { return nil }
+        let kinds = Set(letters.compactMap(\.kind))
+        let kind = [EmailKind.purchase, .comp].first(where: kinds.contains) ?? .resend
+        let owned = try library.liveGrants(buyer: buyer, now: now)
+        // A re-send is about everything the buyer owns; a purchase or a comp about what it gave.
+        let about = live.filter { grant in
+            kind == .resend || letters.contains { $0.grantID == grant.id && $0.kind != .resend }
+        }
+        guard let first = about.first else { return nil }
         let catalog = manifest()
-        let (subject, body) = (catalog?.wording ?? .english).email(
-            kind, courseTitle: catalog?.title(of: product) ?? product, siteTitle: siteTitle, link: link,
-            days: lifetime / 86_400)
-        return Outbox.Draft(subject: subject, body: body)
-    }
-}
-
-extension CreatorQueries {
-    /// A complimentary grant with its link e-mail, queued in the grant's transaction (or, for a buyer who
-    /// already has access, the link again).
-    @discardableResult
-    public func compGrant(
-        email: EmailAddress, product: String, links: AccessLinks, now: Date = Date()
-    ) throws -> (grant: Int64, isNew: Bool) {
-        try compGrant(email: email, product: product, now: now) { grant, isNew in
-            try links.email(grant: grant, product: product, kind: isNew ? .comp : .resend, now: now)
+        let wording = catalog?.wording ?? .english
+        var titles: [String] = []
+        for product in (kind == .resend ? owned.map(\.product) : about.map(\.product)) {
+            let title = catalog?.title(of: product) ?? product
+            if !titles.contains(title) { titles.append(title) }
         }
-    }
-
-    /// A fresh link e-mail for each of the buyer's live grants; returns how many.
-    public func resend(email: EmailAddress, links: AccessLinks, now: Date = Date()) throws -> Int {
-        try resend(email: email, now: now) { grant, product in
-            try links.email(grant: grant, product: product, kind: .resend, now: now)
-        }
+        let courses = (catalog?.courses ?? []).filter { course in owned.contains { course.isOpened(by: $0.product) } }
+        let list =
+            courses.isEmpty
+            ? titles.map { "• \($0)" } : courses.map { "• \($0.title)\n  \(baseURL)\(SiteRoutes.landing($0.slug))" }
+        let (subject, body) = wording.email(
+            kind,
+            EmailWording.Values(
+                courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle,
+                link: try link(grant: first.id, product: first.product, now: now), days: lifetime / 86_400,
+                courses: list.joined(separator: "\n"), libraryURL: baseURL + SiteRoutes.library))
+        return Email(subject: subject, body: body)
     }
 }

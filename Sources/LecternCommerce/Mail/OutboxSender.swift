@@ -12,9 +12,14 @@ import Logging
 /// by the next pass that can write, and never sent again meanwhile (its lease also holds it). What
 /// remains is a crash between the server's reply and the record: that message is sent once more when its
 /// lease runs out, so a buyer gets at most one extra copy, with the same Message-ID.
+///
+/// Letters (link e-mails queued as their kind and grant) are written here, just before they are sent, by
+/// `AccessLinks.compose`; the letters to one recipient claimed together go out as one e-mail.
 public final class OutboxSender: Sendable {
     public let store: Store
     public let transport: any MailTransport
+    /// Writes letters; nil (a sender without keys) gives them up, unsent.
+    public let links: AccessLinks?
     public let logger: Logger
     /// Messages sent at the same time (curl processes, SMTP connections).
     public let concurrency: Int
@@ -23,9 +28,13 @@ public final class OutboxSender: Sendable {
     /// Delivered, not yet recorded: never sent again while this process lives.
     private let unrecorded = Locked<Set<Int64>>([])
 
-    public init(store: Store, transport: any MailTransport, logger: Logger, concurrency: Int = 8, from: String = "") {
+    public init(
+        store: Store, transport: any MailTransport, logger: Logger, concurrency: Int = 8, from: String = "",
+        links: AccessLinks? = nil
+    ) {
         self.store = store
         self.transport = transport
+        self.links = links
         self.logger = logger
         self.concurrency = max(1, concurrency)
         self.from = from
@@ -46,12 +55,14 @@ public final class OutboxSender: Sendable {
             let batch = try Outbox.claimDue(
                 in: store, now: max(now, Date()), limit: concurrency, skipping: unrecorded.withLock { $0 })
             if batch.isEmpty { break }
-            var start = batch.startIndex
-            while start < batch.endIndex {
-                let group = Array(batch[start..<min(start + concurrency, batch.endIndex)])
+            let all = envelopes(batch)
+            var start = all.startIndex
+            while start < all.endIndex {
+                let group = Array(all[start..<min(start + concurrency, all.endIndex)])
                 start += group.count
                 if Task.isCancelled {
-                    try? Outbox.record(delivered: [], released: group.map(\.id), in: store, now: Date())
+                    try? Outbox.record(
+                        delivered: [], released: group.flatMap { $0.messages.map(\.id) }, in: store, now: Date())
                     continue
                 }
                 sent += try await send(group, now: now)
@@ -61,30 +72,67 @@ public final class OutboxSender: Sendable {
         return sent
     }
 
-    /// Sends one group at once and records what happened.
-    private func send(_ group: [Outbox.Message], now: Date) async throws -> Int {
-        enum Outcome: Sendable {
-            case delivered(Int64)
-            case failed(Outbox.Message, String, Date)
-            case cancelled(Int64)
-            case abandoned(Outbox.Message)
+    /// What one send carries: an old row as it was queued, or letters to one recipient, written now.
+    private struct Envelope: Sendable {
+        var messages: [Outbox.Message]
+        var first: Outbox.Message { messages[0] }
+    }
+
+    /// Letters to one recipient become one envelope; an old row is one on its own.
+    private func envelopes(_ group: [Outbox.Message]) -> [Envelope] {
+        var result: [Envelope] = []
+        var byRecipient: [String: Int] = [:]
+        for message in group {
+            if message.kind != nil, let index = byRecipient[message.recipient] {
+                result[index].messages.append(message)
+            } else {
+                if message.kind != nil { byRecipient[message.recipient] = result.count }
+                result.append(Envelope(messages: [message]))
+            }
         }
+        return result
+    }
+
+    /// Sends one group at once and records what happened.
+    private func send(_ group: [Envelope], now: Date) async throws -> Int {
+        enum Outcome: Sendable {
+            case delivered([Int64])
+            case failed([Outbox.Message], String, Date)
+            case cancelled([Int64])
+            case abandoned([Outbox.Message], String)
+        }
+        let library = Library(store: store)
         let outcomes = await withTaskGroup(of: Outcome.self) { tasks in
-            for message in group {
+            for envelope in group {
                 tasks.addTask {
+                    let ids = envelope.messages.map(\.id)
                     // Rows written before addresses were checked at ingestion may hold anything: such a row
                     // is given up, with its reason, and never reaches a transport.
-                    guard let recipient = EmailAddress(message.recipient) else { return .abandoned(message) }
+                    guard let recipient = EmailAddress(envelope.first.recipient) else {
+                        return .abandoned(envelope.messages, "the recipient is not a deliverable e-mail address")
+                    }
                     do {
+                        var (subject, body) = (envelope.first.subject, envelope.first.body)
+                        if envelope.first.kind != nil {
+                            guard let links = self.links else {
+                                return .abandoned(envelope.messages, "this sender has no signing key for links")
+                            }
+                            guard let email = try links.compose(envelope.messages, library: library, now: Date())
+                            else {
+                                return .abandoned(envelope.messages, "access was withdrawn before the e-mail went out")
+                            }
+                            (subject, body) = (email.subject, email.body)
+                        }
                         try await self.transport.send(
-                            to: recipient, subject: message.subject, body: message.body,
-                            messageID: MailMessage.id(outbox: message.id, created: message.createdAt, from: self.from))
-                        return .delivered(message.id)
+                            to: recipient, subject: subject, body: body,
+                            messageID: MailMessage.id(
+                                outbox: envelope.first.id, created: envelope.first.createdAt, from: self.from))
+                        return .delivered(ids)
                     } catch is CancellationError {
-                        return .cancelled(message.id)
+                        return .cancelled(ids)
                     } catch {
                         return Task.isCancelled
-                            ? .cancelled(message.id) : .failed(message, "\(error)", max(now, Date()))
+                            ? .cancelled(ids) : .failed(envelope.messages, "\(error)", max(now, Date()))
                     }
                 }
             }
@@ -97,19 +145,21 @@ public final class OutboxSender: Sendable {
         var released: [Int64] = []
         for outcome in outcomes {
             switch outcome {
-            case .delivered(let id): delivered.append(id)
-            case .failed(let message, let error, let at): failed.append((message, error, at))
-            case .cancelled(let id): released.append(id)
-            case .abandoned(let message):
-                do {
-                    try Outbox.abandon(message, error: "the recipient is not a deliverable e-mail address", in: store)
-                    logger.warning(
-                        "e-mail abandoned: undeliverable recipient", metadata: ["outbox_id": "\(message.id)"])
-                } catch {
-                    // Still claimed: tried again when its lease runs out.
-                    logger.error(
-                        "undeliverable e-mail not recorded",
-                        metadata: ["outbox_id": "\(message.id)", "reason": "\(error)"])
+            case .delivered(let ids): delivered += ids
+            case .failed(let messages, let error, let at): failed += messages.map { ($0, error, at) }
+            case .cancelled(let ids): released += ids
+            case .abandoned(let messages, let reason):
+                for message in messages {
+                    do {
+                        try Outbox.abandon(message, error: reason, in: store)
+                        logger.warning(
+                            "e-mail abandoned", metadata: ["outbox_id": "\(message.id)", "reason": "\(reason)"])
+                    } catch {
+                        // Still claimed: tried again when its lease runs out.
+                        logger.error(
+                            "abandoned e-mail not recorded",
+                            metadata: ["outbox_id": "\(message.id)", "reason": "\(error)"])
+                    }
                 }
             }
         }

@@ -84,8 +84,7 @@ public struct WebhookProcessor: Sendable {
             let grant = try ledger.grant(
                 buyer: buyer, order: order, product: payment.product, subscription: payment.subscriptionRef, now: now)
             try ledger.enqueueEmail(
-                links.email(grant: grant, product: payment.product, kind: .purchase, now: now), to: payment.email,
-                now: now)
+                Outbox.Letter(kind: .purchase, grant: grant, hold: links.hold), to: payment.email, now: now)
             return .granted
 
         case .refunded(let ref), .disputed(let ref):

@@ -4,8 +4,9 @@ public enum EmailKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// One e-mail's subject and body: plain text with `GateShell.Slot` marks for the course's and the site's
-/// titles, the link and the link's lifetime in days. Rendered by the build from the site's strings
-/// (`email_<kind>_subject`, `email_<kind>_body`); English when a manifest has none.
+/// titles, the link and its lifetime in days, the buyer's courses and the library's address. Rendered by
+/// the build from the site's strings (`email_<kind>_subject`, `email_<kind>_body`); English when a
+/// manifest has none.
 public struct EmailWording: Codable, Sendable, Equatable {
     public var subject: String
     public var body: String
@@ -15,31 +16,56 @@ public struct EmailWording: Codable, Sendable, Equatable {
         self.body = body
     }
 
-    /// The subject and body for one link, nothing escaped (plain text).
-    public func filled(courseTitle: String, siteTitle: String, link: String, days: Int) -> (String, String) {
-        let values: [GateShell.Slot: String] = [
-            .courseTitle: courseTitle, .siteTitle: siteTitle, .link: link, .days: String(days),
+    /// What one e-mail says: the titles it is about (already joined), the buyer's courses (one line each)
+    /// and the addresses.
+    public struct Values: Sendable {
+        public var courseTitle: String
+        public var siteTitle: String
+        public var link: String
+        public var days: Int
+        public var courses: String
+        public var libraryURL: String
+
+        public init(
+            courseTitle: String, siteTitle: String, link: String, days: Int, courses: String = "",
+            libraryURL: String = ""
+        ) {
+            (self.courseTitle, self.siteTitle, self.link, self.days) = (courseTitle, siteTitle, link, days)
+            (self.courses, self.libraryURL) = (courses, libraryURL)
+        }
+    }
+
+    /// The subject and body, nothing escaped (plain text).
+    public func filled(_ values: Values) -> (String, String) {
+        let slots: [GateShell.Slot: String] = [
+            .courseTitle: values.courseTitle, .siteTitle: values.siteTitle, .link: values.link,
+            .days: String(values.days), .courses: values.courses, .libraryURL: values.libraryURL,
         ]
-        return (GateShell.substitute(subject, values), GateShell.substitute(body, values))
+        return (GateShell.substitute(subject, slots), GateShell.substitute(body, slots))
     }
 
     private static let course = GateShell.Slot.courseTitle.mark
     private static let site = GateShell.Slot.siteTitle.mark
     private static let link = GateShell.Slot.link.mark
     private static let days = GateShell.Slot.days.mark
+    private static let courses = GateShell.Slot.courses.mark
+    private static let library = GateShell.Slot.libraryURL.mark
 
     /// Must equal `site-template/strings/en.toml` (a test compares them).
     public static let english: [EmailKind: EmailWording] = [
         .purchase: EmailWording(
             subject: "Your access to \(course) · \(site)",
             body: """
-                Thank you for your purchase.
+                Thank you for buying \(course).
 
-                Open \(course) here:
+                Open it here (the link signs you in on this browser):
                 \(link)
 
-                The link is personal: it signs you in on this browser. It works for \(days) days;
-                after that, ask for a fresh one on the course page with this e-mail address.
+                Everything you own at \(site):
+                \(courses)
+
+                The link works for \(days) days; your access does not depend on it. On another
+                device, or later, ask for a fresh link at \(library) with this address.
 
                 — \(site)
 
@@ -47,11 +73,14 @@ public struct EmailWording: Codable, Sendable, Equatable {
         .resend: EmailWording(
             subject: "Your new link to \(course) · \(site)",
             body: """
-                Here is a fresh link to \(course), as asked:
+                Here is a fresh link, as asked (it signs you in on this browser):
                 \(link)
 
-                It signs you in on this browser and works for \(days) days. If you did not ask
-                for it, ignore this e-mail: nothing about your access has changed.
+                Everything you own at \(site):
+                \(courses)
+
+                The link works for \(days) days; your access does not depend on it. If you did not
+                ask for it, ignore this e-mail: nothing about your access has changed.
 
                 — \(site)
 
@@ -59,13 +88,16 @@ public struct EmailWording: Codable, Sendable, Equatable {
         .comp: EmailWording(
             subject: "You have been given \(course) · \(site)",
             body: """
-                \(site) has given you access to \(course).
+                \(site) has given you \(course).
 
-                Open it here:
+                Open it here (the link signs you in on this browser):
                 \(link)
 
-                The link is personal: it signs you in on this browser. It works for \(days) days;
-                after that, ask for a fresh one on the course page with this e-mail address.
+                Everything you own at \(site):
+                \(courses)
+
+                The link works for \(days) days; your access does not depend on it. On another
+                device, or later, ask for a fresh link at \(library) with this address.
 
                 — \(site)
 

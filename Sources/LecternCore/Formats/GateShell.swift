@@ -98,8 +98,10 @@ public enum GateShell {
         /// The parts of the stamp and of a date (`ReaderWording`).
         case email, order, year, month, day
         case monthName = "month-name"
-        /// The parts of an e-mail with a signed link (`ReaderWording`).
-        case link, days
+        /// The parts of an e-mail with a signed link (`ReaderWording`): the link, its lifetime in days, the
+        /// buyer's courses (one per line, with its address) and the library's address.
+        case link, days, courses
+        case libraryURL = "library-url"
         case siteTitle = "site-title"
         /// The WeChat Pay page: the QR code (an SVG `data:` URL, base64: nothing in it needs escaping) and
         /// the price.

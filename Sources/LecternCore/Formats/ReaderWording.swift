@@ -15,6 +15,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     /// The link e-mails by `EmailKind` raw value; a kind missing (a manifest written before e-mails had
     /// wording) is sent in English.
     public var emails: [String: EmailWording]
+    /// Between titles in a list ("A, B"; "A》、《B" in Chinese, whose template puts 《》 around the list).
+    public var listSeparator: String
     /// `stamp` cut at its marks once, so a paid page's stamp is a few appends (it is made per request).
     private var stampParts: [StampPart] = []
 
@@ -23,13 +25,16 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         case email, order
     }
 
-    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emails }
+    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emails, listSeparator }
 
-    public init(stamp: String, date: String, monthNames: [String], emails: [String: EmailWording]) {
+    public init(
+        stamp: String, date: String, monthNames: [String], emails: [String: EmailWording], listSeparator: String = ", "
+    ) {
         self.stamp = stamp
         self.date = date
         self.monthNames = monthNames
         self.emails = emails
+        self.listSeparator = listSeparator
         stampParts = Self.parts(of: stamp)
     }
 
@@ -39,7 +44,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             stamp: try container.decode(String.self, forKey: .stamp),
             date: try container.decode(String.self, forKey: .date),
             monthNames: try container.decode([String].self, forKey: .monthNames),
-            emails: try container.decodeIfPresent([String: EmailWording].self, forKey: .emails) ?? [:])
+            emails: try container.decodeIfPresent([String: EmailWording].self, forKey: .emails) ?? [:],
+            listSeparator: try container.decodeIfPresent(String.self, forKey: .listSeparator) ?? ", ")
     }
 
     private static func parts(of stamp: String) -> [StampPart] {
@@ -67,11 +73,10 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         emails: Dictionary(uniqueKeysWithValues: EmailWording.english.map { ($0.key.rawValue, $0.value) }))
 
     /// The subject and body of a link e-mail (plain text: nothing escaped).
-    public func email(
-        _ kind: EmailKind, courseTitle: String, siteTitle: String, link: String, days: Int
-    ) -> (String, String) {
-        let wording = emails[kind.rawValue] ?? EmailWording.english[kind] ?? EmailWording(subject: "", body: link)
-        return wording.filled(courseTitle: courseTitle, siteTitle: siteTitle, link: link, days: days)
+    public func email(_ kind: EmailKind, _ values: EmailWording.Values) -> (String, String) {
+        let wording =
+            emails[kind.rawValue] ?? EmailWording.english[kind] ?? EmailWording(subject: "", body: values.link)
+        return wording.filled(values)
     }
 
     /// The stamp for one buyer, their values HTML-escaped.
