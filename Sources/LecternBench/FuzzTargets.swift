@@ -17,7 +17,7 @@ public enum FuzzTargets {
     public static let names = [
         "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
         "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
-        "email", "duration", "alipay-notification", "wechatpay-notification",
+        "email", "duration", "alipay-notification", "wechatpay-notification", "library-cookie", "user-agent",
     ]
 
     private static let verifier = TokenVerifier(keys: [:])
@@ -26,6 +26,7 @@ public enum FuzzTargets {
     private static let claimsKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Data(repeating: 7, count: 32))
     private static let claimsVerifier = TokenVerifier(keys: ["fuzz": claimsKey.publicKey])
     private static let cookies = AccessCookie(secret: .init(data: Data(repeating: 7, count: 32)))
+    private static let libraryCookies = LibraryCookie(secret: .init(data: Data(repeating: 7, count: 32)))
     private static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     public static func run(_ target: String, _ data: Data) {
@@ -50,7 +51,25 @@ public enum FuzzTargets {
         case "duration": duration(text)
         case "alipay-notification": alipayNotification(text)
         case "wechatpay-notification": weChatPayNotification(data)
+        case "library-cookie": libraryCookie(text)
+        case "user-agent": userAgent(text)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// A library cookie: anything accepted names a positive buyer and a well-formed session (or none, `v1`).
+    private static func libraryCookie(_ text: String) {
+        guard let value = libraryCookies.value(text, now: now) else { return }
+        guard value.buyer > 0, value.session.isEmpty || DeviceSessions.isWellFormed(value.session) else {
+            fatalError("library cookie accepted with buyer \(value.buyer), session \(value.session)")
+        }
+    }
+
+    /// A User-Agent's family is "browser/platform" from fixed lists, whatever the header holds.
+    private static func userAgent(_ text: String) {
+        let family = UserAgent.family(text)
+        guard family.split(separator: "/").count == 2, family.utf8.count <= 40 else {
+            fatalError("user agent family \(family)")
         }
     }
 

@@ -29,6 +29,9 @@ public struct DaemonSettings: Sendable {
     /// Link re-sends allowed per e-mail address and per client address, per hour.
     public var resendPerAddress = 3
     public var resendPerClient = 20
+    /// Browsers one buyer may be signed in on at once (0: no limit). A sign-in over it signs out the
+    /// least recently seen one, which then says so and offers a fresh link.
+    public var maxDevices = 0
     /// Slow clients: seconds allowed for a request's head (from connect or the previous response) and
     /// for its whole body; past them the connection is closed.
     public var headerTimeoutSeconds = 10
@@ -51,6 +54,7 @@ public struct DaemonSettings: Sendable {
             ("checkouts_per_client", 1...100_000, \.checkoutsPerClient),
             ("resend_per_address", 1...10_000, \.resendPerAddress),
             ("resend_per_client", 1...10_000, \.resendPerClient),
+            ("max_devices", 0...1_000, \.maxDevices),
             ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
             ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),
         ]

@@ -51,4 +51,17 @@ public enum ClientAddress {
         }
         return peer.flatMap(whole)
     }
+
+    /// The network a client's key lies in, as the sharing signals keep it (never a whole address):
+    /// "203.0.113.9" → "203.0.113.0/24"; "2001:db8:1:2::/64" → "2001:db8:1::/48"; anything else "unknown".
+    public static func network(ofKey key: String) -> String {
+        if key.hasSuffix("::/64") {
+            let groups = key.dropLast(5).split(separator: ":")
+            guard groups.count >= 3 else { return "unknown" }
+            return groups.prefix(3).joined(separator: ":") + "::/48"
+        }
+        let octets = key.split(separator: ".")
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return "unknown" }
+        return octets.prefix(3).joined(separator: ".") + ".0/24"
+    }
 }

@@ -52,7 +52,8 @@ struct AccessRoutes: Sendable {
             while true {
                 switch try claims.claim(provider, order: session) {
                 case .granted(let grant, let product):
-                    let signIn = gate.claimSignIn(grant: grant, product: product)
+                    let signIn = try gate.claimSignIn(
+                        grant: grant, product: product, client: context.clientInfo(request, trustProxy: trustProxy))
                     return .signIn(signIn, secureCookies: secureCookies) ?? self.checkEmail()
                 case .refused:
                     return self.checkEmail()

@@ -53,7 +53,8 @@ public struct Daemon: Sendable {
             bundle: bundle, store: store, verifier: TokenVerifier(liveKeys: try LiveKeys(store: keys)),
             cookies: AccessCookie(secret: secret), libraryCookie: LibraryCookie(secret: secret),
             watermarker: Watermarker(fingerprint: Fingerprint(secret: secret)), pages: pages,
-            accessLifetime: config.tokens.lifetime)
+            accessLifetime: config.tokens.lifetime,
+            devices: DeviceSessions(store: store, maxDevices: config.daemon.maxDevices))
         let metrics = RequestMetrics()
         let sender = OutboxSender(
             store: store, transport: Self.mailTransport(config, environment), logger: logger,
@@ -92,9 +93,11 @@ public struct Daemon: Sendable {
         let publicSite = PublicSiteRoutes(files: StaticFiles(root: config.url(config.publicDir)), pages: pages)
         LibraryRoutes(
             bundle: bundle, library: Library(store: store), cookies: LibraryCookie(secret: secret),
-            secureCookies: secureCookies
+            devices: gate.devices, secureCookies: secureCookies
         ).register(on: router)
-        GateRoutes(gate: gate, publicSite: publicSite, secureCookies: secureCookies).register(on: router)
+        GateRoutes(
+            gate: gate, publicSite: publicSite, secureCookies: secureCookies, trustProxy: config.daemon.trustProxy
+        ).register(on: router)
         publicSite.register(on: router)
 
         let headTimeout = TimeAmount.seconds(Int64(config.daemon.headerTimeoutSeconds))
@@ -116,6 +119,7 @@ public struct Daemon: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "lecternd"),
             services: [
                 OutboxService(sender: sender),
+                SessionActivityService(devices: gate.devices, logger: logger),
                 HealthService(store: store),
                 RetentionService(
                     store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),

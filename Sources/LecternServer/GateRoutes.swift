@@ -11,11 +11,14 @@ struct GateRoutes: Sendable {
     let publicSite: PublicSiteRoutes
     /// `Secure` on the access cookie.
     let secureCookies: Bool
+    /// Client addresses from `X-Forwarded-For` (the sessions' networks).
+    let trustProxy: Bool
     /// The paid bundle's files, served only when the gate says so.
     let paidFiles: StaticFiles
 
-    init(gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool) {
+    init(gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool, trustProxy: Bool) {
         self.gate = gate
+        self.trustProxy = trustProxy
         self.publicSite = publicSite
         self.secureCookies = secureCookies
         paidFiles = StaticFiles(root: gate.bundle.directory)
@@ -24,12 +27,14 @@ struct GateRoutes: Sendable {
     func register(on router: Router<LecternRequestContext>) {
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/\(SiteRoutes.gateSegment)/**", method: method) { request, context in
-                guard request.uri.queryParameters["token"] != nil else { return try self.respond(to: request) }
+                guard request.uri.queryParameters["token"] != nil else {
+                    return try self.respond(to: request, context: context)
+                }
                 // The token is in this request's URL: whatever the answer (sign-in, error page, 404),
                 // nothing it loads may pass the URL on as a Referer, and no cache may keep it.
                 var response: Response
                 do {
-                    response = try self.respond(to: request)
+                    response = try self.respond(to: request, context: context)
                 } catch let problem as HTTPProblem {
                     response = try problem.response(from: request, context: context)
                 } catch {
@@ -42,7 +47,7 @@ struct GateRoutes: Sendable {
         }
     }
 
-    private func respond(to request: Request) throws -> Response {
+    private func respond(to request: Request, context: LecternRequestContext) throws -> Response {
         guard let path = RequestPath(request.uri.path), path.segments.count >= 2,
             path.segments[0] == SiteRoutes.gateSegment
         else {
@@ -53,7 +58,8 @@ struct GateRoutes: Sendable {
         let cookie = AccessCookie.find(in: request.headers[.cookie])
         let outcome = try gate.handle(
             slug: path.segments[1], rest: Array(path.segments.dropFirst(2)), isFolder: path.isFolder,
-            token: token, cookie: cookie, library: LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie]))
+            token: token, cookie: cookie, library: LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie]),
+            client: context.clientInfo(request, trustProxy: trustProxy))
         switch outcome {
         case .signIn:
             return .signIn(outcome, secureCookies: secureCookies) ?? publicSite.notFound(request)

@@ -1,4 +1,5 @@
 import Hummingbird
+import LecternCommerce
 import LecternHTTP
 import NIOCore
 
@@ -25,5 +26,13 @@ package struct LecternRequestContext: RequestContext, RemoteAddressRequestContex
         ClientAddress.ip(
             forwardedFor: request.headers[.init("X-Forwarded-For")!], peer: remoteAddress?.ipAddress,
             trustProxy: trustProxy)
+    }
+
+    /// The client's network and browser family, for the sessions' sharing signals (`DeviceSessions`).
+    func clientInfo(_ request: Request, trustProxy: Bool) -> ClientInfo {
+        let agent = request.headers[.userAgent]
+        return ClientInfo(
+            network: ClientAddress.network(ofKey: clientAddress(request, trustProxy: trustProxy)),
+            browser: UserAgent.family(agent))
     }
 }

@@ -13,16 +13,20 @@ import NIOFoundationEssentialsCompat
 ///   to continue; 401 when not signed in.
 /// - `POST /access/progress` (`{"path": "/learn/<course>/<lesson>/"}`): a lesson read, kept per buyer and
 ///   course, so progress follows the buyer to every device. Only for a course the buyer owns.
-/// - `POST /access/sign-out`: this browser forgets the library and every course cookie it was given.
+/// - `POST /access/sign-out`: this browser's session ends and it forgets every cookie a sign-in set.
+/// - `POST /access/sign-out-others`: every other browser signed in as this buyer is signed out
+///   ("sign out other devices"; `DeviceSessions`).
 struct LibraryRoutes: Sendable {
     let bundle: LiveBundle
     let library: Library
     let cookies: LibraryCookie
+    let devices: DeviceSessions
     let secureCookies: Bool
 
     func register(on router: Router<LecternRequestContext>) {
         router.get(.init(SiteRoutes.libraryData)) { request, _ -> Response in
-            let buyer = try self.buyer(request)
+            let signedIn = try self.signedIn(request)
+            let buyer = signedIn.buyer
             let progress = try self.read { try library.progress(buyer: buyer) }
             let courses = try self.read { try self.ownedCourses(buyer: buyer) }.map { course -> [String: Any] in
                 let read = progress[course.slug] ?? []
@@ -40,10 +44,19 @@ struct LibraryRoutes: Sendable {
                 ]
             }
             let email = try self.read { try library.email(buyer: buyer) } ?? ""
-            return .json(["email": email, "courses": courses])
+            let devices = try self.read { try self.devices.sessions.devices(buyer: buyer) }.map { device in
+                [
+                    "browser": device.browser, "last_seen": Self.iso(device.lastSeenAt),
+                    "this_device": device.id == signedIn.session,
+                ] as [String: Any]
+            }
+            return .json([
+                "email": email, "courses": courses, "devices": devices,
+                "max_devices": self.devices.maxDevices ?? NSNull(),
+            ])
         }
         router.post(.init(SiteRoutes.libraryProgress)) { request, _ -> Response in
-            let buyer = try self.buyer(request)
+            let buyer = try self.signedIn(request).buyer
             var buffer = try await request.body.collect(upTo: 2_048)
             let object =
                 (try? JSONSerialization.jsonObject(with: buffer.readData(length: buffer.readableBytes) ?? Data()))
@@ -67,7 +80,19 @@ struct LibraryRoutes: Sendable {
             }
             return Response(status: .noContent)
         }
+        router.post(.init(SiteRoutes.librarySignOutOthers)) { request, _ -> Response in
+            let signedIn = try self.signedIn(request)
+            _ = try self.read { try devices.endOthers(buyer: signedIn.buyer, keeping: signedIn.session) }
+            var headers = HTTPFields()
+            headers[.location] = SiteRoutes.library
+            headers[.cacheControl] = "no-store"
+            return Response(status: .seeOther, headers: headers)
+        }
         router.post(.init(SiteRoutes.librarySignOut)) { request, _ -> Response in
+            // The session ends on the server too: a copy of this browser's cookies opens nothing more.
+            if let signedIn = cookies.value(LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie])) {
+                _ = try self.read { try devices.end(signedIn.session) }
+            }
             var headers = HTTPFields()
             let secure = secureCookies ? "; Secure" : ""
             // Every cookie a sign-in sets, expired: the library's, its marker, and each course's.
@@ -83,14 +108,21 @@ struct LibraryRoutes: Sendable {
         }
     }
 
-    /// The signed-in buyer, or 401.
-    private func buyer(_ request: Request) throws -> Int64 {
-        guard let buyer = cookies.buyer(LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie])) else {
+    /// The signed-in buyer and this browser's session, or 401 (also for a session ended elsewhere).
+    private func signedIn(_ request: Request) throws -> LibraryCookie.Value {
+        guard let value = cookies.value(LibraryCookie.find(LibraryCookie.name, in: request.headers[.cookie])),
+            try self.read({ try devices.endedReason(value.session) }) == nil
+        else {
             throw HTTPProblem(
                 status: 401, kind: .unauthorized, title: "Sign-in needed",
                 detail: "open the link from your purchase e-mail on this device, or ask for a fresh one")
         }
-        return buyer
+        return value
+    }
+
+    private static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
     }
 
     /// The catalog's courses that the buyer's live grants open, in catalog order.

@@ -3,7 +3,8 @@ import LecternStore
 import Logging
 import ServiceLifecycle
 
-/// Empties webhook raw bodies and deletes checkouts past `[daemon] raw_body_retention`: at start, then hourly.
+/// Empties webhook raw bodies and deletes checkouts and the sessions' networks past `[daemon]
+/// raw_body_retention`: at start, then hourly.
 struct RetentionService: Service {
     let store: Store
     let rawBodyRetention: TimeInterval
@@ -14,10 +15,12 @@ struct RetentionService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let purged = try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
+                    let purged =
+                        try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
+                        + Sessions(store: store).purge(olderThan: rawBodyRetention)
                     if purged > 0 {
                         logger.info(
-                            "personal data past retention removed (raw webhook bodies, old checkouts)",
+                            "personal data past retention removed (raw webhook bodies, old checkouts, sessions)",
                             metadata: ["count": "\(purged)"])
                     }
                 } catch {

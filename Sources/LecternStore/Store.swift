@@ -239,6 +239,31 @@ public final class Store: Sendable {
                     ALTER TABLE outbox ADD COLUMN grant_id INTEGER;
                     """)
         }
+        migrator.registerMigration("v7-sessions") { db in
+            // The browsers each buyer is signed in on, and the networks (/24, /48) each was seen from per day.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sessions (
+                      id TEXT PRIMARY KEY,
+                      buyer_id INTEGER NOT NULL REFERENCES buyers(id),
+                      grant_id INTEGER NOT NULL,
+                      started_at TEXT NOT NULL,
+                      last_seen_at TEXT NOT NULL,
+                      network TEXT NOT NULL,
+                      browser TEXT NOT NULL,
+                      ended_at TEXT,
+                      ended_reason TEXT
+                    );
+                    CREATE INDEX sessions_by_buyer ON sessions (buyer_id, ended_at);
+                    CREATE TABLE session_sightings (
+                      session_id TEXT NOT NULL,
+                      day TEXT NOT NULL,
+                      network TEXT NOT NULL,
+                      PRIMARY KEY (session_id, day, network)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX session_sightings_by_day ON session_sightings (day);
+                    """)
+        }
         return migrator
     }
 

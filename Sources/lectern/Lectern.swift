@@ -12,7 +12,8 @@ struct Lectern: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self,
             KeysCommand.self, TokenCommand.self,
-            TraceCommand.self, BuyersCommand.self, OrdersCommand.self, OutboxCommand.self, GrantCommand.self,
+            TraceCommand.self, BuyersCommand.self, OrdersCommand.self, OutboxCommand.self, SharingCommand.self,
+            GrantCommand.self,
             RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self,
         ]
     )

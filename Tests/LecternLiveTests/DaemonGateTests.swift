@@ -39,7 +39,7 @@ import Testing
         #expect(signIn.header("Referrer-Policy") == ["no-referrer"])
         let cookie = try #require(signIn.header("Set-Cookie").first)
         #expect(
-            cookie.hasPrefix("lectern_access=v1.") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax")
+            cookie.hasPrefix("lectern_access=v2.") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax")
                 && cookie.contains("Path=/learn/practical-sqlite/") && !cookie.contains("Secure"))
 
         // Following it lands on the first paid lesson, with the buyer's stamp and nothing cacheable.

@@ -130,7 +130,7 @@ import Testing
         let jar = daemon.site.root.appendingPathComponent("claim-jar.txt")
         let first = try daemon.curl("/access/claim?session_id=cs_claim_once", jar: jar)
         #expect(first.status == 303 && first.header("Location") == ["/learn/practical-sqlite/"])
-        #expect(first.header("Set-Cookie").contains { $0.hasPrefix("lectern_access=v1.") && $0.contains("HttpOnly") })
+        #expect(first.header("Set-Cookie").contains { $0.hasPrefix("lectern_access=v2.") && $0.contains("HttpOnly") })
         #expect(first.header("Referrer-Policy") == ["no-referrer"])
         // The second claim (a leaked screenshot, a shared history) gets "check your e-mail" and no cookie.
         let second = try daemon.curl("/access/claim?session_id=cs_claim_once")

@@ -148,7 +148,7 @@ import Testing
         let claim = try await daemon.request("GET", "/access/claim?session_id=cs_k")
         // Signed in directly: cookies, and a redirect with no token in it (DaemonSecurityTests: only once).
         #expect(claim.status == 303 && claim.headers["location"] == "/learn/practical-sqlite/")
-        #expect(claim.headers["set-cookie"]?.contains("lectern_access=v1.") == true)
+        #expect(claim.headers["set-cookie"]?.contains("lectern_access=v2.") == true)
         let waiting = try await daemon.request("GET", "/access/claim?session_id=cs_unknown")
         #expect(waiting.status == 202 && String(decoding: waiting.body, as: UTF8.self).contains("check your e-mail"))
         #expect(try await daemon.request("GET", "/access/claim").status == 400)

@@ -95,24 +95,70 @@ struct GatePartsTests {
         let secret = SymmetricKey(size: .bits256)
         let cookie = LibraryCookie(secret: secret)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let value = cookie.encode(.init(buyer: 42, expiresAt: 1_800_000_100))
-        #expect(cookie.buyer(value, now: now) == 42)
+        let session = DeviceSessions.newID()
+        let value = cookie.encode(.init(buyer: 42, expiresAt: 1_800_000_100, session: session))
+        #expect(value.hasPrefix("v2.42.1800000100.\(session)."))
+        #expect(cookie.value(value, now: now) == .init(buyer: 42, expiresAt: 1_800_000_100, session: session))
         #expect(cookie.buyer(value, now: now.addingTimeInterval(100)) == nil)
-        // Another site's secret, another buyer or expiry under the same tag, a course cookie, junk.
+        // Another site's secret, another buyer, expiry or session under the same tag, a course cookie, junk.
         #expect(LibraryCookie(secret: SymmetricKey(size: .bits256)).buyer(value, now: now) == nil)
         let parts = value.split(separator: ".")
-        #expect(cookie.buyer("v1.43.\(parts[2]).\(parts[3])", now: now) == nil)
-        #expect(cookie.buyer("v1.42.1800009999.\(parts[3])", now: now) == nil)
-        let course = AccessCookie(secret: secret).encode(.init(grant: 42, expiresAt: 1_800_000_100), course: "c")
+        #expect(cookie.buyer("v2.43.\(parts[2]).\(parts[3]).\(parts[4])", now: now) == nil)
+        #expect(cookie.buyer("v2.42.1800009999.\(parts[3]).\(parts[4])", now: now) == nil)
+        #expect(cookie.buyer("v2.42.\(parts[2]).\(DeviceSessions.newID()).\(parts[4])", now: now) == nil)
+        #expect(cookie.buyer("v1.42.\(parts[2]).\(parts[4])", now: now) == nil, "the session cannot be dropped")
+        let course = AccessCookie(secret: secret).encode(
+            .init(grant: 42, expiresAt: 1_800_000_100, session: session), course: "c")
         #expect(cookie.buyer(course, now: now) == nil)
         for junk in [
-            "", "v1", "v1.0.1.AA", "v1.-1.1800000100.AA", "v1.42.9999999999999999999.AA",
-            String(repeating: "v", count: 300),
+            "", "v1", "v1.0.1.AA", "v1.-1.1800000100.AA", "v1.42.9999999999999999999.AA", "v2.42.1800000100.x.AA",
+            "v2.42.1800000100..AA", String(repeating: "v", count: 300),
         ] {
             #expect(cookie.buyer(junk, now: now) == nil, "\(junk)")
         }
+        // A cookie from before sessions still names its buyer, with no session.
+        let legacy = cookie.encode(.init(buyer: 42, expiresAt: 1_800_000_100, session: ""))
+        #expect(legacy.hasPrefix("v1.42.") && cookie.value(legacy, now: now)?.session == "")
         #expect(LibraryCookie.find("lectern_library", in: "a=1; lectern_library=v1.x; lectern_access=y") == "v1.x")
         #expect(LibraryCookie.find("lectern_library", in: "lectern_library_old=1") == nil)
+    }
+
+    @Test func aCourseCookieCarriesItsSessionWhichCannotBeSwapped() {
+        let secret = SymmetricKey(size: .bits256)
+        let cookies = AccessCookie(secret: secret)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let session = DeviceSessions.newID()
+        let value = AccessCookie.Value(grant: 7, expiresAt: 1_800_000_100, session: session)
+        let text = cookies.encode(value, course: "sql")
+        #expect(cookies.check(text, course: "sql", now: now) == .valid(value))
+        let parts = text.split(separator: ".")
+        #expect(
+            cookies.check("v2.7.\(parts[2]).\(DeviceSessions.newID()).\(parts[4])", course: "sql", now: now) == .invalid
+        )
+        #expect(cookies.check("v1.7.\(parts[2]).\(parts[4])", course: "sql", now: now) == .invalid)
+        let legacy = AccessCookie.Value(grant: 7, expiresAt: 1_800_000_100)
+        #expect(cookies.check(cookies.encode(legacy, course: "sql"), course: "sql", now: now) == .valid(legacy))
+    }
+
+    @Test func networksAndBrowserFamiliesKeepNoWholeAddressAndNameWeChat() {
+        #expect(ClientAddress.network(ofKey: "203.0.113.9") == "203.0.113.0/24")
+        #expect(ClientAddress.network(ofKey: ClientAddress.key(ip: "2001:db8:1:2:3:4:5:6")!) == "2001:db8:1::/48")
+        #expect(ClientAddress.network(ofKey: "unknown") == "unknown")
+        #expect(ClientAddress.network(ofKey: "1.2.3.400") == "unknown")
+        let wechat =
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            + "Mobile/15E148 MicroMessenger/8.0.42(0x18002a2f) NetType/WIFI Language/zh_CN"
+        #expect(UserAgent.family(wechat) == "WeChat/iOS")
+        let chrome =
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile "
+            + "Safari/537.36"
+        #expect(UserAgent.family(chrome) == "Chrome/Android")
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"
+        #expect(UserAgent.family(edge) == "Edge/Windows")
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 Version/17.1 Safari/605.1.15"
+        #expect(UserAgent.family(safari) == "Safari/macOS")
+        #expect(UserAgent.family(nil) == "other/other" && UserAgent.family("curl/7.88.1") == "curl/other")
+        #expect(UserAgent.family(String(repeating: "x", count: 100_000) + "Firefox/1") == "other/other")
     }
 
     @Test func slotsAreFilledInOnePassEscapedAndNothingElseChanges() {

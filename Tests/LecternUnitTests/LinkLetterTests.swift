@@ -156,3 +156,39 @@ import Testing
             shop.mailbox.messages.first?.subject == "Old subject" && shop.mailbox.messages.first?.body == "Old body")
     }
 }
+
+/// Sessions in the store: the device limit keeps the most recently seen, signals count networks per day,
+/// and retention forgets networks and old sessions.
+@Suite struct SessionStoreTests {
+    @Test func limitSignalsAndRetention() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(path: dir.appendingPathComponent("s.sqlite").path)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let buyer = try store.write { try Ledger($0).buyer(email: "ada@example.com", now: now) }
+        let sessions = Sessions(store: store)
+        for (index, network) in ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24"].enumerated() {
+            let ended = try sessions.start(
+                id: "s\(index)", buyer: buyer, grant: 1, network: network, browser: "Chrome/Android", keep: 2,
+                now: now.addingTimeInterval(TimeInterval(index)))
+            #expect(ended == (index == 2 ? ["s0"] : []), "keep 2: the least recently seen goes")
+        }
+        #expect(try sessions.endedReason("s0") == "device limit" && sessions.endedReason("s1") == nil)
+        // s1 is seen again later (another network too): now s2 is the least recent, and goes next.
+        let day = String(Store.timestamp(now).prefix(10))
+        try sessions.record([.init(session: "s1", day: day, network: "10.0.0.0/24", at: now.addingTimeInterval(60))])
+        #expect(try sessions.devices(buyer: buyer).map(\.id) == ["s1", "s2"])
+        #expect(
+            try sessions.start(id: "s3", buyer: buyer, grant: 1, network: "x", browser: "b", keep: 2, now: now) == [
+                "s2"
+            ])
+
+        let signals = try sessions.signals(since: now.addingTimeInterval(-86_400), networks: 4)
+        #expect(signals.count == 1 && signals.first?.networks == 5 && signals.first?.signIns == 4, "\(signals)")
+        #expect(try sessions.signals(since: now.addingTimeInterval(-86_400), networks: 6).isEmpty)
+
+        #expect(try sessions.purge(olderThan: 86_400, now: now.addingTimeInterval(3 * 86_400)) > 0)
+        #expect(try sessions.devices(buyer: buyer).isEmpty && sessions.signals(since: now, networks: 1).isEmpty)
+    }
+}

@@ -32,7 +32,7 @@ PATHS = ["/", "/courses/practical-sqlite/", "/courses/practical-sqlite/why-sqlit
          "/webhooks/stripe", "/webhooks/standard", "/webhooks/lemonsqueezy", "/metrics", "/healthz", "/.well-known/jwks.json",
          "/webhooks/alipay", "/pay/alipay", "/access/claim?out_trade_no=" + "0" * 32,
          "/webhooks/wechatpay", "/pay/wechatpay", "/pay/status?out_trade_no=" + "0" * 32, "/pay/status?out_trade_no=",
-         "/library/", "/access/library.json", "/access/progress", "/access/sign-out",
+         "/library/", "/access/library.json", "/access/progress", "/access/sign-out", "/access/sign-out-others",
          "/style.css", "/search-index.json"]
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: methods and header names
 
@@ -79,7 +79,8 @@ def header_strategies(real_cookie):
     """Interesting request headers with hostile values. `real_cookie` is a valid access cookie from this run."""
     flipped = st.builds(lambda i, c: real_cookie[:i] + c + real_cookie[i + 1:], st.integers(0, len(real_cookie) - 1),
                         st.sampled_from("A_-.=0%"))
-    access = st.builds("v1.{}.{}.{}".format, NUMBER, NUMBER, B64.map(lambda s: s.replace("+", "-").replace("/", "_").rstrip("=")))
+    mac = B64.map(lambda s: s.replace("+", "-").replace("/", "_").rstrip("="))
+    access = st.builds("v1.{}.{}.{}".format, NUMBER, NUMBER, mac) | st.builds("v2.{}.{}.{}.{}".format, NUMBER, NUMBER, mac, mac)
     q = st.builds("{};q={}".format, st.sampled_from(["gzip", "deflate", "br", "*", "identity", "GZIP", ""]),
                   st.sampled_from(["nan", "1e999", "-1", "0", "1", "0.5", "-0", "inf", "", "abc", "99999999999999999999"]))
     date = st.builds("{}, {} {} {} {}:00:00 GMT".format, st.sampled_from(["Sun", "Mon", "Xyz", ""]), NUMBER,

@@ -40,6 +40,7 @@
     const who = page.querySelector(".library-who");
     who.textContent = fill(page.dataset.who, { email: library.email });
     who.hidden = false;
+    showDevices(page, library);
     if (!library.courses.length) {
       page.querySelector(".library-empty").hidden = false;
       return;
@@ -60,5 +61,29 @@
       list.append(item);
     }
     list.hidden = false;
+  }
+
+  // The browsers this buyer is signed in on (browser family and platform, when last seen), and the button
+  // that signs out every other one.
+  function showDevices(page, library) {
+    const devices = library.devices || [];
+    if (!devices.length) return;
+    const section = page.querySelector(".library-devices");
+    const list = section.querySelector("ul");
+    const lang = document.documentElement.lang || undefined;
+    for (const device of devices) {
+      const item = document.createElement("li");
+      const seen = new Date(device.last_seen).toLocaleDateString(lang, { dateStyle: "medium" });
+      item.textContent = device.browser.replace("/", " · ") + " — "
+        + (device.this_device ? page.dataset.thisDevice : fill(page.dataset.lastSeen, { date: seen }));
+      list.append(item);
+    }
+    if (library.max_devices) {
+      const limit = section.querySelector(".library-device-limit");
+      limit.textContent = fill(page.dataset.deviceLimit, { max: library.max_devices });
+      limit.hidden = false;
+    }
+    section.querySelector(".library-sign-out-others").hidden = devices.length < 2;
+    section.hidden = false;
   }
 })();

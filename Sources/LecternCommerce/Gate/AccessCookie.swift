@@ -2,10 +2,11 @@ import Crypto
 import Foundation
 import LecternCore
 
-/// The cookie a signed link is exchanged for: `lectern_access=v1.<grant>.<expiry>.<mac>`, one per course
-/// (`Path=/learn/<course>/`). The MAC is HMAC-SHA256 over version, course, grant and expiry with a key
-/// derived from the site's watermark secret, so a cookie cannot be moved to another course or
-/// extended. Checking it costs one HMAC, where a token costs an Ed25519 verification (~100x more);
+/// The cookie a signed link is exchanged for: `lectern_access=v2.<grant>.<expiry>.<session>.<mac>`, one per
+/// course (`Path=/learn/<course>/`); `session` names this browser's sign-in (`DeviceSessions`), empty in a
+/// `v1` cookie (issued before sessions, accepted until it expires). The MAC is HMAC-SHA256 over version,
+/// course, grant, expiry and session with a key derived from the site's watermark secret, so a cookie
+/// cannot be moved to another course or browser session, or extended. Checking it costs one HMAC, where a token costs an Ed25519 verification (~100x more);
 /// the grant itself is still checked in SQLite on every request, so a refund takes effect at once.
 public struct AccessCookie: Sendable {
     public static let name = "lectern_access"
@@ -14,6 +15,11 @@ public struct AccessCookie: Sendable {
         public var grant: Int64
         /// Seconds since 1970 after which the access must be renewed with a fresh link.
         public var expiresAt: Int
+        public var session: String = ""
+
+        public init(grant: Int64, expiresAt: Int, session: String = "") {
+            (self.grant, self.expiresAt, self.session) = (grant, expiresAt, session)
+        }
     }
 
     public enum Check: Sendable, Equatable {
@@ -33,7 +39,10 @@ public struct AccessCookie: Sendable {
     }
 
     public func encode(_ value: Value, course: String) -> String {
-        "v1.\(value.grant).\(value.expiresAt).\(Base64URL.encode(Data(mac(value, course: course))))"
+        let tag = Base64URL.encode(Data(mac(value, course: course)))
+        return value.session.isEmpty
+            ? "v1.\(value.grant).\(value.expiresAt).\(tag)"
+            : "v2.\(value.grant).\(value.expiresAt).\(value.session).\(tag)"
     }
 
     public func check(_ text: String?, course: String, now: Date = Date()) -> Check {
@@ -43,10 +52,13 @@ public struct AccessCookie: Sendable {
             return value.expiresAt > Int(now.timeIntervalSince1970) ? .valid(value) : .expired(value)
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "v1", let grant = Int64(parts[1]), grant > 0, let expiry = Int(parts[2]),
-            TokenVerifier.validTimes.contains(expiry), let tag = Base64URL.decode(parts[3])
+        guard parts.count == 4 && parts[0] == "v1" || parts.count == 5 && parts[0] == "v2",
+            let grant = Int64(parts[1]), grant > 0, let expiry = Int(parts[2]),
+            TokenVerifier.validTimes.contains(expiry), let tag = Base64URL.decode(parts[parts.count - 1])
         else { return .invalid }
-        let value = Value(grant: grant, expiresAt: expiry)
+        let session = parts.count == 5 ? String(parts[3]) : ""
+        guard parts.count == 4 || DeviceSessions.isWellFormed(session) else { return .invalid }
+        let value = Value(grant: grant, expiresAt: expiry, session: session)
         guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: message(value, course: course), using: key)
         else {
             return .invalid
@@ -73,7 +85,9 @@ public struct AccessCookie: Sendable {
     private static let prefix = Array((name + "=").utf8)
 
     private func message(_ value: Value, course: String) -> Data {
-        Data("v1|\(course)|\(value.grant)|\(value.expiresAt)".utf8)
+        value.session.isEmpty
+            ? Data("v1|\(course)|\(value.grant)|\(value.expiresAt)".utf8)
+            : Data("v2|\(course)|\(value.grant)|\(value.expiresAt)|\(value.session)".utf8)
     }
 
     private func mac(_ value: Value, course: String) -> HMAC<SHA256>.MAC {

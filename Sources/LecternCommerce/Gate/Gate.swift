@@ -43,6 +43,8 @@ public struct Gate: Sendable {
     public let verifier: TokenVerifier
     public let cookies: AccessCookie
     public let libraryCookie: LibraryCookie
+    /// Each sign-in's session: ended ones open nothing; requests feed the sharing signals.
+    public let devices: DeviceSessions
     public let watermarker: Watermarker
     public let pages: GatePages
     /// Seconds an access lasts from sign-in (the token lifetime, `[tokens] ttl`).
@@ -54,8 +56,9 @@ public struct Gate: Sendable {
 
     public init(
         bundle: LiveBundle, store: Store, verifier: TokenVerifier, cookies: AccessCookie, libraryCookie: LibraryCookie,
-        watermarker: Watermarker, pages: GatePages, accessLifetime: Int
+        watermarker: Watermarker, pages: GatePages, accessLifetime: Int, devices: DeviceSessions? = nil
     ) {
+        self.devices = devices ?? DeviceSessions(store: store)
         self.bundle = bundle
         self.store = store
         self.verifier = verifier
@@ -72,14 +75,16 @@ public struct Gate: Sendable {
     ///   - slug: the segment after `/learn/` (a course slug, or on sign-in a product id).
     ///   - rest: the segments after it; `isFolder` when the path ended in `/`.
     ///   - library: the `lectern_library` cookie, which opens every course the buyer owns.
+    ///   - client: where the request comes from, for the session's sharing signals.
     public func handle(
         slug: String, rest: [String], isFolder: Bool, token: String?, cookie: String?, library: String? = nil,
-        now: Date = Date()
+        client: ClientInfo = .unknown, now: Date = Date()
     ) throws -> Outcome {
         let manifest = bundle.manifest
         let catalog = manifest.courses
         if let token {
-            return try signIn(slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, now: now)
+            return try signIn(
+                slug: slug, rest: rest, isFolder: isFolder, token: token, catalog: catalog, client: client, now: now)
         }
         guard let course = catalog.first(where: { $0.slug == slug }) else { return .notFound }
 
@@ -90,12 +95,12 @@ public struct Gate: Sendable {
             // Signed in on this device with another course's link (or this course's access ran out while the
             // library's did not): the buyer's own live grant for this course opens it, and a fresh course
             // cookie is set (an expiry of 0 makes `refresh` below issue one).
-            if let buyer = libraryCookie.buyer(library, now: now),
-                let grant = try ownedGrants.liveGrants(buyer: buyer, now: now).first(where: {
+            if let signedIn = libraryCookie.value(library, now: now),
+                let grant = try ownedGrants.liveGrants(buyer: signedIn.buyer, now: now).first(where: {
                     course.isOpened(by: $0.product)
                 })
             {
-                value = AccessCookie.Value(grant: grant.id, expiresAt: 0)
+                value = AccessCookie.Value(grant: grant.id, expiresAt: 0, session: signedIn.session)
             } else if case .expired = check {
                 return .notice(pages.expired(course: course))
             } else {
@@ -109,9 +114,14 @@ public struct Gate: Sendable {
         case .live: break
         }
         guard course.isOpened(by: grant.product) else { return .noAccess(course: course) }
+        switch try devices.endedReason(value.session, now: now) {
+        case nil: devices.seen(value.session, client: client, now: now)
+        case "signed out": return .noAccess(course: course)
+        case .some: return .notice(pages.signedOutElsewhere(course: course))
+        }
         let refresh =
             value.expiresAt - Int(now.timeIntervalSince1970) < accessLifetime / 2
-            ? issue(grant: grant.id, course: course.slug, now: now) : nil
+            ? issue(grant: grant.id, course: course.slug, session: value.session, now: now) : nil
         return serve(
             course: course, rest: rest, isFolder: isFolder, grant: grant, refresh: refresh, now: now,
             wording: manifest.wording ?? .english)
@@ -152,7 +162,7 @@ public struct Gate: Sendable {
 
     private func signIn(
         slug: String, rest: [String], isFolder: Bool, token: String, catalog: [BuildManifest.CourseEntry],
-        now: Date
+        client: ClientInfo, now: Date
     ) throws -> Outcome {
         // A bundle's link names its product id; it opens every course that lists that id. Product ids
         // are not public, so for anything but a course slug the answer to a bad token is the same
@@ -198,8 +208,10 @@ public struct Gate: Sendable {
         case .ended(let at): return .notice(pages.ended(course: landing, at: at))
         case .live: break
         }
+        let session = try devices.start(buyer: grant.buyerID, grant: grant.id, client: client, now: now)
         let issued =
-            opened.map { issue(grant: grant.id, course: $0.slug, now: now) } + signInLibrary(grant.buyerID, now)
+            opened.map { issue(grant: grant.id, course: $0.slug, session: session, now: now) }
+            + signInLibrary(grant.buyerID, session: session, now)
         let tail = rest.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(
             separator: "/")
         let location = SiteRoutes.gate(landing.slug) + (tail.isEmpty ? "" : tail + (isFolder ? "/" : ""))
@@ -208,24 +220,32 @@ public struct Gate: Sendable {
 
     /// Signs in the browser that just paid (`/access/claim`, see `CheckoutClaims`): the same cookies a
     /// signed link gives, without a token in any URL. `product` is the grant's own product.
-    public func claimSignIn(grant: Int64, product: String, now: Date = Date()) -> Outcome {
+    public func claimSignIn(
+        grant: Int64, product: String, client: ClientInfo = .unknown, now: Date = Date()
+    ) throws -> Outcome {
         let opened = bundle.courses.filter { $0.isOpened(by: product) }
-        guard let first = opened.first else { return .notFound }
-        var cookies = opened.map { issue(grant: grant, course: $0.slug, now: now) }
-        if let buyer = try? GrantRecord.load(id: grant, from: store)?.buyerID { cookies += signInLibrary(buyer, now) }
+        guard let first = opened.first, let buyer = try GrantRecord.load(id: grant, from: store)?.buyerID else {
+            return .notFound
+        }
+        let session = try devices.start(buyer: buyer, grant: grant, client: client, now: now)
+        let cookies =
+            opened.map { issue(grant: grant, course: $0.slug, session: session, now: now) }
+            + signInLibrary(buyer, session: session, now)
         return .signIn(cookies: cookies, location: SiteRoutes.gate(first.slug))
     }
 
-    private func issue(grant: Int64, course: String, now: Date) -> IssuedCookie {
-        let value = AccessCookie.Value(grant: grant, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
+    private func issue(grant: Int64, course: String, session: String, now: Date) -> IssuedCookie {
+        let value = AccessCookie.Value(
+            grant: grant, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime, session: session)
         return IssuedCookie(
             name: AccessCookie.name, path: SiteRoutes.gate(course), value: cookies.encode(value, course: course),
             maxAge: accessLifetime + Self.gracePeriod)
     }
 
     /// The library's cookie and its script-readable marker, as long as a course's access lasts.
-    private func signInLibrary(_ buyer: Int64, _ now: Date) -> [IssuedCookie] {
-        let value = LibraryCookie.Value(buyer: buyer, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime)
+    private func signInLibrary(_ buyer: Int64, session: String, _ now: Date) -> [IssuedCookie] {
+        let value = LibraryCookie.Value(
+            buyer: buyer, expiresAt: Int(now.timeIntervalSince1970) + accessLifetime, session: session)
         return [
             IssuedCookie(
                 name: LibraryCookie.name, path: "/", value: libraryCookie.encode(value), maxAge: accessLifetime),

@@ -42,6 +42,15 @@ public struct GatePages: Sendable {
             extensions: resendExtensions(course), values: [.date: day(date), .dateISO: Self.iso(date)])
     }
 
+    /// A browser whose sign-in ended elsewhere: "sign out other devices", or a sign-in over the device
+    /// limit. The buyer's access is intact; a fresh link signs this browser in again.
+    public func signedOutElsewhere(course: BuildManifest.CourseEntry) -> GateNotice {
+        notice(
+            status: 401, .signedOutElsewhere, .signedOutElsewhere, course: course,
+            detail: "this browser's sign-in was ended from another device; ask for a fresh link by e-mail",
+            extensions: resendExtensions(course))
+    }
+
     private func resendExtensions(_ course: BuildManifest.CourseEntry?) -> [String: String] {
         var extensions = ["resend_url": SiteRoutes.resend]
         extensions["course"] = course?.slug

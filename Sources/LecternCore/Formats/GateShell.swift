@@ -31,6 +31,9 @@ public enum GateShell {
         case checkEmail = "check-email"
         /// lecternd's WeChat Pay order, placed: the QR code to scan, the price, and a wait for the payment.
         case payWeChat = "pay-wechat"
+        /// This browser's sign-in was ended: the buyer signed out the other devices, or signed in on one
+        /// more than `[daemon] max_devices` allows.
+        case signedOutElsewhere = "signed-out-elsewhere"
 
         /// The notice's name in the template context (`notice.<key>` is true for this page).
         public var notice: String {
@@ -80,6 +83,7 @@ public enum GateShell {
             case .rateLimited: "Too many requests"
             case .checkEmail: "Thank you — check your e-mail"
             case .payWeChat: "Pay with WeChat"
+            case .signedOutElsewhere: "Signed out on this device"
             }
         }
     }

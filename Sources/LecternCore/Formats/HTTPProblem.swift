@@ -96,6 +96,7 @@ extension HTTPProblem {
         case otherCourse = "other-course"
         case rateLimited = "rate-limited"
         case resendAccepted = "resend-accepted"
+        case signedOutElsewhere = "signed-out-elsewhere"
         case staleTimestamp = "stale-timestamp"
         case storeUnavailable = "store-unavailable"
         case tooLarge = "too-large"

@@ -64,12 +64,14 @@ public enum SiteRoutes {
     }
 
     /// The buyer's library: the page (built into `public/`), what it shows (lecternd, per buyer), reading
-    /// progress sent by the lesson pages, and signing out. The three endpoints sit under `/access/` with
-    /// lecternd's others: a route below `/library/` would hide the static page from the catch-all route.
+    /// progress sent by the lesson pages, and signing out (this browser, or every other). The endpoints sit
+    /// under `/access/` with lecternd's others: a route below `/library/` would hide the static page from the
+    /// catch-all route.
     public static let library = "/library/"
     public static let libraryData = "/access/library.json"
     public static let libraryProgress = "/access/progress"
     public static let librarySignOut = "/access/sign-out"
+    public static let librarySignOutOthers = "/access/sign-out-others"
 
     /// lecternd's own endpoints.
     public static let resend = "/access/resend"
