@@ -6,8 +6,9 @@ import LecternCore
 /// course (`Path=/learn/<course>/`); `session` names this browser's sign-in (`DeviceSessions`), empty in a
 /// `v1` cookie (issued before sessions, accepted until it expires). The MAC is HMAC-SHA256 over version,
 /// course, grant, expiry and session with a key derived from the site's watermark secret, so a cookie
-/// cannot be moved to another course or browser session, or extended. Checking it costs one HMAC, where a token costs an Ed25519 verification (~100x more);
-/// the grant itself is still checked in SQLite on every request, so a refund takes effect at once.
+/// cannot be moved to another course or browser session, or extended. Checking it costs one HMAC, where a
+/// token costs an Ed25519 verification (~100x more); the grant itself is still checked in SQLite on every
+/// request, so a refund takes effect at once.
 public struct AccessCookie: Sendable {
     public static let name = "lectern_access"
 
