@@ -51,9 +51,9 @@ public struct SiteChecker {
             headings[result.url] = Set(result.headingIDs)
             anchors += result.anchors.map { (result.source, $0) }
             if result.isPublic {
-                freeTexts.append((result.source, job.source.firstLine, job.source.body, result.plainText))
+                freeTexts.append((result.source, job.source.firstLine, job.source.body, result.proseText))
             } else {
-                leaks.addPaid(result.plainText, source: result.source)
+                leaks.addPaid(result.proseText, source: result.source)
             }
         }
 
@@ -72,26 +72,8 @@ public struct SiteChecker {
             }
         }
 
-        for (file, anchor) in anchors {
-            let decoded = anchor.fragment.removingPercentEncoding ?? anchor.fragment
-            guard let ids = headings[anchor.page] else { continue }  // not a content page (an asset, another site)
-            if !ids.contains(decoded) {
-                problems.append(
-                    CheckProblem(
-                        file: file, line: anchor.line, kind: .brokenAnchor,
-                        message: "`#\(anchor.fragment)` names no heading on \(anchor.page)"
-                            + (ids.isEmpty ? "" : " (headings: \(ids.sorted().prefix(6).joined(separator: ", ")))")))
-            }
-        }
-
-        for free in freeTexts {
-            guard let (quote, paid) = leaks.firstQuote(in: free.text) else { continue }
-            problems.append(
-                CheckProblem(
-                    file: free.source, line: Self.line(of: quote, in: free.body, firstLine: free.firstLine),
-                    kind: .paidTextQuoted,
-                    message: "this free page quotes the paid lesson \(paid) verbatim: \"\(quote)…\""))
-        }
+        problems += PublicationRules.brokenAnchors(anchors, headings: headings)
+        problems += freeTexts.compactMap { PublicationRules.quote(in: $0, lint: leaks) }
         problems += Self.missingStrings(pipeline)
         if production.enabled {
             problems += ProductionCheck(
@@ -139,17 +121,5 @@ public struct SiteChecker {
         let text = (try? String(contentsOf: lesson.fileURL, encoding: .utf8)) ?? ""
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .firstIndex { $0.hasPrefix("title") }.map { $0 + 1 }
-    }
-
-    /// The source line where a quoted run starts (its first three words), or the body's first line.
-    static func line(of quote: String, in body: String, firstLine: Int) -> Int {
-        let lead = Array(Words.of(quote).prefix(3))
-        for (offset, line) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let words = Words.of(String(line))
-            if words.indices.contains(where: { Array(words[$0...].prefix(lead.count)) == lead }) {
-                return firstLine + offset
-            }
-        }
-        return firstLine
     }
 }

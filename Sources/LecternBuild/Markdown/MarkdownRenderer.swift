@@ -25,8 +25,11 @@ public struct MarkdownRenderer: Sendable {
         public var html: String
         /// Plain text of the first paragraph, for meta descriptions of public pages.
         public var firstParagraph: String
-        /// The whole text without markup (search index, leak lint), blocks separated by newlines.
+        /// The whole text without markup (search index), blocks separated by newlines.
         public var plainText: String
+        /// `plainText` without code blocks: what the leak lint compares. The same snippet in a free and a
+        /// paid lesson is common (a schema, a command) and is not the paid lesson's prose.
+        public var proseText = ""
         /// The `id` given to each heading, in document order (`## Install it` → `install-it`).
         public var headingIDs: [String]
         /// Source lines of images without alt text (the build refuses them: screen readers need it).
@@ -44,9 +47,13 @@ public struct MarkdownRenderer: Sendable {
         cmark_gfm_core_extensions_ensure_registered()
     }()
 
-    /// - Parameter collectText: gather `plainText` (search index, checks); off for pages that need only HTML.
+    /// - Parameters:
+    ///   - collectText: gather `plainText` and `proseText` (search index, checks); off for pages that need only
+    ///     HTML.
+    ///   - proseOnly: gather only `proseText` (a paid lesson: compared by the leak lint, never indexed).
     public func render(
-        _ markdown: String, firstLine: Int = 1, collectText: Bool = true, rewriteLink: LinkRewriter? = nil
+        _ markdown: String, firstLine: Int = 1, collectText: Bool = true, proseOnly: Bool = false,
+        rewriteLink: LinkRewriter? = nil
     ) throws -> Output {
         var options = CMARK_OPT_FOOTNOTES
         if allowRawHTML { options |= CMARK_OPT_UNSAFE }
@@ -76,7 +83,8 @@ public struct MarkdownRenderer: Sendable {
         }
         defer { cmark_node_free(document) }
 
-        var facts = try walk(document, firstLine: firstLine, collectText: collectText, rewriteLink: rewriteLink)
+        var facts = try walk(
+            document, firstLine: firstLine, collectText: collectText, proseOnly: proseOnly, rewriteLink: rewriteLink)
         guard let html = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else {
             throw LecternError(.markdown, "cmark-gfm could not render HTML")
         }
@@ -94,8 +102,9 @@ public struct MarkdownRenderer: Sendable {
     /// Visits every node once: rewrites link/image URLs, gathers the first paragraph, the plain text,
     /// heading ids and images without alt text.
     private func walk(
-        _ document: OpaquePointer, firstLine: Int, collectText: Bool, rewriteLink: LinkRewriter?
+        _ document: OpaquePointer, firstLine: Int, collectText: Bool, proseOnly: Bool, rewriteLink: LinkRewriter?
     ) throws -> Output {
+        let collectPlain = collectText && !proseOnly
         var output = Output(html: "", firstParagraph: "", plainText: "", headingIDs: [], imagesWithoutAlt: [])
         guard let iterator = cmark_iter_new(document) else { return output }
         defer { cmark_iter_free(iterator) }
@@ -128,7 +137,8 @@ public struct MarkdownRenderer: Sendable {
             if collectText, event == CMARK_EVENT_EXIT,
                 type == CMARK_NODE_PARAGRAPH || type == CMARK_NODE_HEADING || type == CMARK_NODE_ITEM
             {
-                output.plainText += "\n"
+                if collectPlain { output.plainText += "\n" }
+                output.proseText += "\n"
             }
             guard event == CMARK_EVENT_ENTER else { continue }
             // Text is copied out of cmark only where something needs it (most nodes of a paid lesson need none).
@@ -140,14 +150,16 @@ public struct MarkdownRenderer: Sendable {
                 if paragraphState == 1 { output.firstParagraph += text }
                 heading? += text
                 image?.alt += text
-                if collectText {
+                if collectPlain {
                     output.plainText += text
                     if type == CMARK_NODE_CODE_BLOCK { output.plainText += "\n" }
                 }
+                if collectText, type != CMARK_NODE_CODE_BLOCK { output.proseText += text }
             } else if wantsText, type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK {
                 if paragraphState == 1 { output.firstParagraph += " " }
                 heading? += " "
-                if collectText { output.plainText += " " }
+                if collectPlain { output.plainText += " " }
+                if collectText { output.proseText += " " }
             }
             // cmark lines are 1-based within the body; shift to the file's numbering.
             let line = Int(cmark_node_get_start_line(node)) + firstLine - 1

@@ -24,6 +24,9 @@ struct PageRenderer: @unchecked Sendable {
     /// Related courses per course slug (see `RelatedCourses`).
     var related: [String: [Course]] = [:]
     var mode = Mode.build
+    /// The leak-lint windows of the build's free pages (`LeakLint.windowHashes`), rendered first: a paid
+    /// lesson sharing one is marked `sharesFreeText`, and the builder refuses the free page.
+    var freeWindows = WindowSet()
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
     let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"
@@ -48,11 +51,16 @@ struct PageRenderer: @unchecked Sendable {
         /// Plain text for the search index; empty for paid lessons, which are never indexed.
         var searchText: String = ""
         var courseTitle: String = ""
-        /// What `.check` mode needs: problems found, heading ids, links with a `#fragment`, the text.
+        /// What `.check` mode needs: problems found; what the build's `PublicationRules` need too: heading
+        /// ids, links with a `#fragment`, the text.
         var problems: [LecternError] = []
         var headingIDs: [String] = []
         var anchors: [Anchor] = []
         var plainText: String = ""
+        /// The text without code blocks, for the leak lint (`MarkdownRenderer.Output.proseText`).
+        var proseText: String = ""
+        /// A paid lesson with a run of words that a free page also has (see `freeWindows`).
+        var sharesFreeText = false
 
         /// The files this page links to, where they go and the URL they are served at: public beside a
         /// free page, in the paid bundle (behind the gate) beside a paid one.
@@ -114,7 +122,8 @@ struct PageRenderer: @unchecked Sendable {
                     file: lesson.fileURL, displayPath: lesson.sourcePath, course: course, isPublic: lesson.isFree),
                 url: lesson.path)
             let body = try markdown.render(
-                lesson.body, firstLine: lesson.bodyFirstLine, collectText: lesson.isFree || mode == .check
+                lesson.body, firstLine: lesson.bodyFirstLine,
+                collectText: lesson.isFree || mode == .check || !freeWindows.isEmpty, proseOnly: !lesson.isFree
             ) { url, _, line in
                 try resolve(url, line: line, in: &page)
             }
@@ -158,7 +167,9 @@ struct PageRenderer: @unchecked Sendable {
                 Result(
                     url: lesson.path, source: lesson.sourcePath, outputPath: "\(course.slug)/\(lesson.slug).page",
                     data: data, sha256: BuildManifest.hash(data), assets: [],
-                    isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title),
+                    isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title,
+                    sharesFreeText: !freeWindows.isEmpty
+                        && LeakLint.windowHashes(body.proseText).contains(where: freeWindows.contains)),
                 body: body)
         }
     }
@@ -179,6 +190,7 @@ struct PageRenderer: @unchecked Sendable {
             result.anchors = anchors
             result.headingIDs = body.headingIDs
             result.plainText = body.plainText
+            result.proseText = body.proseText
             return result
         }
     }
@@ -187,7 +199,7 @@ struct PageRenderer: @unchecked Sendable {
     private func resolve(_ url: String, line: Int, in page: inout Resolution) throws -> String {
         do {
             let resolved = try links.resolve(url, from: page.origin, line: line, assets: &page.assets)
-            if mode == .check, let hash = resolved.firstIndex(of: "#"), !resolved.hasPrefix("//"),
+            if let hash = resolved.firstIndex(of: "#"), !resolved.hasPrefix("//"),
                 !resolved.contains("://")
             {
                 let target = String(resolved[..<hash])

@@ -57,11 +57,28 @@ public struct SiteBuilder {
         }
         let staging = try OutputStaging(publicDir: outputURL(config.publicDir), paidDir: outputURL(config.paidDir))
         // Each worker writes its own page (file creation is a good part of a build's time) and drops
-        // the bytes, so a large site is never held in memory whole.
-        let results = try pipeline.render(jobs, progress: progress) { result in
+        // the bytes, so a large site is never held in memory whole. Free pages first: the paid lessons are
+        // then checked, as they render, for runs of words a free page shares (`PublicationRules`).
+        let order = jobs.indices.filter { jobs[$0].isPublic } + jobs.indices.filter { !jobs[$0].isPublic }
+        let freeCount = order.count { jobs[$0].isPublic }
+        let write: @Sendable (inout PageRenderer.Result) throws -> Void = { result in
             try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
             result.data = Data()
+            if !result.isPublic && !result.sharesFreeText { (result.plainText, result.proseText) = ("", "") }
         }
+        let total = jobs.count
+        let report = progress
+        let free = try pipeline.render(
+            order.prefix(freeCount).map { jobs[$0] }, progress: { done, _ in report?(done, total) }, each: write)
+        let freeWindows = WindowSet(free.flatMap { LeakLint.windowHashes($0.proseText) })
+        let paid = try pipeline.render(
+            order.dropFirst(freeCount).map { jobs[$0] }, progress: { done, _ in report?(freeCount + done, total) },
+            freeWindows: freeWindows, each: write)
+        var slots = [PageRenderer.Result?](repeating: nil, count: jobs.count)
+        for (index, result) in zip(order, free + paid) { slots[index] = result }
+        let results = slots.compactMap { $0 }
+        // Nothing is committed yet: a refusal leaves the published site as it was.
+        try PublicationRules.verify(results, jobs: jobs)
         var manifest = BuildManifest(
             builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
             products: config.products.map(BuildManifest.entry), wording: pipeline.wording(),

@@ -51,9 +51,11 @@ struct SitePipeline: @unchecked Sendable {
     /// the bytes there, so a large site is never held in memory whole).
     func render(
         _ jobs: [PageRenderer.Job], progress: (@Sendable (Int, Int) -> Void)? = nil,
+        freeWindows: WindowSet = WindowSet(),
         each: @escaping @Sendable (inout PageRenderer.Result) throws -> Void = { _ in }
     ) throws -> [PageRenderer.Result] {
-        let renderer = self.renderer
+        var renderer = self.renderer
+        renderer.freeWindows = freeWindows
         return try ParallelMap.run(jobs, progress: progress) { job in
             var result = try renderer.render(job)
             try each(&result)
@@ -179,6 +181,14 @@ extension PageRenderer.Job {
     var course: Course {
         switch self {
         case .landing(let course), .lesson(_, let course): course
+        }
+    }
+
+    /// A landing page or a free lesson: public, and its words in the search index.
+    var isPublic: Bool {
+        switch self {
+        case .landing: true
+        case .lesson(let lesson, _): lesson.isFree
         }
     }
 
