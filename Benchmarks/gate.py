@@ -76,7 +76,7 @@ def main():
         subprocess.run([lectern, "grant", "--root", site, "--email", "reader@example.com", "--course", "practical-sqlite"],
                        check=True, stdout=subprocess.DEVNULL)
         link = None
-        for _ in range(50):
+        for _ in range(150):
             mails = glob.glob(os.path.join(site, "mail", "*.eml"))
             if mails:
                 text = open(mails[0]).read()

@@ -44,13 +44,19 @@ def main():
     ap.add_argument("--events", type=int, default=5000)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--bin", help="use these lectern/lecternd (a before/after comparison) instead of building")
+    ap.add_argument("--no-hold", action="store_true",
+                    help="leave out [mail] hold_seconds (binaries from before it existed)")
     args = ap.parse_args()
 
-    for product in ("lectern", "lecternd"):
-        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-    bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    if args.bin:
+        bindir = args.bin
+    else:
+        for product in ("lectern", "lecternd"):
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
     counter = Counter()
     smtp_port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=smtp_port)
@@ -62,7 +68,8 @@ def main():
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(site, item))
     with open(os.path.join(site, "lectern.toml"), "a") as f:
         f.write(f'\n[mail]\ntransport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\n'
-                f'from = "School <school@example.com>"\nconcurrency = {args.concurrency}\nhold_seconds = 0\n')
+                f'from = "School <school@example.com>"\nconcurrency = {args.concurrency}\n'
+                + ("" if args.no_hold else "hold_seconds = 0\n"))
     subprocess.run([os.path.join(bindir, "lectern"), "keys", "generate", "--root", site], check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run([os.path.join(bindir, "lectern"), "build", "--quiet", "--root", site], check=True)
