@@ -6,11 +6,13 @@ separated by NUL), so it needs nothing beyond Python's standard library and Debi
 
 usage: browser_peer.py URL SCREENSHOT.png [--width 1280] [--height 1000] [--mobile] [--dark]
                         [--eval NAME=EXPRESSION ...] [--wait-for-url TEXT [--wait 30]]
-                        [--then URL=SCREENSHOT.png ...] [--settle 0.3]
+                        [--then URL=SCREENSHOT.png ...] [--settle 0.3] [--cookies FILE]
 --wait-for-url: after the first load, wait until the page itself navigates to a URL containing TEXT (a
 page's script moving on) and that page has loaded.
 --then: after the first page, open each URL in turn in the same browser (its cookies kept), shoot it, and
 report it in "then" (url, title, text, status, values); --settle: seconds to let scripts finish after a load.
+--cookies: a browser profile over several runs: its cookies are loaded from FILE (if it exists) before the
+first page and saved to it at the end (as Chromium's DevTools protocol gives them).
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
               "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page,
               "values": {NAME: value of EXPRESSION evaluated in the page}}
@@ -29,6 +31,7 @@ parser.add_argument("--wait-for-url")
 parser.add_argument("--wait", type=float, default=30)
 parser.add_argument("--then", action="append", default=[])
 parser.add_argument("--settle", type=float, default=0.3)
+parser.add_argument("--cookies")
 options = parser.parse_args()
 url, shot, width, height = options.url, options.shot, options.width, options.height
 
@@ -79,6 +82,9 @@ try:
     call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": options.mobile}, session)
     call("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark" if options.dark else "light"}]}, session)
     call("Network.enable", {}, session)
+    if options.cookies and os.path.exists(options.cookies):
+        with open(options.cookies) as f:
+            call("Network.setCookies", {"cookies": json.load(f)}, session)
     call("Page.enable", {}, session)
     call("Page.navigate", {"url": url}, session)
     deadline = time.time() + 20
@@ -132,6 +138,12 @@ try:
         png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
         with open(next_shot, "wb") as f:
             f.write(base64.b64decode(png))
+    if options.cookies:
+        kept = [{k: v for k, v in c.items() if k in ("name", "value", "domain", "path", "expires", "httpOnly",
+                                                     "secure", "sameSite")}
+                for c in call("Storage.getCookies", {})["cookies"]]  # every path, not only the page's
+        with open(options.cookies, "w") as f:
+            json.dump(kept, f)
     print(json.dumps(result))
 finally:
     chrome.kill()
