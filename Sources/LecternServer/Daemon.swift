@@ -69,6 +69,14 @@ public struct Daemon: Sendable {
         var weChatPay: WeChatPayAccount?
         if let settings = config.weChatPay { weChatPay = try WeChatPayAccount(settings: settings, config: config) }
         let checkouts = Checkouts(store: store)
+        // A secret that cannot verify anything is refused at start, not answered 500 on every webhook.
+        if let standard = WebhookSecrets.fromEnvironment(environment).standard,
+            WebhookSignatures.standardKey(standard) == nil
+        {
+            throw LecternError(
+                .config, "LECTERN_STANDARD_WEBHOOK_SECRET is not a Standard Webhooks secret",
+                hint: "copy it whole from the sender: whsec_ followed by base64")
+        }
         WebhookRoutes(
             processor: processor, secrets: .fromEnvironment(environment), alipay: alipay, weChatPay: weChatPay,
             checkouts: checkouts,

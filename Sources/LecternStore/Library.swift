@@ -34,6 +34,16 @@ public struct Library: Sendable {
         }
     }
 
+    /// The buyer's newest grant of any state (refunded, revoked, ended too) among those `opens` accepts:
+    /// what a signed-in buyer is told about a course they no longer have.
+    public func newestGrant(buyer: Int64, where opens: (String) -> Bool) throws -> Int64? {
+        try store.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, product FROM grants WHERE buyer_id = ? ORDER BY id DESC", arguments: [buyer]
+            ).first { opens($0["product"]) }.map { $0["id"] }
+        }
+    }
+
     /// The buyer's address (shown on their library page, to them only).
     public func email(buyer: Int64) throws -> String? {
         try store.read { try String.fetchOne($0, sql: "SELECT email FROM buyers WHERE id = ?", arguments: [buyer]) }

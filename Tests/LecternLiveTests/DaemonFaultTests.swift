@@ -218,6 +218,24 @@ import Testing
         #expect(run.stderr.contains("cannot open the database") && run.stderr.contains("-shm"), "\(run.stderr)")
     }
 
+    /// A Standard Webhooks secret that is not one is refused at start with what to do (it used to answer 500
+    /// to every webhook).
+    @Test func aStandardWebhooksSecretThatIsNotOneIsRefusedAtStart() throws {
+        let site = try TempSite(withExampleContent: true)
+        try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
+        try site.build()
+        let lecternd = try #require(builtProgram("lecternd"))
+        let run = try runProgram(
+            "/usr/bin/env",
+            [
+                "LECTERN_STANDARD_WEBHOOK_SECRET=whsec_not base64!", lecternd.path, "--config",
+                site.root.appendingPathComponent("lectern.toml").path, "--port", "0",
+            ])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("LECTERN_STANDARD_WEBHOOK_SECRET is not a Standard Webhooks secret"), "\(run.stderr)")
+        #expect(run.stderr.contains("whsec_ followed by base64"))
+    }
+
     /// lecternd with 64 file descriptors (`ulimit -n 64`) and 40 purchases at once: eight concurrent sends need
     /// more descriptors than are left (curl's pipes), so some sends fail and wait out their backoff; the daemon
     /// lives, any refused purchase is retried as a provider does, and every buyer gets exactly one e-mail.

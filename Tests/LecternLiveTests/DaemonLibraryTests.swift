@@ -206,7 +206,7 @@ import Testing
             let after = try browse(
                 base + "/learn/\(Self.sqlite)/transactions/", "profile\(profile)-after-refund.png", profile: profile,
                 then: [("/learn/\(Self.chinese)/dingjia/", "profile\(profile)-other-course.png")], eval: [])
-            #expect(after[0]["status"] as? Int == 403 && (after[0]["text"] as? String)?.contains("refunded") == true)
+            #expect(after[0]["status"] as? Int == 403 && (after[0]["text"] as? String)?.contains("refunded") == true, "profile \(profile): \(after[0])")
             #expect(after[1]["status"] as? Int == 200 && (after[1]["text"] as? String)?.contains("ada@example.com") == true)
         }
 

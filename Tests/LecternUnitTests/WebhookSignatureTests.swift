@@ -51,6 +51,14 @@ import Testing
             try WebhookSignatures.verifyStandard(
                 body: body, id: nil, timestamp: t, signature: good, secret: secret, now: now)
         }
+        // The secret without its `=` padding, as some senders print it, is the same key.
+        let unpadded = String(secret.drop { $0 == "=" }.reversed().drop { $0 == "=" }.reversed())
+        #expect(unpadded.count < secret.count)
+        try WebhookSignatures.verifyStandard(
+            body: body, id: "msg_1", timestamp: t, signature: good, secret: unpadded, now: now)
+        for bad in ["whsec_", "whsec_!!!!", "whsec_" + String(repeating: "A", count: 2_000)] {
+            #expect(WebhookSignatures.standardKey(bad) == nil, "\(bad.prefix(20))")
+        }
     }
 
     @Test func lemonSqueezyHex() throws {

@@ -95,12 +95,18 @@ public struct Gate: Sendable {
             // Signed in on this device with another course's link (or this course's access ran out while the
             // library's did not): the buyer's own live grant for this course opens it, and a fresh course
             // cookie is set (an expiry of 0 makes `refresh` below issue one).
-            if let signedIn = libraryCookie.value(library, now: now),
+            let signedIn = libraryCookie.value(library, now: now)
+            if let signedIn,
                 let grant = try ownedGrants.liveGrants(buyer: signedIn.buyer, now: now).first(where: {
                     course.isOpened(by: $0.product)
                 })
             {
                 value = AccessCookie.Value(grant: grant.id, expiresAt: 0, session: signedIn.session)
+            } else if let signedIn,
+                let owned = try ownedGrants.newestGrant(buyer: signedIn.buyer, where: course.isOpened(by:))
+            {
+                // A course this buyer had (refunded, revoked, ended): say so, as on a browser with its cookie.
+                value = AccessCookie.Value(grant: owned, expiresAt: 0, session: signedIn.session)
             } else if case .expired = check {
                 return .notice(pages.expired(course: course))
             } else {

@@ -52,8 +52,7 @@ public enum WebhookSignatures {
             throw .badSignature("webhook-id or webhook-signature is too long")
         }
         try checkTimestamp(Substring(timestamp), now: now)
-        let encodedKey = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
-        guard let keyBytes = Data(base64Encoded: encodedKey) else {
+        guard let keyBytes = standardKey(secret) else {
             throw HTTPProblem(
                 status: 500, kind: .misconfigured, title: "Server misconfigured",
                 detail: "the Standard Webhooks secret is not base64")
@@ -70,6 +69,15 @@ public enum WebhookSignatures {
         var signed = Data("\(id).\(timestamp).".utf8)
         signed.append(body)
         try requireMatch(candidates, over: signed, key: SymmetricKey(data: keyBytes))
+    }
+
+    /// The key of a Standard Webhooks secret: the base64 after `whsec_`, with or without its `=` padding (the
+    /// reference libraries accept both); nil when it is not base64. lecternd checks it at start.
+    public static func standardKey(_ secret: String) -> Data? {
+        var encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+        guard !encoded.isEmpty, encoded.utf8.count <= 1_024 else { return nil }
+        if !encoded.hasSuffix("=") { encoded += String(repeating: "=", count: (4 - encoded.utf8.count % 4) % 4) }
+        return Data(base64Encoded: encoded)
     }
 
     /// Lemon Squeezy: `X-Signature`, hex HMAC-SHA256 of the raw body keyed with the signing secret.
