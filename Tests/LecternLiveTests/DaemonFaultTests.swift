@@ -232,7 +232,8 @@ import Testing
                 site.root.appendingPathComponent("lectern.toml").path, "--port", "0",
             ])
         #expect(run.status != 0)
-        #expect(run.stderr.contains("LECTERN_STANDARD_WEBHOOK_SECRET is not a Standard Webhooks secret"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("LECTERN_STANDARD_WEBHOOK_SECRET is not a Standard Webhooks secret"), "\(run.stderr)")
         #expect(run.stderr.contains("whsec_ followed by base64"))
     }
 

@@ -39,7 +39,8 @@ import Testing
     /// As on a new device: a fresh link asked for with the form every course page and the library have (one
     /// e-mail again, a re-send about both courses). Returns its link.
     func askForALink(_ daemon: DaemonHarness, mails: Int) async throws -> String {
-        let asked = try daemon.curl("/access/resend", arguments: ["-d", "email=ada@example.com&course=\(Self.chinese)"])
+        let asked = try daemon.curl(
+            "/access/resend", arguments: ["-d", "email=ada@example.com&course=\(Self.chinese)"])
         #expect(asked.status == 202, "resend answered \(asked.status)")
         let fresh = try #require(try await daemon.receivedMail(count: mails).last)
         #expect(fresh.contains("Here is a fresh link, as asked") && fresh.contains("/courses/\(Self.sqlite)/"))
@@ -88,6 +89,9 @@ import Testing
         #expect(onPhone[Self.sqlite]?["continue_url"] as? String == lesson)
         #expect(onPhone[Self.sqlite]?["read_urls"] as? [String] == [lesson])
         #expect(try daemon.curl(lesson, jar: phone).status == 200)
+        // A link, or the course's own address, lands where the buyer left off on the other device.
+        let landing = try daemon.curl("/learn/\(Self.sqlite)/", jar: phone)
+        #expect(landing.status == 303 && landing.header("Location") == [lesson], "\(landing.header("Location"))")
 
         // Refused: a lesson of a course not owned, a path that is no lesson, a forged cookie.
         for (path, status) in [("/learn/nope/x/", 404), ("/learn/\(Self.sqlite)/no-such-lesson/", 404), ("/etc/", 400)]
@@ -150,7 +154,8 @@ import Testing
             let arguments =
                 [
                     "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, first,
-                    folder.appendingPathComponent(shot).path, "--settle", "1.5", "--cookies", profiles[profile - 1].path,
+                    folder.appendingPathComponent(shot).path, "--settle", "1.5", "--cookies",
+                    profiles[profile - 1].path,
                 ]
                 + (eval ?? values).flatMap { ["--eval", $0] }
                 + then.flatMap { ["--then", base + $0.0 + "=" + folder.appendingPathComponent($0.1).path] }
@@ -206,8 +211,11 @@ import Testing
             let after = try browse(
                 base + "/learn/\(Self.sqlite)/transactions/", "profile\(profile)-after-refund.png", profile: profile,
                 then: [("/learn/\(Self.chinese)/dingjia/", "profile\(profile)-other-course.png")], eval: [])
-            #expect(after[0]["status"] as? Int == 403 && (after[0]["text"] as? String)?.contains("refunded") == true, "profile \(profile): \(after[0])")
-            #expect(after[1]["status"] as? Int == 200 && (after[1]["text"] as? String)?.contains("ada@example.com") == true)
+            #expect(
+                after[0]["status"] as? Int == 403 && (after[0]["text"] as? String)?.contains("refunded") == true,
+                "profile \(profile): \(after[0])")
+            #expect(
+                after[1]["status"] as? Int == 200 && (after[1]["text"] as? String)?.contains("ada@example.com") == true)
         }
 
         // Profile 3, a stranger: the course sells ("Buy", locks, "Already bought?"); the library offers the form.

@@ -138,8 +138,12 @@ public struct Gate: Sendable {
         refresh: IssuedCookie?, now: Date, wording: ReaderWording
     ) -> Outcome {
         guard let first = rest.first else {
-            // The course's own address: start at its first paid lesson (free ones are public).
-            let start = course.lessons.first { !$0.free } ?? course.lessons.first
+            // The course's own address, where a link lands: the lesson the buyer read last, on any device
+            // (as the library's "Continue"), else the first paid lesson (free ones are public).
+            let lastRead = (try? ownedGrants.progress(buyer: grant.buyerID)[course.slug]?.last?.lesson) ?? nil
+            let start =
+                lastRead.flatMap { slug in course.lessons.first { $0.slug == slug } }
+                ?? course.lessons.first { !$0.free } ?? course.lessons.first
             return start.map { .redirect(location: Self.url(course: course.slug, lesson: $0)) } ?? .notFound
         }
         if rest.count == 1, let lesson = course.lessons.first(where: { $0.slug == first }) {
