@@ -256,6 +256,21 @@ final class DaemonHarness: @unchecked Sendable {
             headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
     }
 
+    /// Several events signed first (the Python peer is slow on a loaded machine), then posted back to back: what
+    /// reaches the daemon "in a row", as a buyer taking two courses one after the other.
+    func postStripeInARow(_ payloads: [Data]) async throws -> [Reply] {
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        let signatures = try payloads.map { try peer(["stripe", Self.stripeSecret, timestamp], payload: $0) }
+        var replies: [Reply] = []
+        for (payload, signature) in zip(payloads, signatures) {
+            replies.append(
+                try await request(
+                    "POST", "/webhooks/stripe", body: payload,
+                    headers: ["Stripe-Signature": signature, "Content-Type": "application/json"]))
+        }
+        return replies
+    }
+
     func postStandard(
         _ payload: Data, id: String, timestamp: Int = Int(Date().timeIntervalSince1970)
     ) async throws -> Reply {

@@ -23,12 +23,13 @@ import Testing
     /// One buyer's two purchases in a row: one e-mail listing both courses, whose link is the first one's
     /// (issue 17: it was one e-mail per course). Returns that link.
     func twoPurchases(_ daemon: DaemonHarness) async throws -> String {
-        _ = try await daemon.postStripe(
-            DaemonHarness.stripeCheckout(event: "evt_a", session: "cs_a", paymentIntent: "pi_a", course: Self.sqlite))
-        _ = try await daemon.postStripe(
+        let replies = try await daemon.postStripeInARow([
+            DaemonHarness.stripeCheckout(event: "evt_a", session: "cs_a", paymentIntent: "pi_a", course: Self.sqlite),
             DaemonHarness.stripeCheckout(
                 event: "evt_b", session: "cs_b", paymentIntent: "pi_b", course: Self.chinese, amount: 9_900,
-                currency: "cny"))
+                currency: "cny"),
+        ])
+        #expect(replies.map { $0.json["result"] as? String } == ["granted", "granted"])
         let mail = try #require(try await daemon.receivedMail(count: 1).first)
         #expect(try await daemon.receivedMail(count: 2, timeout: 3).count == 1, "one e-mail for both purchases")
         #expect(mail.contains("Thank you for buying Practical SQLite, 写作变现"), "\(mail)")
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func oneSignInOpensEveryCourseOwnedAndProgressFollowsTheBuyer() async throws {
-        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 2\n")
+        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
         defer { _ = daemon.stop() }
         let sqliteLink = try await twoPurchases(daemon)
         let chineseLink = try await askForALink(daemon, mails: 2)
@@ -134,7 +135,7 @@ import Testing
     /// page and the owner's course pages are made by the pages' own scripts, so only a browser shows they work.
     @Test func threeBrowsersOneLibraryProgressThatFollowsAndPagesThatKnowTheOwner() async throws {
         guard chromiumIsInstalled() else { return }
-        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 2\n")
+        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
         defer { _ = daemon.stop() }
         let sqliteLink = try await twoPurchases(daemon)
         let base = "http://127.0.0.1:\(daemon.port)"

@@ -65,12 +65,12 @@ import Testing
 
     /// A purchase of both courses in a row, a comp for another buyer, and the first buyer's re-send.
     func threeEmails(_ daemon: DaemonHarness) async throws -> (purchase: Received, comp: Received, resend: Received) {
-        _ = try await daemon.postStripe(
-            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"))
-        _ = try await daemon.postStripe(
+        _ = try await daemon.postStripeInARow([
+            DaemonHarness.stripeCheckout(event: "evt_1", session: "cs_1", paymentIntent: "pi_1"),
             DaemonHarness.stripeCheckout(
                 event: "evt_2", session: "cs_2", paymentIntent: "pi_2", course: "zhishi-fufei-xiezuo", amount: 9_900,
-                currency: "cny"))
+                currency: "cny"),
+        ])
         let purchase = Received(try #require(try await daemon.receivedMail(count: 1).first))
         let granted = try CommandLineTests().lectern(
             ["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: daemon.site.root)
@@ -85,7 +85,7 @@ import Testing
         guard chromiumIsInstalled() else { return }
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
 
-        let english = try await DaemonHarness(mailConfig: "hold_seconds = 2\n")
+        let english = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
         let (purchase, comp, resend) = try await threeEmails(english)
         _ = english.stop()
         #expect(purchase.to == "ada@example.com" && comp.to == "bo@example.com")
@@ -99,7 +99,7 @@ import Testing
             #expect(text.contains("/library/") != name.hasSuffix("resend"), "\(name): \(text)")
         }
 
-        let chinese = try await DaemonHarness(mailConfig: "hold_seconds = 2\n") { site in
+        let chinese = try await DaemonHarness(mailConfig: "hold_seconds = 3\n") { site in
             try site.write(
                 "lectern.toml",
                 try site.read("lectern.toml").replacingOccurrences(
