@@ -9,6 +9,8 @@ import argparse, glob, os, re, shutil, socket, statistics, subprocess, sys, temp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402
 LESSON = "/learn/practical-sqlite/schema-design/"
 
 
@@ -49,14 +51,7 @@ def main():
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             sys.exit(f"{tool} is missing: apt-get install wrk nginx curl (or LECTERN_WITH_NGINX=1 LECTERN_WITH_WRK=1 bash scripts/install-deps)")
 
-    if args.bin:
-        bindir = args.bin
-    else:
-        for product in ("lectern", "lecternd"):
-            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL)
-        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout.strip()
+    bindir = example_site.binaries(args.bin)
     lectern = os.path.join(bindir, "lectern")
     site = tempfile.mkdtemp(prefix="lectern-gate-bench-")
     os.chmod(site, 0o755)

@@ -5,13 +5,15 @@ buyer's e-mail arrived, and checks that every buyer got exactly one (by recipien
 
 usage: Benchmarks/mail_drain.py [--events 5000] [--connections 8] [--concurrency 8]
 """
-import argparse, http.client, json, os, shutil, socket, subprocess, tempfile, threading, time
+import argparse, sys, http.client, json, os, shutil, socket, subprocess, tempfile, threading, time
 
 import stripe
 from aiosmtpd.controller import Controller
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402
 SECRET = "whsec_bench_secret"
 
 
@@ -49,14 +51,7 @@ def main():
                     help="leave out [mail] hold_seconds (binaries from before it existed)")
     args = ap.parse_args()
 
-    if args.bin:
-        bindir = args.bin
-    else:
-        for product in ("lectern", "lecternd"):
-            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL)
-        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout.strip()
+    bindir = example_site.binaries(args.bin)
     counter = Counter()
     smtp_port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=smtp_port)

@@ -17,11 +17,7 @@ def main():
     ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--bin")
     args = ap.parse_args()
-    bindir = args.bin
-    if not bindir:
-        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout.strip()
+    bindir = example_site.binaries(args.bin)
     site = example_site.make(bindir, prefix="lectern-flood-")
     env = dict(os.environ, LECTERN_STRIPE_WEBHOOK_SECRET="whsec_flood")
     daemon = subprocess.Popen([f"{bindir}/lecternd", "--config", f"{site}/lectern.toml", "--port", "0"],

@@ -12,6 +12,8 @@ import stripe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
+import example_site  # noqa: E402
 SECRET = "whsec_bench_secret"
 
 
@@ -30,13 +32,7 @@ def main():
     ap.add_argument("--bin", help="use these lectern/lecternd (a before/after comparison) instead of building")
     args = ap.parse_args()
 
-    if args.bin:
-        bindir = args.bin
-    else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "lectern"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "lecternd"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout.strip()
+    bindir = example_site.binaries(args.bin)
     site = tempfile.mkdtemp(prefix="lectern-bench-")
     for item in ("content", "site-template", "lectern.toml"):
         src = os.path.join(ROOT, item)

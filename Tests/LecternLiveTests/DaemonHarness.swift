@@ -256,19 +256,24 @@ final class DaemonHarness: @unchecked Sendable {
             headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
     }
 
-    /// Several events signed first (the Python peer is slow on a loaded machine), then posted back to back: what
-    /// reaches the daemon "in a row", as a buyer taking two courses one after the other.
+    /// Several events signed first (the Python peer is slow on a loaded machine), then posted at once: what
+    /// reaches the daemon "in a row", as a cart's several purchases. Replies in the payloads' order.
     func postStripeInARow(_ payloads: [Data]) async throws -> [Reply] {
         let timestamp = String(Int(Date().timeIntervalSince1970))
         let signatures = try payloads.map { try peer(["stripe", Self.stripeSecret, timestamp], payload: $0) }
-        var replies: [Reply] = []
-        for (payload, signature) in zip(payloads, signatures) {
-            replies.append(
-                try await request(
-                    "POST", "/webhooks/stripe", body: payload,
-                    headers: ["Stripe-Signature": signature, "Content-Type": "application/json"]))
+        return try await withThrowingTaskGroup(of: (Int, Reply).self) { group in
+            for (index, (payload, signature)) in zip(payloads, signatures).enumerated() {
+                group.addTask {
+                    let reply = try await self.request(
+                        "POST", "/webhooks/stripe", body: payload,
+                        headers: ["Stripe-Signature": signature, "Content-Type": "application/json"])
+                    return (index, reply)
+                }
+            }
+            var replies: [(Int, Reply)] = []
+            for try await reply in group { replies.append(reply) }
+            return replies.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return replies
     }
 
     func postStandard(

@@ -30,8 +30,8 @@ import Testing
                 currency: "cny"),
         ])
         #expect(replies.map { $0.json["result"] as? String } == ["granted", "granted"])
-        let mail = try #require(try await daemon.receivedMail(count: 1).first)
-        #expect(try await daemon.receivedMail(count: 2, timeout: 3).count == 1, "one e-mail for both purchases")
+        let mail = try #require(try await daemon.receivedMail(count: 1, timeout: 30).first)
+        #expect(try await daemon.receivedMail(count: 2, timeout: 2).count == 1, "one e-mail for both purchases")
         #expect(mail.contains("Thank you for buying Practical SQLite, 写作变现"), "\(mail)")
         #expect(mail.contains("/courses/\(Self.sqlite)/") && mail.contains("/courses/\(Self.chinese)/"))
         return try daemon.link(in: mail)
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func oneSignInOpensEveryCourseOwnedAndProgressFollowsTheBuyer() async throws {
-        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
+        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 8\n")
         defer { _ = daemon.stop() }
         let sqliteLink = try await twoPurchases(daemon)
         let chineseLink = try await askForALink(daemon, mails: 2)
@@ -135,7 +135,7 @@ import Testing
     /// page and the owner's course pages are made by the pages' own scripts, so only a browser shows they work.
     @Test func threeBrowsersOneLibraryProgressThatFollowsAndPagesThatKnowTheOwner() async throws {
         guard chromiumIsInstalled() else { return }
-        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
+        let daemon = try await DaemonHarness(mailConfig: "hold_seconds = 8\n")
         defer { _ = daemon.stop() }
         let sqliteLink = try await twoPurchases(daemon)
         let base = "http://127.0.0.1:\(daemon.port)"

@@ -71,11 +71,11 @@ import Testing
                 event: "evt_2", session: "cs_2", paymentIntent: "pi_2", course: "zhishi-fufei-xiezuo", amount: 9_900,
                 currency: "cny"),
         ])
-        let purchase = Received(try #require(try await daemon.receivedMail(count: 1).first))
+        let purchase = Received(try #require(try await daemon.receivedMail(count: 1, timeout: 30).first))
         let granted = try CommandLineTests().lectern(
             ["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: daemon.site.root)
         #expect(granted.status == 0)
-        let comp = Received(try #require(try await daemon.receivedMail(count: 2).last))
+        let comp = Received(try #require(try await daemon.receivedMail(count: 2, timeout: 30).last))
         #expect(try daemon.curl("/access/resend", arguments: ["-d", "email=ada@example.com"]).status == 202)
         let resend = Received(try #require(try await daemon.receivedMail(count: 3).last))
         return (purchase, comp, resend)
@@ -85,7 +85,7 @@ import Testing
         guard chromiumIsInstalled() else { return }
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
 
-        let english = try await DaemonHarness(mailConfig: "hold_seconds = 3\n")
+        let english = try await DaemonHarness(mailConfig: "hold_seconds = 8\n")
         let (purchase, comp, resend) = try await threeEmails(english)
         _ = english.stop()
         #expect(purchase.to == "ada@example.com" && comp.to == "bo@example.com")
@@ -99,7 +99,7 @@ import Testing
             #expect(text.contains("/library/") != name.hasSuffix("resend"), "\(name): \(text)")
         }
 
-        let chinese = try await DaemonHarness(mailConfig: "hold_seconds = 3\n") { site in
+        let chinese = try await DaemonHarness(mailConfig: "hold_seconds = 8\n") { site in
             try site.write(
                 "lectern.toml",
                 try site.read("lectern.toml").replacingOccurrences(

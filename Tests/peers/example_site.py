@@ -8,6 +8,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WECHATPAY_API_PLACEHOLDER = "http://127.0.0.1:9"
 
 
+def binaries(bin_dir=None):
+    """The folder holding lectern and lecternd: `bin_dir` (a before/after comparison), else the release build,
+    built first."""
+    if bin_dir:
+        return bin_dir
+    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def make(bin_dir, prefix="lectern-site-", alipay_app_id=None, wechatpay=False):
     """Returns the path of a new site folder: example content, `[mail] transport = "file"`, keys, built.
     With `alipay_app_id`, the site also sells through Alipay, with test keys from alipay_peer.py; with

@@ -77,14 +77,18 @@ public struct AccessLinks: Sendable {
         let kind = [EmailKind.purchase, .comp].first(where: kinds.contains) ?? .resend
         let owned = try library.liveGrants(buyer: buyer, now: now)
         // A re-send is about everything the buyer owns; a purchase or a comp about what it gave.
+        let catalog = manifest()
+        // In the catalog's order (as the list below), whatever order the grants were made in.
+        func rank(_ product: String) -> Int {
+            catalog?.courses.firstIndex { $0.isOpened(by: product) } ?? Int.max
+        }
         let about = live.filter { grant in
             kind == .resend || letters.contains { $0.grantID == grant.id && $0.kind != .resend }
-        }
+        }.sorted { rank($0.product) < rank($1.product) }
         guard let first = about.first else { return nil }
-        let catalog = manifest()
         let wording = catalog?.wording ?? .english
         var titles: [String] = []
-        for product in (kind == .resend ? owned.map(\.product) : about.map(\.product)) {
+        for product in (kind == .resend ? owned.map(\.product).sorted { rank($0) < rank($1) } : about.map(\.product)) {
             let title = catalog?.title(of: product) ?? product
             if !titles.contains(title) { titles.append(title) }
         }
