@@ -22,6 +22,22 @@ struct PublicationRulesTests {
         #expect(SiteChecker(root: site.root).run().filter { $0.kind == .paidTextQuoted }.isEmpty)
     }
 
+    /// A footer the creator repeats in every lesson is boilerplate, not one lesson's text: in three paid lessons
+    /// it is no quote; in one, it would be.
+    @Test func aFooterInEveryLessonIsNotAQuote() throws {
+        let footer = "\n\nQuestions about this lesson? Reply to your purchase e-mail and I answer within a day.\n"
+        let site = try site(free: "A free taste." + footer, paid: "The WAL in depth." + footer)
+        for (index, name) in ["03-more", "04-last"].enumerated() {
+            try site.write("content/alpha/\(name).md", "---\ntitle: More \(index)\n---\nAnother lesson." + footer)
+        }
+        try site.build()
+        #expect(SiteChecker(root: site.root).run().filter { $0.kind == .paidTextQuoted }.isEmpty)
+        for name in ["03-more", "04-last"] {
+            try FileManager.default.removeItem(at: site.root.appendingPathComponent("content/alpha/\(name).md"))
+        }
+        #expect(lecternError { _ = try site.build() }?.message.contains("quotes the paid lesson") == true)
+    }
+
     @Test func aQuoteIsRefusedWhereverTheBuildMeetsItAndNothingIsPublished() throws {
         let paid = "Checkpoints move the pages of the write-ahead log back into the main database file, in order.\n"
         let site = try site(

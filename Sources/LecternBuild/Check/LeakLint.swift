@@ -5,14 +5,25 @@ import Foundation
 /// Publishing such a page would give the paid text away, which the builder's structure cannot prevent
 /// when the creator copies it by hand. `lectern check` lists every such page; `lectern build` refuses
 /// the first (`PublicationRules`).
+///
+/// A run found in `boilerplateLessons` or more paid lessons is the creator's boilerplate (a footer, a notice
+/// repeated in every lesson), not one lesson's text, and is not a quote; nor are code blocks
+/// (`MarkdownRenderer.Output.proseText`).
 struct LeakLint {
     /// In half-words: a word weighs 2, an ideograph 1.
     static let windowWeight = 20
+    static let boilerplateLessons = 3
 
-    private var paidWindows: [Int: String] = [:]  // hash of a window → paid lesson source path
+    /// Hash of a window → the first paid lesson with it, and in how many paid lessons it is.
+    private var paidWindows: [Int: (source: String, lessons: Int)] = [:]
 
     mutating func addPaid(_ text: String, source: String) {
-        for hash in Self.windowHashes(text) { paidWindows[hash] = source }
+        addPaid(windows: Set(Self.windowHashes(text)), source: source)
+    }
+
+    /// A paid lesson by its windows' hashes alone (the build passes only those a free page also has).
+    mutating func addPaid<S: Sequence<Int>>(windows: S, source: String) {
+        for hash in windows { paidWindows[hash, default: (source, 0)].lessons += 1 }
     }
 
     /// The first quoted window of a free page: its words and the paid lesson they come from.
@@ -20,10 +31,10 @@ struct LeakLint {
         let tokens = Self.tokens(text)
         let hashes = Self.windowHashes(tokens)
         for (window, hash) in zip(Self.windows(tokens.weights), hashes) {
-            if let source = paidWindows[hash] {
+            if let paid = paidWindows[hash], paid.lessons < Self.boilerplateLessons {
                 let words = Words.of(text)
                 let quote = words.indices.contains(window.upperBound - 1) ? Words.join(words[window]) : ""
-                return (quote, source)
+                return (quote, paid.source)
             }
         }
         return nil

@@ -31,13 +31,14 @@ enum PublicationRules {
     }
 
     /// The build's check, after every page rendered and before anything is published: the first problem
-    /// as an error. Paid lessons marked `sharesFreeText` are read word for word against the free pages.
+    /// as an error. The windows paid lessons share with free pages (`sharedWindows`) are counted per lesson
+    /// and looked for, word by word, in the free pages.
     static func verify(_ results: [PageRenderer.Result], jobs: [PageRenderer.Job]) throws {
         var problems: [CheckProblem] = []
-        let quoted = results.filter { !$0.isPublic && $0.sharesFreeText }
+        let quoted = results.filter { !$0.sharedWindows.isEmpty }
         if !quoted.isEmpty {
             var lint = LeakLint()
-            for paid in quoted { lint.addPaid(paid.proseText, source: paid.source) }
+            for paid in quoted { lint.addPaid(windows: paid.sharedWindows, source: paid.source) }
             for (job, free) in zip(jobs, results) where free.isPublic {
                 let source = job.source
                 if let problem = quote(in: (free.source, source.firstLine, source.body, free.proseText), lint: lint) {

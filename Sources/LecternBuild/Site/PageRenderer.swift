@@ -25,7 +25,7 @@ struct PageRenderer: @unchecked Sendable {
     var related: [String: [Course]] = [:]
     var mode = Mode.build
     /// The leak-lint windows of the build's free pages (`LeakLint.windowHashes`), rendered first: a paid
-    /// lesson sharing one is marked `sharesFreeText`, and the builder refuses the free page.
+    /// lesson keeps the ones it shares (`sharedWindows`), and the builder refuses the free page.
     var freeWindows = WindowSet()
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
@@ -59,8 +59,8 @@ struct PageRenderer: @unchecked Sendable {
         var plainText: String = ""
         /// The text without code blocks, for the leak lint (`MarkdownRenderer.Output.proseText`).
         var proseText: String = ""
-        /// A paid lesson with a run of words that a free page also has (see `freeWindows`).
-        var sharesFreeText = false
+        /// A paid lesson's windows that a free page also has (see `freeWindows`), each once.
+        var sharedWindows: [Int] = []
 
         /// The files this page links to, where they go and the URL they are served at: public beside a
         /// free page, in the paid bundle (behind the gate) beside a paid one.
@@ -168,8 +168,8 @@ struct PageRenderer: @unchecked Sendable {
                     url: lesson.path, source: lesson.sourcePath, outputPath: "\(course.slug)/\(lesson.slug).page",
                     data: data, sha256: BuildManifest.hash(data), assets: [],
                     isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title,
-                    sharesFreeText: !freeWindows.isEmpty
-                        && LeakLint.windowHashes(body.proseText).contains(where: freeWindows.contains)),
+                    sharedWindows: freeWindows.isEmpty
+                        ? [] : Array(Set(LeakLint.windowHashes(body.proseText).filter(freeWindows.contains)))),
                 body: body)
         }
     }

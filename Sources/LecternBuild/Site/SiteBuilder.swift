@@ -64,7 +64,7 @@ public struct SiteBuilder {
         let write: @Sendable (inout PageRenderer.Result) throws -> Void = { result in
             try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
             result.data = Data()
-            if !result.isPublic && !result.sharesFreeText { (result.plainText, result.proseText) = ("", "") }
+            if !result.isPublic { (result.plainText, result.proseText) = ("", "") }
         }
         let total = jobs.count
         let report = progress
