@@ -264,6 +264,14 @@ public final class Store: Sendable {
                     CREATE INDEX session_sightings_by_day ON session_sightings (day);
                     """)
         }
+        migrator.registerMigration("v8-order-money") { db in
+            // `amount` stays what the buyer paid; the provider's discount and the tax it added beside it.
+            try db.execute(
+                sql: """
+                    ALTER TABLE orders ADD COLUMN discount_amount INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE orders ADD COLUMN tax_amount INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 

@@ -315,23 +315,39 @@ final class DaemonHarness: @unchecked Sendable {
     static func stripeCheckout(
         event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
         course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
-        type: String = "checkout.session.completed"
+        type: String = "checkout.session.completed", subtotal: Int? = nil, discount: Int = 0, tax: Int = 0,
+        paymentStatus: String = "paid"
     ) -> Data {
-        let object: [String: Any] = [
-            "id": session, "object": "checkout.session", "payment_status": "paid", "amount_total": amount,
+        // Shaped as Stripe documents a Checkout Session: `amount_subtotal` before discounts and exclusive tax,
+        // `total_details` with what was taken off and added, `amount_total` what the buyer paid.
+        var object: [String: Any] = [
+            "id": session, "object": "checkout.session", "payment_status": paymentStatus, "amount_total": amount,
             "currency": currency,
             "payment_intent": paymentIntent, "metadata": ["course": course], "customer_details": ["email": email],
+            "total_details": ["amount_discount": discount, "amount_tax": tax, "amount_shipping": 0],
         ]
+        if let subtotal { object["amount_subtotal"] = subtotal }
         return json([
             "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
             "data": ["object": object],
         ])
     }
 
-    static func stripeRefund(event: String, paymentIntent: String, type: String = "charge.refunded") -> Data {
-        json([
+    /// A Charge as Stripe sends it refunded: `amount_refunded` is every refund so far, `refunded` whether all of
+    /// `amount` went back (the default: a full refund).
+    static func stripeRefund(
+        event: String, paymentIntent: String, type: String = "charge.refunded", amount: Int = 4900,
+        refunded: Int? = nil
+    ) -> Data {
+        let back = refunded ?? amount
+        return json([
             "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
-            "data": ["object": ["id": "ch_\(paymentIntent)", "payment_intent": paymentIntent]],
+            "data": [
+                "object": [
+                    "id": "ch_\(paymentIntent)", "object": "charge", "payment_intent": paymentIntent, "amount": amount,
+                    "amount_refunded": back, "refunded": back >= amount,
+                ]
+            ],
         ])
     }
 

@@ -36,6 +36,12 @@ package struct JSONObject {
     /// double is not exact), or a string of digits. Never a boolean, never a wrapped value.
     package func integer(_ path: String...) -> Int? { value(path)?.exactInteger }
 
+    /// A JSON boolean (nothing else counts as one).
+    package func bool(_ path: String...) -> Bool? {
+        guard case .bool(let flag) = value(path) else { return nil }
+        return flag
+    }
+
     /// The buyer's address, checked here at ingestion: a string that is not an address never becomes a
     /// buyer row, a mail header or a curl argument (422, and the provider's dashboard shows why).
     func email(_ path: String...) throws(HTTPProblem) -> EmailAddress {

@@ -4,6 +4,9 @@ import LecternCore
 /// Turns each provider's verified JSON into a `PaymentEvent`. Unknown event types become `.ignored`
 /// (recorded and acknowledged), malformed known ones a 400.
 public enum ProviderParsers {
+    /// Minor units any amount from a provider must fall in (10¹² cents is ten billion dollars).
+    static let moneyRange = 0...1_000_000_000_000
+
     // MARK: Stripe
 
     public static func stripe(_ body: Data) throws(HTTPProblem) -> PaymentEvent {
@@ -19,8 +22,9 @@ public enum ProviderParsers {
         let action: PaymentEvent.Action
         switch type {
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
-            // An unpaid completed session (delayed payment methods) is paid later by async_payment_succeeded.
-            guard object.string("payment_status") == "paid" else {
+            // An unpaid completed session (delayed payment methods) is paid later by async_payment_succeeded;
+            // `no_payment_required` is a 100 % coupon or a free trial: it grants like a payment.
+            guard ["paid", "no_payment_required"].contains(object.string("payment_status") ?? "") else {
                 action = .ignored
                 break
             }
@@ -31,14 +35,30 @@ public enum ProviderParsers {
                 throw .malformed("missing `amount_total` or `currency`")
             }
             let session = try object.require("id")
+            // Before discounts and exclusive tax (inclusive tax is inside it): what the catalog's price is
+            // compared with. Every amount is checked before it is used.
+            let subtotal = object.integer("amount_subtotal")
+            let discount = object.integer("total_details", "amount_discount") ?? 0
+            let tax = object.integer("total_details", "amount_tax") ?? 0
+            guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
+                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
+            }
             action = .paid(
                 .init(
                     orderID: session,
                     paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
                     product: product, email: try object.email("customer_details", "email"),
-                    amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription")))
+                    amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription"),
+                    listAmount: subtotal, discount: discount, tax: tax))
         case "charge.refunded":
-            action = .refunded(paymentRef: try object.require("payment_intent"))
+            // A charge still partly kept (`refunded: false`) names all refunds so far in `amount_refunded`.
+            let intent = try object.require("payment_intent")
+            if object.bool("refunded") == false, let refunded = object.integer("amount_refunded") {
+                guard Self.moneyRange.contains(refunded) else { throw .malformed("`amount_refunded` is out of range") }
+                action = .refundedPart(paymentRef: intent, amount: refunded, runningTotal: true)
+            } else {
+                action = .refunded(paymentRef: intent)
+            }
         case "charge.dispute.created":
             action = .disputed(paymentRef: try object.require("payment_intent"))
         case "customer.subscription.deleted":

@@ -64,10 +64,13 @@ public struct WebhookProcessor: Sendable {
         case .paid(let payment):
             let buyer = try ledger.buyer(email: payment.email.value, now: now)
             var flag: String?
-            if let price = expectedPrice, price.minorUnits != payment.amount || price.currency != payment.currency {
+            // The price before the provider's discounts and tax added on top, when it reports one: a promotion
+            // code or exclusive tax is a real checkout, not a mismatch; the discount and tax are recorded.
+            let listed = payment.listAmount ?? payment.amount
+            if let price = expectedPrice, price.minorUnits != listed || price.currency != payment.currency {
                 flag =
-                    "price mismatch: paid \(payment.amount) \(payment.currency), "
-                    + "\(payment.quotedPrice == nil ? "catalog says" : "the order asked for") "
+                    "price mismatch: \(payment.listAmount == nil ? "paid" : "list price") \(listed) "
+                    + "\(payment.currency), \(payment.quotedPrice == nil ? "catalog says" : "the order asked for") "
                     + "\(price.minorUnits) \(price.currency)"
             }
             let pending = try ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef)

@@ -15,6 +15,7 @@ public struct PaymentEvent: Sendable, Equatable {
         public var paymentRef: String
         public var product: String
         public var email: EmailAddress
+        /// What the buyer paid, after discounts and with any tax added on top.
         public var amount: Int
         /// Upper-case ISO 4217.
         public var currency: String
@@ -22,11 +23,21 @@ public struct PaymentEvent: Sendable, Equatable {
         /// The price lecternd itself asked the provider to charge (its own checkout, signed by the
         /// creator's key): checked instead of the catalog's current price, which may have changed since.
         public var quotedPrice: Money?
+        /// The price before discounts and before tax added on top (Stripe's `amount_subtotal`): what is checked
+        /// against the catalog's price when the provider reports it; `amount` otherwise.
+        public var listAmount: Int?
+        /// The discount the provider applied (a promotion code, a 100 % coupon) and the tax it added, recorded
+        /// with the order.
+        public var discount = 0
+        public var tax = 0
 
         public init(
             orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
-            subscriptionRef: String?, quotedPrice: Money? = nil
+            subscriptionRef: String?, quotedPrice: Money? = nil, listAmount: Int? = nil, discount: Int = 0, tax: Int = 0
         ) {
+            self.listAmount = listAmount
+            self.discount = discount
+            self.tax = tax
             self.orderID = orderID
             self.paymentRef = paymentRef
             self.product = product

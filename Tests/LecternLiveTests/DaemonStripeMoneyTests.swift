@@ -1,0 +1,61 @@
+import Foundation
+import LecternTestSupport
+import Testing
+
+/// Real Stripe checkouts pass (issue 13, the money rules begun): a promotion code, tax added on top, a 100 %
+/// coupon grant; a list price that is not the course's is flagged; a partial refund keeps access and the rest
+/// of it withdraws access. Sessions and charges shaped as Stripe documents them, signed by `stripe`.
+@Suite(.serialized) struct DaemonStripeMoneyTests {
+    @Test func discountsTaxAndFreeCouponsGrantAPartialRefundKeepsAccess() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        func checkout(
+            _ id: String, _ email: String, amount: Int, subtotal: Int, discount: Int = 0, tax: Int = 0,
+            status: String = "paid"
+        ) async throws -> String? {
+            try await daemon.postStripe(
+                DaemonHarness.stripeCheckout(
+                    event: "evt_\(id)", session: "cs_\(id)", paymentIntent: "pi_\(id)", email: email, amount: amount,
+                    subtotal: subtotal, discount: discount, tax: tax, paymentStatus: status)
+            ).json["result"] as? String
+        }
+        // 49.00 with a 10.00 promotion code: 39.00 paid; with 20 % tax on top: 58.80; a 100 % coupon: nothing due.
+        #expect(
+            try await checkout("promo", "a@example.com", amount: 3_900, subtotal: 4_900, discount: 1_000) == "granted")
+        #expect(try await checkout("tax", "b@example.com", amount: 5_880, subtotal: 4_900, tax: 980) == "granted")
+        #expect(
+            try await checkout(
+                "free", "c@example.com", amount: 0, subtotal: 4_900, discount: 4_900, status: "no_payment_required")
+                == "granted")
+        // The attack the price check exists for: a course's id on a cheaper list price is flagged, no access.
+        #expect(try await checkout("cheap", "d@example.com", amount: 900, subtotal: 900) == "flagged")
+        #expect(try daemon.count("grants") == 3 && daemon.count("orders", where: "status = 'flagged'") == 1)
+        #expect(
+            try daemon.count(
+                "orders", where: "provider_order_id = 'cs_promo' AND amount = 3900 AND discount_amount = 1000")
+                == 1)
+        #expect(
+            try daemon.count("orders", where: "provider_order_id = 'cs_tax' AND amount = 5880 AND tax_amount = 980")
+                == 1)
+        let flagged = try CommandLineTests().lectern(["orders"], in: daemon.site.root).stdout
+        #expect(flagged.contains("price mismatch: list price 900 USD, catalog says 4900 USD"), "\(flagged)")
+
+        // A goodwill refund of 10.00 keeps access; refunding the rest withdraws it.
+        let part = try await daemon.postStripe(
+            DaemonHarness.stripeRefund(event: "evt_part", paymentIntent: "pi_tax", amount: 5_880, refunded: 1_000))
+        #expect(part.json["result"] as? String == "partially-refunded")
+        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 3)
+        let rest = try await daemon.postStripe(
+            DaemonHarness.stripeRefund(event: "evt_rest", paymentIntent: "pi_tax", amount: 5_880, refunded: 5_880))
+        #expect(rest.json["result"] as? String == "refunded")
+        #expect(try daemon.count("grants", where: "revoked_at IS NOT NULL") == 1)
+        #expect(try daemon.count("orders", where: "provider_order_id = 'cs_tax' AND status = 'refunded'") == 1)
+
+        // Out of range: refused before any arithmetic, nothing stored.
+        let huge = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_huge", session: "cs_huge", paymentIntent: "pi_huge", amount: 4_900,
+                subtotal: 4_900, discount: -5))
+        #expect(try huge.status == 400 && daemon.count("webhook_events", where: "event_id = 'evt_huge'") == 0)
+    }
+}
