@@ -93,6 +93,41 @@ public struct CreatorQueries: Sendable {
         }
     }
 
+    /// What `approve` did: the grant made and who gets the link.
+    public struct Approval: Sendable, Equatable {
+        public var grant: Int64
+        public var email: String
+        public var product: String
+    }
+
+    /// Approves a flagged order (`lectern approve`): it becomes paid, with the flag's reason kept, the buyer
+    /// gets a grant and the purchase e-mail, in one transaction. Nil for an order that does not exist or
+    /// is not flagged (paid, refunded, disputed, or approved already).
+    public func approve(number: String, hold: TimeInterval = 0, now: Date = Date()) throws -> Approval? {
+        try store.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT o.id, o.buyer_id, o.product, b.email FROM orders o JOIN buyers b ON b.id = o.buyer_id
+                        WHERE o.number = ? AND o.status = ?
+                        """, arguments: [number.uppercased(), OrderStatus.flagged.rawValue]),
+                let email = EmailAddress(row["email"])
+            else { return nil }
+            let order: Int64 = row["id"]
+            try db.execute(
+                sql: """
+                    UPDATE orders SET status = ?, flag = 'approved by the creator: ' || flag, updated_at = ?
+                    WHERE id = ?
+                    """, arguments: [OrderStatus.paid.rawValue, Store.timestamp(now), order])
+            let ledger = Ledger(db)
+            let grant = try ledger.grant(
+                buyer: row["buyer_id"], order: order, product: row["product"], subscription: nil, now: now)
+            try ledger.enqueueEmail(Outbox.Letter(kind: .purchase, grant: grant, hold: hold), to: email, now: now)
+            return Approval(grant: grant, email: email.value, product: row["product"])
+        }
+    }
+
     /// Revokes the buyer's live grants for a product; returns how many.
     public func revoke(email: String, product: String, reason: String, now: Date = Date()) throws -> Int {
         try store.write { db in

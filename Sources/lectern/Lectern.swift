@@ -13,7 +13,7 @@ struct Lectern: AsyncParsableCommand {
             InitCommand.self, BuildCommand.self, CheckCommand.self, ServeCommand.self, NewCommand.self,
             KeysCommand.self, TokenCommand.self,
             TraceCommand.self, BuyersCommand.self, OrdersCommand.self, OutboxCommand.self, SharingCommand.self,
-            GrantCommand.self,
+            GrantCommand.self, ApproveCommand.self,
             RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self,
         ]
     )

@@ -50,11 +50,12 @@ struct OrdersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orders", abstract: "List orders, with flags such as price mismatches.")
     @OptionGroup var store: StoreOptions
+    @Flag(help: "Only flagged orders (paid, but not granted: `lectern approve NUMBER` grants one).") var flagged = false
 
     func run() throws {
         let (_, db) = try store.open()
         print("number\tprovider\tprovider order\temail\tproduct\tamount\tstatus\tflag")
-        for order in try CreatorQueries(store: db).orders() {
+        for order in try CreatorQueries(store: db).orders() where !flagged || order.status == .flagged {
             let amount = Money(minorUnits: order.amount, currency: order.currency).display
             let columns = [
                 order.number ?? "-", order.provider, order.providerOrderID, order.email, order.product,
@@ -110,6 +111,32 @@ struct GrantCommand: ParsableCommand {
         } else {
             print("\(email) already has \(course) (grant \(grant)); lecternd sends a fresh link instead.")
         }
+    }
+}
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Grant a flagged order (a price mismatch you accept) and e-mail the link.",
+        discussion: "`lectern orders --flagged` lists them with their reason; the reason stays on the order.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The order's number, as `lectern orders` shows it (K7QD-M2XF).") var number: String
+
+    func validate() throws {
+        guard number.utf8.count <= 32, number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+        else { throw ValidationError("an order number is letters, digits and -, such as K7QD-M2XF") }
+    }
+
+    func run() throws {
+        let (config, db) = try store.open()
+        guard
+            let approved = try CreatorQueries(store: db).approve(
+                number: number, hold: TimeInterval(config.mail.holdSeconds))
+        else {
+            throw LecternError(
+                .store, "no flagged order \(number)", hint: "`lectern orders --flagged` lists the orders waiting")
+        }
+        print("Approved \(number): \(approved.product) granted to \(approved.email) (grant \(approved.grant)).")
+        print("lecternd sends the link e-mail.")
     }
 }
 

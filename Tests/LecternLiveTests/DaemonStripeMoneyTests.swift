@@ -3,8 +3,8 @@ import LecternTestSupport
 import Testing
 
 /// Real Stripe checkouts pass (issue 13, the money rules begun): a promotion code, tax added on top, a 100 %
-/// coupon grant; a list price that is not the course's is flagged; a partial refund keeps access and the rest
-/// of it withdraws access. Sessions and charges shaped as Stripe documents them, signed by `stripe`.
+/// coupon grant; a list price that is not the course's is flagged, listed by `lectern orders --flagged` and
+/// granted by `lectern approve`; a partial refund keeps access and the rest of it withdraws access. Sessions and charges shaped as Stripe documents them, signed by `stripe`.
 @Suite(.serialized) struct DaemonStripeMoneyTests {
     @Test func discountsTaxAndFreeCouponsGrantAPartialRefundKeepsAccess() async throws {
         let daemon = try await DaemonHarness()
@@ -37,14 +37,28 @@ import Testing
         #expect(
             try daemon.count("orders", where: "provider_order_id = 'cs_tax' AND amount = 5880 AND tax_amount = 980")
                 == 1)
-        let flagged = try CommandLineTests().lectern(["orders"], in: daemon.site.root).stdout
+        let cli = CommandLineTests()
+        let flagged = try cli.lectern(["orders", "--flagged"], in: daemon.site.root).stdout
         #expect(flagged.contains("price mismatch: list price 900 USD, catalog says 4900 USD"), "\(flagged)")
+        #expect(flagged.split(separator: "\n").count == 2, "the header and the one flagged order: \(flagged)")
+        // The creator accepts it: `lectern approve NUMBER` grants and the buyer gets the purchase e-mail.
+        let number = try #require(flagged.split(separator: "\n").last?.split(separator: "\t").first.map(String.init))
+        let approved = try cli.lectern(["approve", number], in: daemon.site.root)
+        #expect(approved.status == 0 && approved.stdout.contains("granted to d@example.com"), "\(approved.stderr) \(number)")
+        let mails = try await daemon.receivedMail(count: 4)
+        #expect(
+            mails.contains { $0.contains("To: d@example.com") && $0.contains("Thank you for buying Practical SQLite") })
+        #expect(try daemon.count("orders", where: "status = 'flagged'") == 0)
+        #expect(try daemon.count("orders", where: "flag LIKE 'approved by the creator: price mismatch%'") == 1)
+        let again = try cli.lectern(["approve", number], in: daemon.site.root)
+        #expect(again.status == 1 && again.stderr.contains("no flagged order \(number)"))
+        #expect(try cli.lectern(["approve", "K7QD;rm"], in: daemon.site.root).status != 0)
 
         // A goodwill refund of 10.00 keeps access; refunding the rest withdraws it.
         let part = try await daemon.postStripe(
             DaemonHarness.stripeRefund(event: "evt_part", paymentIntent: "pi_tax", amount: 5_880, refunded: 1_000))
         #expect(part.json["result"] as? String == "partially-refunded")
-        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 3)
+        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 4)
         let rest = try await daemon.postStripe(
             DaemonHarness.stripeRefund(event: "evt_rest", paymentIntent: "pi_tax", amount: 5_880, refunded: 5_880))
         #expect(rest.json["result"] as? String == "refunded")
