@@ -72,4 +72,50 @@ import Testing
                 subtotal: 4_900, discount: -5))
         #expect(try huge.status == 400 && daemon.count("webhook_events", where: "event_id = 'evt_huge'") == 0)
     }
+
+    /// Lemon Squeezy's order as documented: `total` includes tax added on top (their example: 999 + 200 =
+    /// 1199), `subtotal` is the price; a discount code lowers `total`. Each refund event carries all refunds so
+    /// far in `refunded_amount`: a partial one keeps access, two of them reaching the total withdraw it.
+    @Test func lemonSqueezyTaxDiscountAndRefundsInParts() async throws {
+        let daemon = try await DaemonHarness()
+        defer { _ = daemon.stop() }
+        func order(
+            _ id: String, _ type: String, total: Int, subtotal: Int, discount: Int = 0, tax: Int = 0,
+            refunded: Int? = nil
+        ) -> Data {
+            var attributes: [String: Any] = [
+                "status": "paid", "currency": "USD", "user_email": "\(id)@example.com", "subtotal": subtotal,
+                "discount_total": discount, "tax": tax, "total": total, "tax_inclusive": false,
+            ]
+            if let refunded { attributes["refunded_amount"] = refunded }
+            return DaemonHarness.json([
+                "meta": ["event_name": type, "custom_data": ["course": "practical-sqlite"]],
+                "data": ["id": id, "type": "orders", "attributes": attributes],
+            ])
+        }
+        func result(_ payload: Data) async throws -> String? {
+            try await daemon.postLemon(payload).json["result"] as? String
+        }
+        #expect(try await result(order("1001", "order_created", total: 5_880, subtotal: 4_900, tax: 980)) == "granted")
+        #expect(
+            try await result(order("1002", "order_created", total: 3_920, subtotal: 4_900, discount: 980)) == "granted")
+        #expect(try await result(order("1003", "order_created", total: 999, subtotal: 999)) == "flagged")
+        #expect(
+            try daemon.count("orders", where: "provider_order_id = '1001' AND amount = 5880 AND tax_amount = 980") == 1)
+
+        let first = order("1001", "order_refunded", total: 5_880, subtotal: 4_900, tax: 980, refunded: 2_000)
+        #expect(try await result(first) == "partially-refunded")
+        #expect(try await result(first) == "duplicate", "the same refund, retried")
+        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 2)
+        let second = order("1001", "order_refunded", total: 5_880, subtotal: 4_900, tax: 980, refunded: 5_880)
+        #expect(try await result(second) == "refunded")
+        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 1)
+        // A full refund before its order (events reordered) is kept: the order never grants.
+        let early = order("1004", "order_refunded", total: 4_900, subtotal: 4_900, refunded: 4_900)
+        #expect(try await result(early) == "refunded-pending")
+        #expect(
+            try await result(order("1004", "order_created", total: 4_900, subtotal: 4_900)) == "refunded-before-payment"
+        )
+        #expect(try daemon.count("grants", where: "revoked_at IS NULL") == 1)
+    }
 }

@@ -108,28 +108,49 @@ public enum ProviderParsers {
         let event = try JSONObject(data: body)
         let type = try event.require("meta", "event_name")
         let orderID = try event.require("data", "id")
-        // Lemon Squeezy sends no event id; an order has one event of each kind.
-        let eventID = "\(type):\(orderID)"
+        let attributes = event.object("data", "attributes") ?? JSONObject([:])
+        // Lemon Squeezy sends no event id; an order has one event of each kind, but one refund event per
+        // refund, each with all refunds so far: those are told apart by that amount.
+        var eventID = "\(type):\(orderID)"
         let action: PaymentEvent.Action
         switch type {
         case "order_created":
-            guard event.string("data", "attributes", "status") == "paid" else {
+            guard attributes.string("status") == "paid" else {
                 action = .ignored
                 break
             }
             guard let product = event.string("meta", "custom_data", "course") else {
                 throw .malformed("the order names no course (meta.custom_data.course)")
             }
-            guard let amount = event.integer("data", "attributes", "total") else {
-                throw .malformed("missing `data.attributes.total`")
+            guard let amount = attributes.integer("total") else { throw .malformed("missing `data.attributes.total`") }
+            // `subtotal` is the price before the discount and before tax added on top (999 + 200 tax = 1199 in
+            // their example): what the catalog's price is compared with.
+            let subtotal = attributes.integer("subtotal")
+            let discount = attributes.integer("discount_total") ?? 0
+            let tax = attributes.integer("tax") ?? 0
+            guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
+                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
             }
             action = .paid(
                 .init(
                     orderID: orderID, paymentRef: orderID, product: product,
-                    email: try event.email("data", "attributes", "user_email"), amount: amount,
-                    currency: try event.require("data", "attributes", "currency").uppercased(), subscriptionRef: nil))
+                    email: try attributes.email("user_email"), amount: amount,
+                    currency: try attributes.require("currency").uppercased(), subscriptionRef: nil,
+                    listAmount: subtotal, discount: discount, tax: tax))
         case "order_refunded":
-            action = .refunded(paymentRef: orderID)
+            // The event carries the order: all refunds so far against its total. Less: a partial refund,
+            // access stays; all of it (or no amount given): a full refund, kept even before its order.
+            let refunded = attributes.integer("refunded_amount")
+            let total = attributes.integer("total")
+            guard [refunded ?? 0, total ?? 0].allSatisfy(Self.moneyRange.contains) else {
+                throw .malformed("`refunded_amount` or `total` is out of range")
+            }
+            if let refunded { eventID += ":\(refunded)" }
+            if let refunded, let total, refunded < total {
+                action = .refundedPart(paymentRef: orderID, amount: refunded, runningTotal: true)
+            } else {
+                action = .refunded(paymentRef: orderID)
+            }
         default:
             action = .ignored
         }
