@@ -46,7 +46,7 @@ struct LibraryRoutes: Sendable {
             let email = try self.read { try library.email(buyer: buyer) } ?? ""
             let devices = try self.read { try self.devices.sessions.devices(buyer: buyer) }.map { device in
                 [
-                    "browser": device.browser, "last_seen": Self.iso(device.lastSeenAt),
+                    "browser": device.browser, "last_seen": GatePages.iso(device.lastSeenAt),
                     "this_device": device.id == signedIn.session,
                 ] as [String: Any]
             }
@@ -118,11 +118,6 @@ struct LibraryRoutes: Sendable {
                 detail: "open the link from your purchase e-mail on this device, or ask for a fresh one")
         }
         return value
-    }
-
-    private static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
     }
 
     /// The catalog's courses that the buyer's live grants open, in catalog order.

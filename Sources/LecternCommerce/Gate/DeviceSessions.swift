@@ -95,7 +95,8 @@ public final class DeviceSessions: Sendable {
     /// Notes a request from a live session; written by the next `flush`.
     public func seen(_ id: String, client: ClientInfo, now: Date = Date()) {
         guard !id.isEmpty else { return }
-        let key = Self.noteKey(id, Self.day(now), client.network)
+        let day = Self.day(now)
+        let key = Self.noteKey(id, day, client.network)
         let due = noted.withLock { notes -> Bool in
             if notes.sightings.count >= Self.memoryLimit { notes = ([], [:]) }
             let newNetwork = notes.sightings.insert(key).inserted
@@ -106,7 +107,7 @@ public final class DeviceSessions: Sendable {
         if due {
             pending.withLock { waiting in
                 guard waiting.count < Self.memoryLimit else { return }
-                waiting.append(Sessions.Sighting(session: id, day: Self.day(now), network: client.network, at: now))
+                waiting.append(Sessions.Sighting(session: id, day: day, network: client.network, at: now))
             }
         }
     }
@@ -145,11 +146,6 @@ public final class DeviceSessions: Sendable {
 
     private static func noteKey(_ id: String, _ day: String, _ network: String) -> String { "\(id)|\(day)|\(network)" }
 
-    /// "2026-11-22", UTC.
-    static func day(_ date: Date) -> String {
-        var seconds = time_t(date.secondsInCalendarRange.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
-    }
+    /// "2026-11-22", UTC: the day a sighting counts for, as the store writes its timestamps.
+    static func day(_ date: Date) -> String { String(Store.timestamp(date).prefix(10)) }
 }

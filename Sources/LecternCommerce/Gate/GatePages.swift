@@ -153,5 +153,6 @@ public struct GatePages: Sendable {
     /// A day in the site's language ("5 December 2026", "2026年12月5日"), from the build's wording.
     func day(_ date: Date) -> String { (bundle.manifest.wording ?? .english).date(date) }
 
-    static func iso(_ date: Date) -> String { String(Store.timestamp(date).prefix(19)) + "Z" }
+    /// "2026-12-05T10:00:00Z": a date as lecternd's pages and JSON give it.
+    public static func iso(_ date: Date) -> String { String(Store.timestamp(date).prefix(19)) + "Z" }
 }
