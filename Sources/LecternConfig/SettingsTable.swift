@@ -102,7 +102,7 @@ package struct SettingsTable: Sendable, Equatable {
         }
     }
 
-    func table(_ key: String) throws -> SettingsTable? {
+    package func table(_ key: String) throws -> SettingsTable? {
         guard let entry = entries[key] else { return nil }
         guard case .table(let t) = entry.value else { throw error(key, "`\(key)` must be a table") }
         return t

@@ -85,7 +85,7 @@ struct CheckoutRoutes: Sendable {
         let fields = FormFields.parse(buffer.readString(length: buffer.readableBytes) ?? "")
         guard let email = EmailAddress(fields["email"] ?? "") else { throw HTTPProblem.invalidEmail("email") }
         let product = fields["course"] ?? ""
-        guard LessonFileName.isValidSlug(product), let price = bundle.manifest.price(of: product) else {
+        guard LessonFileName.isValidSlug(product), let price = bundle.manifest.pricing(of: product)?.price else {
             throw HTTPProblem.unknownProduct(product)
         }
         guard price.currency == "CNY", !price.isFree else {

@@ -70,23 +70,32 @@ public struct CreatorQueries: Sendable {
     }
 
     /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has live access
-    /// to the product gets the link again instead of a second grant (`isNew` false). `hold`: see
+    /// to the product gets the link again instead of a second grant (`isNew` false); a time-limited one ending
+    /// before `until` is extended to it. `until`: when access ends (nil: for good). `hold`: see
     /// `Outbox.Letter` (several grants in a row reach the buyer as one e-mail).
     @discardableResult
     public func compGrant(
-        email: EmailAddress, product: String, hold: TimeInterval = 0, now: Date = Date()
+        email: EmailAddress, product: String, until: Date? = nil, hold: TimeInterval = 0, now: Date = Date()
     ) throws -> (grant: Int64, isNew: Bool) {
         try store.write { db in
             let ledger = Ledger(db)
             let buyer = try ledger.buyer(email: email.value, now: now)
-            let live = try Int64.fetchOne(
+            let live = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
-                      AND (ends_at IS NULL OR ends_at > ?) ORDER BY id LIMIT 1
+                    SELECT id, ends_at FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
+                      AND (ends_at IS NULL OR ends_at > ?) ORDER BY ends_at IS NOT NULL, ends_at DESC LIMIT 1
                     """, arguments: [buyer, product, Store.timestamp(now)])
+            if let live, let ends = live["ends_at"] as String?, ends < Store.timestamp(until ?? .distantFuture) {
+                // Longer access asked for: the grant keeps its start (drip) and ends later, or never.
+                try db.execute(
+                    sql: "UPDATE grants SET ends_at = ? WHERE id = ?",
+                    arguments: [until.map(Store.timestamp), live["id"] as Int64])
+            }
+            let liveID: Int64? = live?["id"]
             let grant =
-                try live ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, now: now)
+                try liveID
+                ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, endsAt: until, now: now)
             try ledger.enqueueEmail(
                 Outbox.Letter(kind: live == nil ? .comp : .resend, grant: grant, hold: hold), to: email, now: now)
             return (grant, live == nil)

@@ -27,14 +27,16 @@ public struct Ledger {
         return id
     }
 
+    /// - Parameter endsAt: when access ends (a time-limited comp); nil for good.
     public func grant(
-        buyer: Int64, order: Int64?, product: String, subscription: String?, now: Date
+        buyer: Int64, order: Int64?, product: String, subscription: String?, endsAt: Date? = nil, now: Date
     ) throws -> Int64 {
         let now = Store.timestamp(now)
         try db.executeCached(
             sql: """
-                INSERT INTO grants (buyer_id, order_id, product, starts_at, subscription_ref) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [buyer, order, product, now, subscription])
+                INSERT INTO grants (buyer_id, order_id, product, starts_at, subscription_ref, ends_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [buyer, order, product, now, subscription, endsAt.map(Store.timestamp)])
         return db.lastInsertedRowID
     }
 

@@ -27,7 +27,23 @@ public struct SalesReport: Sendable, Equatable {
         public var net: Int
     }
 
+    /// One currency's money, from the amounts each order records (`lectern sales`, "Totals"). Flagged orders
+    /// (not granted) are left out. Gross is before discounts and without tax, so both tax modes add up alike:
+    /// gross − discounts = what buyers paid − tax; net is that, less refunds, for orders still kept.
+    public struct CurrencyLine: Sendable, Equatable {
+        public var currency: String
+        public var orders: Int
+        public var gross: Int
+        public var discounts: Int
+        /// Tax collected on orders kept (the part owed to a tax authority).
+        public var tax: Int
+        /// Money given back: refunded and disputed orders in full, and partial refunds of orders kept.
+        public var refunds: Int
+        public var net: Int
+    }
+
     public var since: String?
+    public var currencies: [CurrencyLine] = []
     public var courses: [CourseLine]
     public var days: [DayLine]
     public var buyers: Int
@@ -79,7 +95,25 @@ public struct SalesReport: Sendable, Equatable {
                           SELECT buyer_id FROM orders WHERE created_at >= ?
                           GROUP BY buyer_id HAVING COUNT(DISTINCT product) > 1)
                         """, arguments: [from]) ?? 0
-            return SalesReport(since: since, courses: courses, days: days, buyers: buyers, repeatBuyers: repeats)
+            let currencies = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT upper(currency) AS currency, COUNT(*) AS orders,
+                      SUM(amount + discount_amount - tax_amount) AS gross, SUM(discount_amount) AS discounts,
+                      SUM(CASE WHEN status = 'paid' THEN tax_amount ELSE 0 END) AS tax,
+                      SUM(CASE WHEN status = 'paid' THEN refunded_amount ELSE amount END) AS refunds,
+                      SUM(CASE WHEN status = 'paid' THEN amount - tax_amount - refunded_amount ELSE 0 END) AS net
+                    FROM orders WHERE created_at >= ? AND status != 'flagged'
+                    GROUP BY upper(currency) ORDER BY currency
+                    """, arguments: [from]
+            ).map {
+                CurrencyLine(
+                    currency: $0["currency"], orders: $0["orders"], gross: $0["gross"], discounts: $0["discounts"],
+                    tax: $0["tax"], refunds: $0["refunds"], net: $0["net"])
+            }
+            return SalesReport(
+                since: since, currencies: currencies, courses: courses, days: days, buyers: buyers,
+                repeatBuyers: repeats)
         }
     }
 
@@ -92,7 +126,14 @@ public struct SalesReport: Sendable, Equatable {
         var out =
             "Sales\(since.map { " since \($0)" } ?? ""): \(orders) orders from \(buyers) buyers, "
             + String(format: "%.1f%% kept", keptShare * 100) + ", \(repeatBuyers) bought more than one course\n\n"
-        out += "course\tcurrency\torders\trefunded\tdisputed\tflagged\tnet revenue\treversed\n"
+        out += "currency\torders\tgross\tdiscounts\ttax\trefunds\tnet\n"
+        for line in currencies {
+            let money = [line.gross, line.discounts, line.tax, line.refunds, line.net].map {
+                Self.money($0, line.currency)
+            }
+            out += "\(line.currency)\t\(line.orders)\t" + money.joined(separator: "\t") + "\n"
+        }
+        out += "\ncourse\tcurrency\torders\trefunded\tdisputed\tflagged\tnet revenue\treversed\n"
         for line in courses {
             out +=
                 "\(line.product)\t\(line.currency)\t\(line.orders)\t\(line.refunded)\t"

@@ -100,16 +100,52 @@ struct GrantCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "Buyer e-mail.") var email: EmailAddress
     @Option(help: "Course slug or product id.") var course: String
+    @Option(help: "Access ends after this day (YYYY-MM-DD, UTC).") var until: String?
+    @Option(name: .customLong("for"), help: "Access ends after this long: 30d, 12w, 48h.") var duration: String?
+
+    func validate() throws {
+        if until != nil && duration != nil { throw ValidationError("give --until or --for, not both") }
+        if let until, GrantCommand.endOfDay(until) == nil {
+            throw ValidationError("--until takes a day as YYYY-MM-DD, e.g. 2027-01-31")
+        }
+        if let duration, Duration.parseSeconds(duration) == nil {
+            throw ValidationError("--for takes a duration such as 30d, 12w or 48h (at most 100 years)")
+        }
+    }
+
+    /// The first moment after `day` (UTC): access "until 2027-01-31" lasts all of that day.
+    static func endOfDay(_ day: String) -> Date? {
+        let parts = day.split(separator: "-")
+        guard day.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]),
+            let date = Int(parts[2]), (1970...9998).contains(year), (1...12).contains(month), (1...31).contains(date)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let components = DateComponents(year: year, month: month, day: date)
+        // Calendar rolls 2027-02-30 over to March: refused, not reinterpreted.
+        guard let start = calendar.date(from: components), calendar.component(.day, from: start) == date else {
+            return nil
+        }
+        return calendar.date(byAdding: .day, value: 1, to: start)
+    }
 
     func run() throws {
         let (config, db) = try store.open()
         try store.requireProduct(course, config: config)
+        let now = Date()
+        let ends =
+            until.flatMap(Self.endOfDay)
+            ?? duration.flatMap(Duration.parseSeconds).map {
+                now.addingTimeInterval(TimeInterval($0))
+            }
+        if let ends, ends <= now { throw ValidationError("--until names a day already over") }
         let (grant, isNew) = try CreatorQueries(store: db).compGrant(
-            email: email, product: course, hold: TimeInterval(config.mail.holdSeconds))
+            email: email, product: course, until: ends, hold: TimeInterval(config.mail.holdSeconds), now: now)
+        let term = ends.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""
         if isNew {
-            print("Granted \(course) to \(email) (grant \(grant)); lecternd sends the link e-mail.")
+            print("Granted \(course) to \(email)\(term) (grant \(grant)); lecternd sends the link e-mail.")
         } else {
-            print("\(email) already has \(course) (grant \(grant)); lecternd sends a fresh link instead.")
+            print("\(email) already has \(course) (grant \(grant))\(term); lecternd sends a fresh link instead.")
         }
     }
 }

@@ -297,6 +297,12 @@ final class DaemonHarness: @unchecked Sendable {
         return try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1 }
     }
 
+    /// One text value of a query, e.g. a grant's `ends_at`.
+    func value(_ sql: String) throws -> String? {
+        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+        return try store.read { try String.fetchOne($0, sql: sql) }
+    }
+
     /// Messages the SMTP server received (maildir), waiting up to `timeout` for `count` of them.
     func receivedMail(count: Int, timeout: TimeInterval = 15) async throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
@@ -314,19 +320,23 @@ final class DaemonHarness: @unchecked Sendable {
 
     static func stripeCheckout(
         event: String, session: String, paymentIntent: String, email: String = "ada@example.com",
-        course: String = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
+        course: String? = "practical-sqlite", amount: Int = 4900, currency: String = "usd",
         type: String = "checkout.session.completed", subtotal: Int? = nil, discount: Int = 0, tax: Int = 0,
-        paymentStatus: String = "paid"
+        paymentStatus: String = "paid", paymentLink: String? = nil, clientReference: String? = nil,
+        extra: [String: Any] = [:]
     ) -> Data {
         // Shaped as Stripe documents a Checkout Session: `amount_subtotal` before discounts and exclusive tax,
-        // `total_details` with what was taken off and added, `amount_total` what the buyer paid.
+        // `total_details` with what was taken off and added, `amount_total` what the buyer paid; `payment_link`
+        // names the Payment Link it came from (null otherwise), `client_reference_id` what the link's URL added.
         var object: [String: Any] = [
             "id": session, "object": "checkout.session", "payment_status": paymentStatus, "amount_total": amount,
-            "currency": currency,
-            "payment_intent": paymentIntent, "metadata": ["course": course], "customer_details": ["email": email],
+            "currency": currency, "payment_intent": paymentIntent,
+            "metadata": course.map { ["course": $0] } ?? [String: String](), "customer_details": ["email": email],
             "total_details": ["amount_discount": discount, "amount_tax": tax, "amount_shipping": 0],
+            "payment_link": paymentLink ?? NSNull(), "client_reference_id": clientReference ?? NSNull(),
         ]
         if let subtotal { object["amount_subtotal"] = subtotal }
+        object.merge(extra) { $1 }
         return json([
             "id": event, "object": "event", "type": type, "created": Int(Date().timeIntervalSince1970),
             "data": ["object": object],

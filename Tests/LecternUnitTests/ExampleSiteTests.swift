@@ -26,8 +26,8 @@ import Testing
         let site = try TempSite(withExampleContent: true)
         let report = try site.build()
         // Practical SQLite (2 free, 5 paid lessons) and the Chinese course (2 free, 3 paid); with the two landing
-        // pages, the home, 404 and library pages.
-        #expect(report.courses == 2 && report.paidPages == 8 && report.publicPages == 9)
+        // pages, the home, 404 and library pages, and the two products' pages.
+        #expect(report.courses == 2 && report.paidPages == 8 && report.publicPages == 11)
 
         for page in [
             "index.html", "404.html", "courses/practical-sqlite/index.html",
@@ -52,15 +52,23 @@ import Testing
         #expect(!sitemap.contains("/learn/"), "the sitemap lists only public pages")
         let feed = try site.read("public/feed.xml")
         #expect(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""))
-        #expect(feed.components(separatedBy: "<entry>").count - 1 == 6, "per course: itself + two free lessons")
+        #expect(
+            feed.components(separatedBy: "<entry>").count - 1 == 8, "per course: itself + two free lessons; products")
+        let bundle = try site.read("public/bundles/every-course/index.html")
+        #expect(bundle.contains("href=\"https://buy.example.com/checkout/every-course\"") && bundle.contains("$59.00"))
+        #expect(bundle.contains("href=\"/courses/practical-sqlite/\"") && sitemap.contains("/bundles/every-course/"))
+        let pwyw = try site.read("public/bundles/sqlite-pay-what-you-can/index.html")
+        #expect(pwyw.contains("Pay what you want, from $9.00") && pwyw.contains("$29.00"))
 
         let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
-        #expect(manifest.pages.count == 17)
+        #expect(manifest.pages.count == 19)
         for page in manifest.pages {
             let folder = page.kind == .public ? "public" : "paid"
             let data = try Data(contentsOf: site.root.appendingPathComponent("\(folder)/\(page.output)"))
             #expect(BuildManifest.hash(data) == page.sha256, "hash of \(page.output)")
-            #expect(page.source.hasPrefix("content/") || page.source.hasPrefix("site-template/"))
+            #expect(
+                page.source.hasPrefix("content/") || page.source.hasPrefix("site-template/")
+                    || page.source == "lectern.toml")
         }
         #expect(manifest.courses.first?.priceMinorUnits == 4900)
         #expect(manifest.courses.first?.lessons.first { $0.slug == "indexes" }?.availableAfterDays == 7)

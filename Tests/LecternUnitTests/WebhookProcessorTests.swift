@@ -21,7 +21,12 @@ import Testing
             "sqlite": Money(minorUnits: 4900, currency: "USD"),
             "all-access": Money(minorUnits: 19_900, currency: "USD"),
         ]
-        return (WebhookProcessor(store: store, prices: { prices[$0] }, links: links), store)
+        return (
+            WebhookProcessor(
+                store: store,
+                catalog: { payment in prices[payment.product].map { (payment.product, ProductPricing(price: $0)) } },
+                links: links), store
+        )
     }
 
     func subscriptionPurchase(_ id: String) -> PaymentEvent {

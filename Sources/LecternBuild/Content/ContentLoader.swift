@@ -8,10 +8,9 @@ public struct ContentLoader {
     public var config: SiteConfig
     public var includeDrafts: Bool
 
-    static let courseKeys: Set<String> = [
-        "title", "summary", "price", "currency", "tags", "draft", "buy_url",
-        "products", "date", "weight", "extra",
-    ]
+    static let courseKeys = PricingSettings.keys.union([
+        "title", "summary", "tags", "draft", "buy_url", "products", "date", "weight", "extra",
+    ])
     static let moduleKeys: Set<String> = ["title", "weight", "extra"]
     static let lessonKeys: Set<String> = ["title", "free", "draft", "weight", "available_after_days", "date", "extra"]
 
@@ -43,7 +42,53 @@ public struct ContentLoader {
                 "product id `\(product.id)` is also a course slug",
                 hint: "a payment naming it would be ambiguous; rename it, e.g. `\(product.id)-bundle`")
         }
-        return Catalog(courses: courses.map(\.course), draftFiles: drafts)
+        var loaded = courses.map(\.course)
+        try attachProducts(to: &loaded)
+        return Catalog(
+            courses: loaded, bundles: try BundleOffer.all(config: config, courses: loaded), draftFiles: drafts)
+    }
+
+    /// Adds each product's `courses` to those courses' product lists, and checks what a payment relies on:
+    /// every product opens at least one course, and a provider id (a Payment Link, a variant) sells one thing.
+    private func attachProducts(to courses: inout [Course]) throws {
+        for product in config.products {
+            for slug in product.courses {
+                guard let index = courses.firstIndex(where: { $0.slug == slug }) else {
+                    // A draft course left out of this build is not an error; a typo is.
+                    if FileManager.default.fileExists(atPath: config.url(config.contentDir + "/" + slug).path) {
+                        continue
+                    }
+                    throw LecternError(
+                        .config, file: SiteConfig.fileName, line: product.coursesLine ?? product.line,
+                        "product `\(product.id)` lists `\(slug)`, which is not a course",
+                        hint: "courses are the folders of \(config.contentDir)/: "
+                            + courses.map(\.slug).joined(separator: ", "))
+                }
+                if !courses[index].productIDs.contains(product.id) { courses[index].productIDs.append(product.id) }
+            }
+            guard courses.contains(where: { $0.productIDs.contains(product.id) }) || !product.courses.isEmpty else {
+                throw LecternError(
+                    .config, file: SiteConfig.fileName, line: product.line,
+                    "product `\(product.id)` opens no course",
+                    hint: "list them: `courses = [\"a-course\", \"another\"]` under [products.\(product.id)], "
+                        + "or `products: [\(product.id)]` in a course's front matter")
+            }
+        }
+        var seller: [String: String] = [:]
+        let sold =
+            courses.map { ($0.slug, $0.pricing.providerIDs, $0.sourcePath, Int?.none) }
+            + config.products.map { ($0.id, $0.pricing.providerIDs, SiteConfig.fileName, $0.line) }
+        for (name, ids, file, line) in sold {
+            for id in ids {
+                if let other = seller[id], other != name {
+                    throw LecternError(
+                        .config, file: file, line: line,
+                        "\(ProviderProductID.describe(id)) sells both `\(other)` and `\(name)`",
+                        hint: "one Payment Link or variant sells one product: a payment from it would be ambiguous")
+                }
+                seller[id] = name
+            }
+        }
     }
 
     // MARK: Courses
@@ -74,14 +119,8 @@ public struct ContentLoader {
         let fm = page.settings
         try fm.rejectUnknownKeys(allowed: Self.courseKeys)
         let title = try fm.requiredString("title", hint: "add `title: Your course name` to the front matter")
-        let currency = try fm.string("currency") ?? config.currency
-        let priceText = try fm.requiredString("price", hint: "add `price: \"49.00\"` (use \"0\" for a free course)")
-        guard let price = Money(decimal: priceText, currency: currency) else {
-            throw fm.error(
-                fm.line(of: "price") != nil ? "price" : "currency",
-                "`price` \"\(priceText)\" in \(currency) is not a valid amount",
-                hint: "write a decimal string such as \"49.00\" and a three-letter currency code")
-        }
+        let pricing = try PricingSettings.read(fm, defaultCurrency: config.currency, what: "course `\(slug)`")
+        let price = pricing.price
         // A course in yuan on a site with [alipay] or [wechatpay] is sold by lecternd itself: the button goes
         // to the landing page's pay form (unless the course names its own checkout).
         let ownBuyURL = try fm.string("buy_url")
@@ -108,7 +147,7 @@ public struct ContentLoader {
                     + "a product without a price could be bought for any amount")
         }
         var course = Course(
-            slug: slug, title: title, summary: try fm.string("summary") ?? "", price: price,
+            slug: slug, title: title, summary: try fm.string("summary") ?? "", pricing: pricing,
             tags: try fm.stringList("tags"), isDraft: try fm.bool("draft") ?? false, buyURL: buyURL,
             productIDs: productIDs, checkoutProviders: checkoutProviders,
             date: try date(fm, file: indexURL),

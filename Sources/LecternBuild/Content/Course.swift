@@ -6,7 +6,10 @@ public struct Course: Sendable {
     public var slug: String
     public var title: String
     public var summary: String
-    public var price: Money
+    /// The price and how providers name the course (`ProductPricing`).
+    public var pricing: ProductPricing
+    /// The price pages show (the suggested one when the reader pays what they want).
+    public var price: Money { pricing.price }
     public var tags: [String]
     public var isDraft: Bool
     /// Where the buy button goes (a checkout link of the creator's payment provider).
@@ -68,6 +71,8 @@ public struct Lesson: Sendable {
 /// Everything read from `content/`, in catalog order.
 public struct Catalog: Sendable {
     public var courses: [Course]
+    /// The products of `lectern.toml`, each with the courses it opens.
+    public var bundles: [BundleOffer] = []
     /// Standardized paths of draft lessons left out of this build (links to them get a clear error).
     public var draftFiles: Set<String> = []
 

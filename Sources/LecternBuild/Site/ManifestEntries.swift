@@ -6,16 +6,14 @@ import LecternCore
 extension BuildManifest {
     static func entry(for course: Course) -> CourseEntry {
         CourseEntry(
-            slug: course.slug, title: course.title, priceMinorUnits: course.price.minorUnits,
-            currency: course.price.currency, buyLink: course.buyURL, products: course.productIDs,
+            slug: course.slug, title: course.title, pricing: course.pricing, buyLink: course.buyURL,
+            products: course.productIDs,
             lessons: course.lessons.map {
                 LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
             })
     }
 
     static func entry(for product: ProductSetting) -> ProductEntry {
-        ProductEntry(
-            id: product.id, title: product.title, priceMinorUnits: product.price.minorUnits,
-            currency: product.price.currency)
+        ProductEntry(id: product.id, title: product.title, pricing: product.pricing)
     }
 }

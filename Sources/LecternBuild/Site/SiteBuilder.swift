@@ -92,11 +92,16 @@ public struct SiteBuilder {
                 .init(url: url, kind: kind, source: source, output: output, sha256: BuildManifest.hash(data)))
         }
 
-        for page in pipeline.catalogPages() { try record(page.url, .public, page.source, page.output, page.data) }
+        var feedEntries: [FeedWriter.Entry] = []
+        for page in pipeline.catalogPages() {
+            try record(page.url, .public, page.source, page.output, page.data)
+            if let summary = page.summary {
+                feedEntries.append(.init(title: page.title, path: page.url, summary: summary, date: page.date))
+            }
+        }
 
         var publicAssets = Set<String>()
         var paidAssets = Set<String>()
-        var feedEntries: [FeedWriter.Entry] = []
         var search = SearchIndex()
         for (job, result) in zip(jobs, results) {
             let kind: BuildManifest.Page.Kind = result.isPublic ? .public : .paid

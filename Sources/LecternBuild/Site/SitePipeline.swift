@@ -16,6 +16,11 @@ struct SitePipeline: @unchecked Sendable {
         var source: String
         var output: String
         var data: Data
+        /// Listed in the feed and the sitemap with this title and summary (a product's landing page).
+        var title = ""
+        var summary: String?
+        /// The feed's date: a bundle's newest course (a build's own time would re-announce it every build).
+        var date = Date(timeIntervalSince1970: 0)
     }
 
     let config: SiteConfig
@@ -124,7 +129,19 @@ struct SitePipeline: @unchecked Sendable {
                     output: "library/index.html",
                     data: Data(templates.render(.library, contexts.library(title: title)).utf8)))
         }
-        return library + [
+        var bundles: [CatalogPage] = []
+        if templates.has(.bundle) {
+            for bundle in catalog.bundles where !bundle.courses.isEmpty {
+                bundles.append(
+                    CatalogPage(
+                        url: bundle.path, source: SiteConfig.fileName,
+                        output: SiteRoutes.publicOutput(bundle: bundle.id),
+                        data: Data(templates.render(.bundle, contexts.bundle(bundle)).utf8),
+                        title: bundle.product.title, summary: bundle.product.summary,
+                        date: bundle.courses.map(\.date).max() ?? Date(timeIntervalSince1970: 0)))
+            }
+        }
+        return library + bundles + [
             CatalogPage(
                 url: "/", source: "\(config.contentDir)/", output: "index.html",
                 data: Data(templates.render(.home, contexts.home(catalog)).utf8)),

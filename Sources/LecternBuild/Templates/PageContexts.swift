@@ -31,6 +31,8 @@ struct PageContexts {
         [
             "slug": course.slug, "title": course.title, "summary": course.summary, "url": course.landingPath,
             "price": course.price.display(language: config.language), "is_free": course.price.isFree,
+            "pay_what_you_want": course.pricing.isPayWhatYouWant,
+            "min_price": course.pricing.minimum?.display(language: config.language) ?? "",
             "buy_url": course.buyURL, "pay_form": !course.checkoutProviders.isEmpty,
             "pay_alipay": course.checkoutProviders.contains(.alipay),
             "pay_wechat": course.checkoutProviders.contains(.wechatpay),
@@ -62,6 +64,8 @@ struct PageContexts {
         [
             "site": site(), "page": page(title: config.title, description: config.description, path: "/"),
             "courses": catalog.courses.map(courseSummary), "has_courses": !catalog.courses.isEmpty,
+            "bundles": catalog.bundles.filter { !$0.courses.isEmpty }.map(bundleSummary),
+            "has_bundles": catalog.bundles.contains { !$0.courses.isEmpty },
         ]
     }
 

@@ -16,8 +16,11 @@ public struct TemplateSet: Sendable {
         /// The buyer's library (`/library/`), filled in by its script. Optional: a site made before it
         /// existed builds without it (and `lectern check` says so).
         case library
+        /// A product's landing page (`/bundles/<id>/`). Optional as the library is: without it, products are
+        /// sold from their buy links only.
+        case bundle
 
-        public var isRequired: Bool { self != .library }
+        public var isRequired: Bool { self != .library && self != .bundle }
     }
 
     private let library: MustacheLibrary

@@ -37,6 +37,15 @@ public struct SalesReportPage {
                 + "<td>\(line.flagged)</td><td>\(escape(SalesReport.money(line.net, line.currency)))</td>"
                 + "<td>\(escape(SalesReport.money(line.reversed, line.currency)))</td></tr>\n"
         }
+        var totals = ""
+        for line in report.currencies {
+            let money = [line.gross, line.discounts, line.tax, line.refunds, line.net].map {
+                "<td>\(escape(SalesReport.money($0, line.currency)))</td>"
+            }
+            totals +=
+                "<tr><th scope=\"row\">\(escape(line.currency))</th><td>\(line.orders)</td>"
+                + money.joined() + "</tr>\n"
+        }
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">\
@@ -58,6 +67,13 @@ public struct SalesReportPage {
              orders from <strong>\(report.buyers)</strong> buyers;
             <strong>\(String(format: "%.1f", report.keptShare * 100))%</strong> kept (not refunded or disputed);
             \(report.repeatBuyers) bought more than one course.</p>
+            <h2>Totals</h2>
+            <table><thead><tr><th>Currency</th><th>Orders</th><th>Gross</th><th>Discounts</th><th>Tax</th>\
+            <th>Refunds</th><th>Net</th></tr></thead>
+            <tbody>
+            \(totals)</tbody></table>
+            <p>Gross: list prices before discounts, without tax. Net: what buyers paid, less tax and refunds, \
+            before the payment provider's fees. Flagged orders are not counted until approved.</p>
             \(charts)
             <h2>By course</h2>
             <table><thead><tr><th>Course</th><th>Orders</th><th>Refunded</th>\

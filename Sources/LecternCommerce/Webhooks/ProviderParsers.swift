@@ -28,18 +28,36 @@ public enum ProviderParsers {
                 action = .ignored
                 break
             }
-            guard let product = object.string("metadata", "course") ?? object.string("client_reference_id") else {
-                throw .malformed("the session names no course (metadata.course or client_reference_id)")
+            // A Payment Link is set up in the creator's dashboard: the catalog maps it to what it sells. The
+            // metadata is the creator's too; `client_reference_id` can be added to a link's URL by anyone, so it
+            // only names a product when nothing else does (and is price-checked like everything else).
+            let link = object.string("payment_link").map(ProviderProductID.stripePaymentLink)
+            guard
+                let product = object.string("metadata", "product") ?? object.string("metadata", "course")
+                    ?? object.string("client_reference_id") ?? link
+            else {
+                throw .malformed("the session names no product (payment_link, metadata.product or client_reference_id)")
             }
-            guard let amount = object.integer("amount_total"), let currency = object.string("currency") else {
+            guard var amount = object.integer("amount_total"), var currency = object.string("currency") else {
                 throw .malformed("missing `amount_total` or `currency`")
             }
             let session = try object.require("id")
             // Before discounts and exclusive tax (inclusive tax is inside it): what the catalog's price is
             // compared with. Every amount is checked before it is used.
-            let subtotal = object.integer("amount_subtotal")
-            let discount = object.integer("total_details", "amount_discount") ?? 0
-            let tax = object.integer("total_details", "amount_tax") ?? 0
+            var subtotal = object.integer("amount_subtotal")
+            var discount = object.integer("total_details", "amount_discount") ?? 0
+            var tax = object.integer("total_details", "amount_tax") ?? 0
+            // Adaptive Pricing before API 2025-03-31: `currency` is the buyer's, and the amounts in the creator's
+            // own currency (the catalog's) are under `currency_conversion`. Its discount and tax are not given
+            // in that currency, so none is recorded. (Newer sessions keep the creator's currency and describe
+            // the buyer's in `presentment_details`.)
+            if let source = object.string("currency_conversion", "source_currency") {
+                guard let total = object.integer("currency_conversion", "amount_total") else {
+                    throw .malformed("`currency_conversion` without `amount_total`")
+                }
+                (amount, currency, discount, tax) = (total, source, 0, 0)
+                subtotal = object.integer("currency_conversion", "amount_subtotal")
+            }
             guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
                 throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
             }
@@ -49,7 +67,7 @@ public enum ProviderParsers {
                     paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
                     product: product, email: try object.email("customer_details", "email"),
                     amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription"),
-                    listAmount: subtotal, discount: discount, tax: tax))
+                    listAmount: subtotal, discount: discount, tax: tax, providerProduct: link))
         case "charge.refunded":
             // A charge still partly kept (`refunded: false`) names all refunds so far in `amount_refunded`.
             let intent = try object.require("payment_intent")
@@ -86,12 +104,21 @@ public enum ProviderParsers {
                 throw .malformed("`data.amount` must be an integer in minor units")
             }
             let payment = try data.require("payment_id")
+            // Optional, as Stripe and Lemon Squeezy report them: the price before discounts and tax on top
+            // (checked against the catalog instead of `amount`), the discount and the tax.
+            let listAmount = data.integer("list_amount")
+            let discount = data.integer("discount") ?? 0
+            let tax = data.integer("tax") ?? 0
+            guard [amount, listAmount ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
+                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
+            }
             action = .paid(
                 .init(
                     orderID: data.string("order_id") ?? payment, paymentRef: payment,
                     product: try data.require("product"),
                     email: try data.email("email"), amount: amount,
-                    currency: try data.require("currency").uppercased(), subscriptionRef: nil))
+                    currency: try data.require("currency").uppercased(), subscriptionRef: nil,
+                    listAmount: listAmount, discount: discount, tax: tax))
         case "payment.refunded":
             action = .refunded(paymentRef: try data.require("payment_id"))
         case "payment.disputed":
@@ -119,8 +146,16 @@ public enum ProviderParsers {
                 action = .ignored
                 break
             }
-            guard let product = event.string("meta", "custom_data", "course") else {
-                throw .malformed("the order names no course (meta.custom_data.course)")
+            // The variant is the creator's (set up in their store); custom data can be added to a checkout URL by
+            // anyone, so it only names a product when the catalog maps no variant (and is price-checked).
+            let variant = attributes.integer("first_order_item", "variant_id").map {
+                ProviderProductID.lemonSqueezyVariant(String($0))
+            }
+            guard
+                let product = event.string("meta", "custom_data", "product")
+                    ?? event.string("meta", "custom_data", "course") ?? variant
+            else {
+                throw .malformed("the order names no product (first_order_item.variant_id or meta.custom_data.course)")
             }
             guard let amount = attributes.integer("total") else { throw .malformed("missing `data.attributes.total`") }
             // `subtotal` is the price before the discount and before tax added on top (999 + 200 tax = 1199 in
@@ -136,7 +171,7 @@ public enum ProviderParsers {
                     orderID: orderID, paymentRef: orderID, product: product,
                     email: try attributes.email("user_email"), amount: amount,
                     currency: try attributes.require("currency").uppercased(), subscriptionRef: nil,
-                    listAmount: subtotal, discount: discount, tax: tax))
+                    listAmount: subtotal, discount: discount, tax: tax, providerProduct: variant))
         case "order_refunded":
             // The event carries the order: all refunds so far against its total. Less: a partial refund,
             // access stays; all of it (or no amount given): a full refund, kept even before its order.

@@ -13,14 +13,16 @@ public struct WebhookProcessor: Sendable {
         case duplicate
     }
 
-    /// The price a product must be paid at, from the current build's catalog (re-read after a rebuild,
-    /// see `LiveBundle`); nil for a product the catalog does not sell.
-    let prices: @Sendable (String) -> Money?
+    /// What a payment buys and what it must be paid at, from the current build's catalog (re-read after a
+    /// rebuild, see `LiveBundle` and `BuildManifest.sale(for:)`); nil for a product the catalog does not sell.
+    public typealias Catalog = @Sendable (PaymentEvent.Payment) -> (product: String, pricing: ProductPricing)?
+
+    let catalog: Catalog
     let links: AccessLinks
     private let commits: GroupCommit<Outcome>
 
-    public init(store: Store, prices: @escaping @Sendable (String) -> Money?, links: AccessLinks) {
-        self.prices = prices
+    public init(store: Store, catalog: @escaping Catalog, links: AccessLinks) {
+        self.catalog = catalog
         self.links = links
         commits = GroupCommit(store: store)
     }
@@ -29,13 +31,19 @@ public struct WebhookProcessor: Sendable {
     public func process(_ event: PaymentEvent, rawBody: Data, now: Date = Date()) async throws(HTTPProblem) -> Outcome {
         // Every product that can be sold has a price (a build error otherwise), and every payment is
         // checked against it: a product without one would be granted at any amount.
-        var expectedPrice: Money?
-        if case .paid(let payment) = event.action {
-            guard let price = prices(payment.product) else { throw .unknownProduct(payment.product) }
-            expectedPrice = payment.quotedPrice ?? price
+        var resolved = event
+        var pricing: ProductPricing?
+        if case .paid(var payment) = event.action {
+            guard let sale = catalog(payment) else { throw .unknownProduct(payment.providerProduct ?? payment.product) }
+            // The product the provider's own id maps to replaces one a buyer may have named.
+            payment.product = sale.product
+            resolved.action = .paid(payment)
+            // lecternd's own checkout (Alipay, WeChat Pay) asked for an exact price, signed by the creator's key.
+            pricing = payment.quotedPrice.map { ProductPricing(price: $0) } ?? sale.pricing
         }
         let processor = self
-        let price = expectedPrice
+        let price = pricing
+        let event = resolved
         do {
             return try await commits.submit { ledger in
                 let provider = event.provider.rawValue
@@ -54,8 +62,9 @@ public struct WebhookProcessor: Sendable {
     }
 
     /// The event's effect, kept with the event.
-    private func apply(_ event: PaymentEvent, expectedPrice: Money?, ledger: Ledger, now: Date) throws -> WebhookEffect
-    {
+    private func apply(
+        _ event: PaymentEvent, expectedPrice: ProductPricing?, ledger: Ledger, now: Date
+    ) throws -> WebhookEffect {
         let provider = event.provider.rawValue
         switch event.action {
         case .ignored:
@@ -63,16 +72,13 @@ public struct WebhookProcessor: Sendable {
 
         case .paid(let payment):
             let buyer = try ledger.buyer(email: payment.email.value, now: now)
-            var flag: String?
             // The price before the provider's discounts and tax added on top, when it reports one: a promotion
             // code or exclusive tax is a real checkout, not a mismatch; the discount and tax are recorded.
             let listed = payment.listAmount ?? payment.amount
-            if let price = expectedPrice, price.minorUnits != listed || price.currency != payment.currency {
-                flag =
-                    "price mismatch: \(payment.listAmount == nil ? "paid" : "list price") \(listed) "
-                    + "\(payment.currency), \(payment.quotedPrice == nil ? "catalog says" : "the order asked for") "
-                    + "\(price.minorUnits) \(price.currency)"
-            }
+            let flag = expectedPrice?.mismatch(
+                amount: listed, currency: payment.currency,
+                amountKind: payment.listAmount == nil ? "paid" : "list price",
+                source: payment.quotedPrice == nil ? "catalog says" : "the order asked for")
             let pending = try ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef)
             let status: OrderStatus = flag != nil ? .flagged : (pending?.orderStatus ?? .paid)
             guard

@@ -35,18 +35,31 @@ public struct BuildManifest: Codable, Sendable {
         public var buyLink: String
         public var products: [String]
         public var lessons: [LessonEntry]
+        /// The rest of the pricing (`ProductPricing`); absent in bundles built before regional prices.
+        public var regionalPrices: [Money]?
+        public var minPriceMinorUnits: Int?
+        public var providerIDs: [String]?
 
         public init(
-            slug: String, title: String, priceMinorUnits: Int, currency: String, buyLink: String, products: [String],
+            slug: String, title: String, pricing: ProductPricing, buyLink: String, products: [String],
             lessons: [LessonEntry]
         ) {
             self.slug = slug
             self.title = title
-            self.priceMinorUnits = priceMinorUnits
-            self.currency = currency
+            self.priceMinorUnits = pricing.price.minorUnits
+            self.currency = pricing.price.currency
+            self.regionalPrices = pricing.regional
+            self.minPriceMinorUnits = pricing.minimum?.minorUnits
+            self.providerIDs = pricing.providerIDs
             self.buyLink = buyLink
             self.products = products
             self.lessons = lessons
+        }
+
+        public var pricing: ProductPricing {
+            ProductPricing(
+                fixedAt: priceMinorUnits, currency: currency, regional: regionalPrices, minimum: minPriceMinorUnits,
+                providerIDs: providerIDs)
         }
     }
 
@@ -56,12 +69,24 @@ public struct BuildManifest: Codable, Sendable {
         public var title: String
         public var priceMinorUnits: Int
         public var currency: String
+        public var regionalPrices: [Money]?
+        public var minPriceMinorUnits: Int?
+        public var providerIDs: [String]?
 
-        public init(id: String, title: String, priceMinorUnits: Int, currency: String) {
+        public init(id: String, title: String, pricing: ProductPricing) {
             self.id = id
             self.title = title
-            self.priceMinorUnits = priceMinorUnits
-            self.currency = currency
+            self.priceMinorUnits = pricing.price.minorUnits
+            self.currency = pricing.price.currency
+            self.regionalPrices = pricing.regional
+            self.minPriceMinorUnits = pricing.minimum?.minorUnits
+            self.providerIDs = pricing.providerIDs
+        }
+
+        public var pricing: ProductPricing {
+            ProductPricing(
+                fixedAt: priceMinorUnits, currency: currency, regional: regionalPrices, minimum: minPriceMinorUnits,
+                providerIDs: providerIDs)
         }
     }
 
@@ -120,13 +145,25 @@ public struct BuildManifest: Codable, Sendable {
         courses.first { $0.slug == product }?.title ?? products.first { $0.id == product }?.title
     }
 
-    /// The price a payment for `product` (a course slug or a product id) must match; nil when the
+    /// What a payment for `product` (a course slug or a product id) is checked against; nil when the
     /// catalog does not sell it.
-    public func price(of product: String) -> Money? {
-        if let course = courses.first(where: { $0.slug == product }) {
-            return Money(minorUnits: course.priceMinorUnits, currency: course.currency)
+    public func pricing(of product: String) -> ProductPricing? {
+        courses.first { $0.slug == product }?.pricing ?? products.first { $0.id == product }?.pricing
+    }
+
+    /// The product a payment is for, with its pricing: the one the provider's own id is mapped to (a Stripe
+    /// Payment Link, a Lemon Squeezy variant) wins over the one the payment names, which a buyer may have set.
+    /// Nil when the catalog sells neither.
+    public func sale(for payment: PaymentEvent.Payment) -> (product: String, pricing: ProductPricing)? {
+        if let id = payment.providerProduct {
+            if let course = courses.first(where: { $0.providerIDs?.contains(id) == true }) {
+                return (course.slug, course.pricing)
+            }
+            if let product = products.first(where: { $0.providerIDs?.contains(id) == true }) {
+                return (product.id, product.pricing)
+            }
         }
-        return products.first { $0.id == product }.map { Money(minorUnits: $0.priceMinorUnits, currency: $0.currency) }
+        return pricing(of: payment.product).map { (payment.product, $0) }
     }
 
     package static func hash(_ data: Data) -> String {

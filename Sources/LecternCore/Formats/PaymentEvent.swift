@@ -13,7 +13,11 @@ public struct PaymentEvent: Sendable, Equatable {
         public var orderID: String
         /// The id later refund/dispute events name (Stripe payment_intent, …).
         public var paymentRef: String
+        /// The product the payment names (metadata, `client_reference_id`, custom data): a buyer may have set it.
         public var product: String
+        /// The provider's own id of what was sold, as the creator configured it there (`ProviderProductID`):
+        /// when the catalog maps it, it decides the product.
+        public var providerProduct: String?
         public var email: EmailAddress
         /// What the buyer paid, after discounts and with any tax added on top.
         public var amount: Int
@@ -33,8 +37,11 @@ public struct PaymentEvent: Sendable, Equatable {
 
         public init(
             orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
-            subscriptionRef: String?, quotedPrice: Money? = nil, listAmount: Int? = nil, discount: Int = 0, tax: Int = 0
+            subscriptionRef: String?, quotedPrice: Money? = nil, listAmount: Int? = nil, discount: Int = 0,
+            tax: Int = 0,
+            providerProduct: String? = nil
         ) {
+            self.providerProduct = providerProduct
             self.listAmount = listAmount
             self.discount = discount
             self.tax = tax

@@ -14,6 +14,13 @@ public enum SiteRoutes {
     /// A course's landing page (public).
     public static func landing(_ course: String) -> String { "/\(publicSegment)/\(segment(course))/" }
 
+    /// A product's landing page (a bundle, all-access: public), with the courses it opens and its buy button.
+    public static func bundle(_ product: String) -> String { "/\(bundleSegment)/\(segment(product))/" }
+    public static let bundleSegment = "bundles"
+
+    /// Where a product's landing page is written in `public/` (the id as written, as course folders are).
+    public static func publicOutput(bundle product: String) -> String { "\(bundleSegment)/\(product)/index.html" }
+
     /// A course on the gate: a signed link lands here; with access, it sends the reader to the first paid lesson.
     public static func gate(_ course: String) -> String { "/\(gateSegment)/\(segment(course))/" }
 
