@@ -28,6 +28,7 @@ public struct SiteConfig: Sendable {
 
     /// Products other than courses (`[products.<id>]`), each with its price.
     public var products: [ProductSetting]
+    public var subscriptions = SubscriptionSettings()
 
     public var tokens: TokenSettings
     public var daemon: DaemonSettings
@@ -78,7 +79,7 @@ public struct SiteConfig: Sendable {
         let table = try TOMLSettingsReader.read(text, file: fileName, step: .config)
         try table.rejectUnknownKeys(allowed: [
             "title", "base_url", "language", "description", "author",
-            "currency", "build", "products", "tokens", "daemon", "mail", "alipay", "wechatpay",
+            "currency", "build", "products", "tokens", "daemon", "mail", "alipay", "wechatpay", "subscriptions",
         ])
         var config = SiteConfig(root: root)
         config.title = try table.string("title") ?? config.title
@@ -110,6 +111,9 @@ public struct SiteConfig: Sendable {
         }
         if let daemon = try table.table("daemon") {
             config.daemon = try DaemonSettings(daemon)
+        }
+        if let subscriptions = try table.table("subscriptions") {
+            config.subscriptions = try SubscriptionSettings(subscriptions)
         }
         if let mail = try table.table("mail") {
             config.mail = try MailSettings(mail)

@@ -46,7 +46,9 @@ public struct Daemon: Sendable {
             liveSigner: try LiveSigner(store: keys), baseURL: config.baseURL,
             lifetime: config.tokens.lifetime, siteTitle: config.title, manifest: { bundle.manifest })
         links.hold = TimeInterval(config.mail.holdSeconds)
-        let processor = WebhookProcessor(store: store, catalog: { bundle.manifest.sale(for: $0) }, links: links)
+        let processor = WebhookProcessor(
+            store: store, catalog: { bundle.manifest.sale(for: $0) }, links: links,
+            subscriptionGrace: TimeInterval(config.subscriptions.graceSeconds))
         let secret = try keys.watermarkSecret()
         let pages = GatePages(bundle: bundle)
         let gate = Gate(

@@ -80,25 +80,29 @@ public struct CreatorQueries: Sendable {
         try store.write { db in
             let ledger = Ledger(db)
             let buyer = try ledger.buyer(email: email.value, now: now)
-            let live = try Row.fetchOne(
+            // Access for good already: the link again. Else an earlier comp, extended when this one lasts
+            // longer (it keeps its start, for drip). A purchase that ends (a subscription) is left to its
+            // provider: the comp is a grant of its own.
+            let live = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, ends_at FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
-                      AND (ends_at IS NULL OR ends_at > ?) ORDER BY ends_at IS NOT NULL, ends_at DESC LIMIT 1
+                    SELECT id, ends_at, order_id FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
+                      AND (ends_at IS NULL OR ends_at > ?) ORDER BY ends_at IS NOT NULL, ends_at DESC
                     """, arguments: [buyer, product, Store.timestamp(now)])
-            if let live, let ends = live["ends_at"] as String?, ends < Store.timestamp(until ?? .distantFuture) {
-                // Longer access asked for: the grant keeps its start (drip) and ends later, or never.
+            let kept =
+                live.first { ($0["ends_at"] as String?) == nil } ?? live.first { ($0["order_id"] as Int64?) == nil }
+            if let kept, let ends = kept["ends_at"] as String?, ends < Store.timestamp(until ?? .distantFuture) {
                 try db.execute(
                     sql: "UPDATE grants SET ends_at = ? WHERE id = ?",
-                    arguments: [until.map(Store.timestamp), live["id"] as Int64])
+                    arguments: [until.map(Store.timestamp), kept["id"] as Int64])
             }
-            let liveID: Int64? = live?["id"]
+            let liveID: Int64? = kept?["id"]
             let grant =
                 try liveID
                 ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, endsAt: until, now: now)
             try ledger.enqueueEmail(
-                Outbox.Letter(kind: live == nil ? .comp : .resend, grant: grant, hold: hold), to: email, now: now)
-            return (grant, live == nil)
+                Outbox.Letter(kind: liveID == nil ? .comp : .resend, grant: grant, hold: hold), to: email, now: now)
+            return (grant, liveID == nil)
         }
     }
 

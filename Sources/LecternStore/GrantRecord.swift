@@ -17,6 +17,8 @@ public struct GrantRecord: Sendable, Equatable {
     public var revokedAt: Date?
     /// "refunded", "disputed", or the creator's reason.
     public var reason: String?
+    /// Bought with a subscription: access follows it (`endsAt`), and its e-mails say where to manage it.
+    public var isSubscription = false
 
     public enum State: Sendable, Equatable {
         case live
@@ -36,7 +38,7 @@ public struct GrantRecord: Sendable, Equatable {
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT g.buyer_id, g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email,
-                      o.id AS order_id, o.number
+                      o.id AS order_id, o.number, g.subscription_ref IS NOT NULL AS subscribed
                     FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id
                     WHERE g.id = ?
                     """)
@@ -48,7 +50,7 @@ public struct GrantRecord: Sendable, Equatable {
                 startsAt: Store.date(fromTimestamp: starts) ?? Date(timeIntervalSince1970: 0),
                 endsAt: (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)),
                 revokedAt: (row["revoked_at"] as String?).flatMap(Store.date(fromTimestamp:)),
-                reason: row["reason"])
+                reason: row["reason"], isSubscription: row["subscribed"])
         }
     }
 }

@@ -272,6 +272,34 @@ public final class Store: Sendable {
                     ALTER TABLE orders ADD COLUMN tax_amount INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v9-subscriptions") { db in
+            // A subscription's latest state by the provider's time, kept apart from its grants so a state that
+            // arrives before the purchase is applied to it; and the other ids a provider's refunds name.
+            try db.execute(
+                sql: """
+                    CREATE TABLE subscription_states (
+                      provider TEXT NOT NULL,
+                      ref TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      ends_at TEXT,
+                      state_at TEXT NOT NULL,
+                      order_id TEXT,
+                      PRIMARY KEY (provider, ref)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX subscription_states_by_order ON subscription_states (provider, order_id);
+                    CREATE TABLE payment_aliases (
+                      provider TEXT NOT NULL,
+                      alias TEXT NOT NULL,
+                      target TEXT NOT NULL,
+                      PRIMARY KEY (provider, alias)
+                    ) WITHOUT ROWID;
+                    INSERT OR IGNORE INTO subscription_states (provider, ref, status, ends_at, state_at)
+                      SELECT o.provider, g.subscription_ref, CASE WHEN g.ends_at IS NULL THEN 'active' ELSE 'ended' END,
+                        g.ends_at, g.state_at
+                      FROM grants g JOIN orders o ON o.id = g.order_id
+                      WHERE g.subscription_ref IS NOT NULL AND g.state_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 

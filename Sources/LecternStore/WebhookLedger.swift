@@ -24,7 +24,11 @@ public enum WebhookEffect: String, Sendable, CaseIterable {
     case refundedBeforePayment = "refunded-before-payment"
     case disputedBeforePayment = "disputed-before-payment"
     case subscriptionActive = "subscription-active"
+    /// A renewal failed: access runs on for the grace period while the provider retries.
+    case subscriptionPastDue = "subscription-past-due"
     case subscriptionEnded = "subscription-ended"
+    /// Another name of a payment recorded (which payment intent paid which invoice), for later refunds.
+    case paymentLinked = "payment-linked"
     /// An older subscription state than the one recorded: changes nothing.
     case subscriptionStale = "subscription-stale"
 }
@@ -149,17 +153,5 @@ extension Ledger {
                     """),
             arguments: [provider, paymentRef])
         return (row?["refunded"] ?? 0, row?["paid"] ?? 0)
-    }
-
-    /// Ends (or re-opens) the grants bought with a subscription as of `at`; false when a newer state was
-    /// already recorded (an older `updated` event never overwrites a newer one).
-    public func changeSubscription(ref: String, active: Bool, at date: Date) throws -> Bool {
-        let at = Store.timestamp(date)
-        try db.executeCached(
-            sql: """
-                UPDATE grants SET ends_at = ?, state_at = ?
-                WHERE subscription_ref = ? AND (state_at IS NULL OR state_at <= ?)
-                """, arguments: [active ? nil : at, at, ref, at])
-        return db.changesCount > 0
     }
 }

@@ -22,7 +22,7 @@ import Testing
         let top = lecternError { _ = try SiteConfig.parse("title = \"T\"\ntitel = \"x\"\n", root: root) }
         #expect(
             top?.description
-                == "lectern.toml:2: error: config: unknown key `titel`\n  hint: known keys here: alipay, author, base_url, build, currency, daemon, description, language, mail, products, title, tokens, wechatpay"
+                == "lectern.toml:2: error: config: unknown key `titel`\n  hint: known keys here: alipay, author, base_url, build, currency, daemon, description, language, mail, products, subscriptions, title, tokens, wechatpay"
         )
         let nested = lecternError {
             _ = try SiteConfig.parse("[build]\npublic_dir = \"p\"\npaid = \"x\"\n", root: root)

@@ -41,7 +41,80 @@ import Testing
     func subscription(_ id: String, active: Bool, at seconds: TimeInterval) -> PaymentEvent {
         PaymentEvent(
             provider: .stripe, eventID: id, type: "customer.subscription.updated",
-            action: .subscriptionChanged(ref: "sub_1", active: active, at: Date(timeIntervalSince1970: seconds)))
+            action: .subscriptionChanged(
+                SubscriptionChange(
+                    ref: "sub_1", status: active ? .active : .ended, at: Date(timeIntervalSince1970: seconds))))
+    }
+
+    func change(_ id: String, _ change: SubscriptionChange) -> PaymentEvent {
+        PaymentEvent(
+            provider: .stripe, eventID: id, type: "customer.subscription.updated", action: .subscriptionChanged(change))
+    }
+
+    func time(_ days: Double) -> Date { Date(timeIntervalSince1970: 1_800_000_000 + days * 86_400) }
+
+    func endsAtDate(_ store: Store) throws -> Date? { try endsAt(store).flatMap(Store.date(fromTimestamp:)) }
+
+    /// Renewal to the period's end plus grace (3 days), a failed renewal's grace, a cancellation at the
+    /// period's end without grace, a cancellation that arrived before its purchase.
+    @Test func subscriptionAccessFollowsPeriodsGraceAndEarlyCancellations() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (processor, store) = try processor()
+        #expect(try await processor.process(subscriptionPurchase("p1"), rawBody: Data()) == .recorded(.granted))
+        let renewed = SubscriptionChange(ref: "sub_1", status: .active, periodEnd: time(30), at: time(0))
+        #expect(try await processor.process(change("c1", renewed), rawBody: Data()) == .recorded(.subscriptionActive))
+        #expect(try endsAtDate(store) == time(33))
+        let failed = SubscriptionChange(ref: "sub_1", status: .pastDue, at: time(31))
+        #expect(try await processor.process(change("c2", failed), rawBody: Data()) == .recorded(.subscriptionPastDue))
+        #expect(try endsAtDate(store) == time(34))
+        let cancelling = SubscriptionChange(
+            ref: "sub_1", status: .active, periodEnd: time(60), cancelsAtPeriodEnd: true, at: time(32))
+        #expect(
+            try await processor.process(change("c3", cancelling), rawBody: Data()) == .recorded(.subscriptionActive))
+        #expect(try endsAtDate(store) == time(60))
+        // The same, delivered again under another id but older than what is recorded: stale.
+        #expect(try await processor.process(change("c4", renewed), rawBody: Data()) == .recorded(.subscriptionStale))
+        #expect(try endsAtDate(store) == time(60))
+
+        // A cancellation that arrives before its purchase is kept, and the purchase's grant ends with it.
+        let early = SubscriptionChange(ref: "sub_2", status: .ended, endedAt: time(1), at: time(1))
+        #expect(try await processor.process(change("c5", early), rawBody: Data()) == .recorded(.subscriptionEnded))
+        var late = subscriptionPurchase("p2")
+        if case .paid(var payment) = late.action {
+            (payment.orderID, payment.paymentRef, payment.subscriptionRef) = ("cs_p2", "sub_2", "sub_2")
+            payment.email = EmailAddress("b@x.test")!
+            late.action = .paid(payment)
+        }
+        #expect(try await processor.process(late, rawBody: Data()) == .recorded(.granted))
+        let second = try store.read {
+            try String.fetchOne($0, sql: "SELECT ends_at FROM grants WHERE subscription_ref = 'sub_2'")
+        }
+        #expect(second.flatMap(Store.date(fromTimestamp:)) == time(1))
+    }
+
+    /// A renewal's refund names its payment intent; the subscription's order was recorded under `sub_…`.
+    /// Linked by the invoice event, before or after the refund arrives, the refund revokes the grant.
+    @Test func refundsOfRenewalsFindTheSubscriptionWhateverIdTheyName() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (processor, store) = try processor()
+        #expect(try await processor.process(subscriptionPurchase("p1"), rawBody: Data()) == .recorded(.granted))
+        func revoked() throws -> Bool {
+            try store.read { try Bool.fetchOne($0, sql: "SELECT revoked_at IS NOT NULL FROM grants") } ?? false
+        }
+        let refund = PaymentEvent(
+            provider: .stripe, eventID: "r1", type: "charge.refunded", action: .refunded(paymentRef: "pi_renewal"))
+        #expect(try await processor.process(refund, rawBody: Data()) == .recorded(.refundedPending))
+        #expect(try !revoked())
+        let invoice = PaymentEvent(
+            provider: .stripe, eventID: "i1", type: "invoice_payment.paid",
+            action: .paymentAliases(target: "in_1", aliases: ["pi_renewal"]))
+        #expect(try await processor.process(invoice, rawBody: Data()) == .recorded(.paymentLinked))
+        #expect(try !revoked(), "the invoice is not linked to the subscription yet")
+        let paid = SubscriptionChange(
+            ref: "sub_1", status: .active, periodEnd: time(30), at: time(0), paymentRefs: ["in_1"])
+        #expect(try await processor.process(change("i2", paid), rawBody: Data()) == .recorded(.subscriptionActive))
+        #expect(try revoked())
+        #expect(try store.read { try String.fetchOne($0, sql: "SELECT status FROM orders") } == "refunded")
     }
 
     func endsAt(_ store: Store) throws -> String? {

@@ -80,13 +80,23 @@ public struct SiteChecker {
                 config: pipeline.config, courses: pipeline.catalog.courses, starter: production.starter
             ).problems()
         }
+        for product in pipeline.config.products where !pipeline.catalog.products.contains(product) {
+            problems.append(
+                CheckProblem(
+                    file: SiteConfig.fileName, line: product.line, kind: .content,
+                    message: "product `\(product.id)` is not sold: every course it opens is a draft",
+                    severity: .warning))
+        }
         for layout in TemplateSet.Layout.allCases where !layout.isRequired && !pipeline.templates.has(layout) {
-            // A site made before the layout existed: it builds, without that page.
+            // A site made before the layout existed: it builds, without that page (products without pages
+            // only matter when there are products).
+            if layout == .bundle && pipeline.config.products.isEmpty { continue }
+            let pages = layout == .bundle ? "/bundles/<product>/ pages" : "/\(layout.rawValue)/ page"
             problems.append(
                 CheckProblem(
                     file: "\(pipeline.config.templateDir)/layouts/\(layout.rawValue).mustache", line: nil,
                     kind: .missingLayout,
-                    message: "no `\(layout.rawValue)` layout: the site has no /\(layout.rawValue)/ page "
+                    message: "no `\(layout.rawValue)` layout: the site has no \(pages) "
                         + "(copy it from a new `lectern init` site)",
                     severity: .warning))
         }

@@ -29,18 +29,19 @@ public struct BundleOffer: Sendable {
 
     /// Every product with the courses it opens; the buy button as a course's is chosen: the product's own
     /// `buy_url`, else lecternd's pay form for yuan with Alipay or WeChat Pay set up, else `[build] buy_url`.
-    static func all(config: SiteConfig, courses: [Course]) throws -> [BundleOffer] {
-        try config.products.map { product in
+    static func all(config: SiteConfig, products: [ProductSetting], courses: [Course]) throws -> [BundleOffer] {
+        try products.map { product in
             var providers: [PaymentEvent.Provider] = []
             if product.price.currency == "CNY" && !product.price.isFree && product.buyURL == nil {
                 if config.alipay != nil { providers.append(.alipay) }
                 if config.weChatPay != nil { providers.append(.wechatpay) }
             }
             let payForm = providers.isEmpty ? nil : config.baseURL + SiteRoutes.bundle(product.id) + "#pay"
-            guard
-                let buyURL = product.buyURL ?? payForm
-                    ?? config.buyURLTemplate?.replacingOccurrences(of: "{course}", with: product.id)
-            else {
+            let buyURL =
+                product.buyURL ?? payForm ?? config.buyURLTemplate?.replacingOccurrences(
+                    of: "{course}", with: product.id)
+                ?? ""
+            guard !buyURL.isEmpty || product.price.isFree else {
                 throw LecternError(
                     .config, file: SiteConfig.fileName, line: product.line,
                     "product `\(product.id)` has a price but no buy button URL",

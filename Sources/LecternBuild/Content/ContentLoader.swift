@@ -43,14 +43,18 @@ public struct ContentLoader {
                 hint: "a payment naming it would be ambiguous; rename it, e.g. `\(product.id)-bundle`")
         }
         var loaded = courses.map(\.course)
-        try attachProducts(to: &loaded)
+        let products = try attachProducts(to: &loaded)
         return Catalog(
-            courses: loaded, bundles: try BundleOffer.all(config: config, courses: loaded), draftFiles: drafts)
+            courses: loaded, products: products,
+            bundles: try BundleOffer.all(config: config, products: products, courses: loaded), draftFiles: drafts)
     }
 
     /// Adds each product's `courses` to those courses' product lists, and checks what a payment relies on:
     /// every product opens at least one course, and a provider id (a Payment Link, a variant) sells one thing.
-    private func attachProducts(to courses: inout [Course]) throws {
+    /// Returns the products this build sells: one whose courses are all drafts is left out until one is
+    /// published (a payment for it is refused, not granted nothing).
+    private func attachProducts(to courses: inout [Course]) throws -> [ProductSetting] {
+        var sold: [ProductSetting] = []
         for product in config.products {
             for slug in product.courses {
                 guard let index = courses.firstIndex(where: { $0.slug == slug }) else {
@@ -66,7 +70,9 @@ public struct ContentLoader {
                 }
                 if !courses[index].productIDs.contains(product.id) { courses[index].productIDs.append(product.id) }
             }
-            guard courses.contains(where: { $0.productIDs.contains(product.id) }) || !product.courses.isEmpty else {
+            if courses.contains(where: { $0.productIDs.contains(product.id) }) {
+                sold.append(product)
+            } else if product.courses.isEmpty {
                 throw LecternError(
                     .config, file: SiteConfig.fileName, line: product.line,
                     "product `\(product.id)` opens no course",
@@ -75,10 +81,10 @@ public struct ContentLoader {
             }
         }
         var seller: [String: String] = [:]
-        let sold =
+        let sellers =
             courses.map { ($0.slug, $0.pricing.providerIDs, $0.sourcePath, Int?.none) }
             + config.products.map { ($0.id, $0.pricing.providerIDs, SiteConfig.fileName, $0.line) }
-        for (name, ids, file, line) in sold {
+        for (name, ids, file, line) in sellers {
             for id in ids {
                 if let other = seller[id], other != name {
                     throw LecternError(
@@ -89,6 +95,7 @@ public struct ContentLoader {
                 seller[id] = name
             }
         }
+        return sold
     }
 
     // MARK: Courses

@@ -1,4 +1,5 @@
 import Foundation
+import LecternConfig
 import LecternCore
 
 /// A course: a folder under `content/` with an `_index.md` (the landing page) and its lessons.
@@ -71,7 +72,9 @@ public struct Lesson: Sendable {
 /// Everything read from `content/`, in catalog order.
 public struct Catalog: Sendable {
     public var courses: [Course]
-    /// The products of `lectern.toml`, each with the courses it opens.
+    /// The products of `lectern.toml` this build sells (those opening at least one course built).
+    public var products: [ProductSetting] = []
+    /// The same products with the courses each opens, for their pages (none without the `bundle` layout).
     public var bundles: [BundleOffer] = []
     /// Standardized paths of draft lessons left out of this build (links to them get a clear error).
     public var draftFiles: Set<String> = []

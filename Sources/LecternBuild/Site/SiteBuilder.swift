@@ -81,7 +81,7 @@ public struct SiteBuilder {
         try PublicationRules.verify(results, jobs: jobs)
         var manifest = BuildManifest(
             builtAt: started, pages: [], courses: catalog.courses.map(BuildManifest.entry),
-            products: config.products.map(BuildManifest.entry), wording: pipeline.wording(),
+            products: catalog.products.map(BuildManifest.entry), wording: pipeline.wording(),
             language: config.language)
 
         func record(

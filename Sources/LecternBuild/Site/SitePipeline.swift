@@ -41,6 +41,8 @@ struct SitePipeline: @unchecked Sendable {
             directory: config.url(config.templateDir), display: config.templateDir, strings: strings)
         self.config = config
         self.catalog = catalog
+        // Without the layout there are no product pages: the catalog must not link to them.
+        if !templates.has(.bundle) { self.catalog.bundles = [] }
         self.templates = templates
         self.purchases = purchases
         renderer = Self.renderer(config: config, catalog: catalog, templates: templates, purchases: purchases)
@@ -114,7 +116,10 @@ struct SitePipeline: @unchecked Sendable {
                             body: string("email_\(kind.rawValue)_body", email) ?? fallback.body)
                     )
                 }),
-            listSeparator: string("list_separator") ?? english.listSeparator)
+            listSeparator: string("list_separator") ?? english.listSeparator,
+            manageSubscription: config.subscriptions.manageURL.map { url in
+                string("email_manage_subscription", ["manage_url": url]) ?? "Manage your subscription: \(url)"
+            })
     }
 
     /// The pages made from the whole catalog: the home page, the 404 page and the buyer's library.

@@ -131,6 +131,7 @@ struct PageContexts {
             "minutes": GateShell.Slot.minutes.mark, "path": GateShell.Slot.path.mark,
             "order": GateShell.Slot.order.mark, "price": GateShell.Slot.price.mark,
             "qr_image": GateShell.Slot.qrImage.mark,
+            "manage_subscription_url": config.subscriptions.manageURL ?? "",
         ]
         if variant.hasCourse {
             context["course"] = [

@@ -96,12 +96,17 @@ public struct AccessLinks: Sendable {
         let list =
             courses.isEmpty
             ? titles.map { "• \($0)" } : courses.map { "• \($0.title)\n  \(baseURL)\(SiteRoutes.landing($0.slug))" }
+        var ownedText = list.joined(separator: "\n")
+        // A subscriber is told where to change their card or cancel (the provider's portal).
+        if let manage = wording.manageSubscription, live.contains(where: \.isSubscription) {
+            ownedText += "\n\n" + manage
+        }
         let (subject, body) = wording.email(
             kind,
             EmailWording.Values(
                 courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle,
                 link: try link(grant: first.id, product: first.product, now: now), days: lifetime / 86_400,
-                courses: list.joined(separator: "\n"), libraryURL: baseURL + SiteRoutes.library))
+                courses: ownedText, libraryURL: baseURL + SiteRoutes.library))
         return Email(subject: subject, body: body)
     }
 }

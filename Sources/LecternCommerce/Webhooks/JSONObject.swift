@@ -29,6 +29,29 @@ package struct JSONObject {
         return JSONObject(object)
     }
 
+    /// The first object of an array (Stripe's `lines.data`, `items.data`).
+    func first(_ path: String...) -> JSONObject? {
+        guard case .array(let items) = value(path), let first = items.first as? [String: Any] else { return nil }
+        return JSONObject(first)
+    }
+
+    /// A time given as Unix seconds (Stripe) or ISO 8601 text (Lemon Squeezy's "2021-08-11T13:47:28.000000Z"),
+    /// within years 1970–9999 so date arithmetic cannot overflow; nil when absent or anything else.
+    func time(_ path: String...) -> Date? {
+        if let seconds = value(path)?.exactInteger {
+            return TokenVerifier.validTimes.contains(seconds) ? Date(timeIntervalSince1970: TimeInterval(seconds)) : nil
+        }
+        guard let text = value(path)?.text, text.utf8.count <= 40 else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        // Lemon Squeezy writes six fraction digits, which the formatter refuses: read without them.
+        if let date = formatter.date(from: text) { return date }
+        guard let dot = text.firstIndex(of: "."), text.hasSuffix("Z") else { return nil }
+        return formatter.date(from: String(text[..<dot]) + "Z")
+    }
+
     /// Text, or an integer written as a number (ids some providers send as numbers).
     package func string(_ path: String...) -> String? { value(path)?.text }
 

@@ -36,7 +36,9 @@ public enum ProviderParsers {
                 let product = object.string("metadata", "product") ?? object.string("metadata", "course")
                     ?? object.string("client_reference_id") ?? link
             else {
-                throw .malformed("the session names no product (payment_link, metadata.product or client_reference_id)")
+                throw .malformed(
+                    "the session names no product "
+                        + "(payment_link, metadata.product, metadata.course or client_reference_id)")
             }
             guard var amount = object.integer("amount_total"), var currency = object.string("currency") else {
                 throw .malformed("missing `amount_total` or `currency`")
@@ -69,22 +71,34 @@ public enum ProviderParsers {
                     amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription"),
                     listAmount: subtotal, discount: discount, tax: tax, providerProduct: link))
         case "charge.refunded":
-            // A charge still partly kept (`refunded: false`) names all refunds so far in `amount_refunded`.
-            let intent = try object.require("payment_intent")
+            // A charge still partly kept (`refunded: false`) names all refunds so far in `amount_refunded`. A
+            // renewal's charge names its payment intent, matched to the subscription through `invoice.paid`.
+            guard let ref = object.string("payment_intent") ?? object.string("id") else {
+                throw .malformed("the charge names no `payment_intent` or `id`")
+            }
             if object.bool("refunded") == false, let refunded = object.integer("amount_refunded") {
                 guard Self.moneyRange.contains(refunded) else { throw .malformed("`amount_refunded` is out of range") }
-                action = .refundedPart(paymentRef: intent, amount: refunded, runningTotal: true)
+                action = .refundedPart(paymentRef: ref, amount: refunded, runningTotal: true)
             } else {
-                action = .refunded(paymentRef: intent)
+                action = .refunded(paymentRef: ref)
             }
         case "charge.dispute.created":
-            action = .disputed(paymentRef: try object.require("payment_intent"))
-        case "customer.subscription.deleted":
-            action = .subscriptionChanged(ref: try object.require("id"), active: false, at: created)
-        case "customer.subscription.updated":
-            let status = object.string("status") ?? ""
-            action = .subscriptionChanged(
-                ref: try object.require("id"), active: ["active", "trialing"].contains(status), at: created)
+            guard let ref = object.string("payment_intent") ?? object.string("charge") else {
+                throw .malformed("the dispute names no `payment_intent` or `charge`")
+            }
+            action = .disputed(paymentRef: ref)
+        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
+            "customer.subscription.resumed", "customer.subscription.paused":
+            action = .subscriptionChanged(try Self.stripeSubscription(object, at: created))
+        case "invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed":
+            action =
+                try Self.stripeInvoice(object, paid: type != "invoice.payment_failed", at: created)
+                .map(PaymentEvent.Action.subscriptionChanged) ?? .ignored
+        case "invoice_payment.paid":
+            // API 2025-03-31 and later: which payment intent (or charge) paid which invoice.
+            let invoice = try object.require("invoice")
+            let paidBy = [object.string("payment", "payment_intent"), object.string("payment", "charge")]
+            action = .paymentAliases(target: invoice, aliases: paidBy.compactMap { $0 })
         default:
             action = .ignored
         }
@@ -117,8 +131,11 @@ public enum ProviderParsers {
                     orderID: data.string("order_id") ?? payment, paymentRef: payment,
                     product: try data.require("product"),
                     email: try data.email("email"), amount: amount,
-                    currency: try data.require("currency").uppercased(), subscriptionRef: nil,
+                    currency: try data.require("currency").uppercased(),
+                    subscriptionRef: data.string("subscription_id"),
                     listAmount: listAmount, discount: discount, tax: tax))
+        case "subscription.updated":
+            action = .subscriptionChanged(try Self.standardSubscription(data))
         case "payment.refunded":
             action = .refunded(paymentRef: try data.require("payment_id"))
         case "payment.disputed":
@@ -155,7 +172,8 @@ public enum ProviderParsers {
                 let product = event.string("meta", "custom_data", "product")
                     ?? event.string("meta", "custom_data", "course") ?? variant
             else {
-                throw .malformed("the order names no product (first_order_item.variant_id or meta.custom_data.course)")
+                throw .malformed(
+                    "the order names no product (first_order_item.variant_id, meta.custom_data.product or .course)")
             }
             guard let amount = attributes.integer("total") else { throw .malformed("missing `data.attributes.total`") }
             // `subtotal` is the price before the discount and before tax added on top (999 + 200 tax = 1199 in
@@ -186,6 +204,18 @@ public enum ProviderParsers {
             } else {
                 action = .refunded(paymentRef: orderID)
             }
+        case "subscription_created", "subscription_updated", "subscription_cancelled", "subscription_resumed",
+            "subscription_expired", "subscription_paused", "subscription_unpaused":
+            let change = try Self.lemonSqueezySubscription(event)
+            // One event per kind and state: the state's time tells a retry from a new change.
+            eventID += ":\(attributes.string("updated_at") ?? "")"
+            action = .subscriptionChanged(change)
+        case "subscription_payment_refunded":
+            // A subscription invoice refunded: the subscription's order (its `order_id`, recorded with the
+            // subscription) is reversed.
+            let subscription = try attributes.require("subscription_id")
+            eventID += ":\(attributes.string("updated_at") ?? "")"
+            action = .refunded(paymentRef: subscription)
         default:
             action = .ignored
         }

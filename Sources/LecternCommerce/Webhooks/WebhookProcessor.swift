@@ -19,10 +19,16 @@ public struct WebhookProcessor: Sendable {
 
     let catalog: Catalog
     let links: AccessLinks
+    /// How long a subscription's access outlasts its paid period: a renewal that is late or being retried
+    /// (`[daemon] subscription_grace`).
+    let subscriptionGrace: TimeInterval
     private let commits: GroupCommit<Outcome>
 
-    public init(store: Store, catalog: @escaping Catalog, links: AccessLinks) {
+    public init(
+        store: Store, catalog: @escaping Catalog, links: AccessLinks, subscriptionGrace: TimeInterval = 3 * 86_400
+    ) {
         self.catalog = catalog
+        self.subscriptionGrace = subscriptionGrace
         self.links = links
         commits = GroupCommit(store: store)
     }
@@ -34,7 +40,7 @@ public struct WebhookProcessor: Sendable {
         var resolved = event
         var pricing: ProductPricing?
         if case .paid(var payment) = event.action {
-            guard let sale = catalog(payment) else { throw .unknownProduct(payment.providerProduct ?? payment.product) }
+            guard let sale = catalog(payment) else { throw .unknownProduct(payment.product) }
             // The product the provider's own id maps to replaces one a buyer may have named.
             payment.product = sale.product
             resolved.action = .paid(payment)
@@ -90,20 +96,27 @@ public struct WebhookProcessor: Sendable {
                 try ledger.clearPendingReversals(provider: provider, paymentRef: payment.paymentRef)
                 return pending.beforePayment
             }
+            // A subscription state recorded before its purchase (a cancellation, a renewal) applies at once.
+            let known = try ledger.knownSubscription(
+                provider: provider, ref: payment.subscriptionRef, orderID: payment.orderID)
             let grant = try ledger.grant(
-                buyer: buyer, order: order, product: payment.product, subscription: payment.subscriptionRef, now: now)
+                buyer: buyer, order: order, product: payment.product,
+                subscription: payment.subscriptionRef ?? known?.ref, endsAt: known?.endsAt, now: now)
             try ledger.enqueueEmail(
                 Outbox.Letter(kind: .purchase, grant: grant, hold: links.hold), to: payment.email, now: now)
             return .granted
 
-        case .refunded(let ref), .disputed(let ref):
+        case .refunded(let named), .disputed(let named):
             let kind: ReversalKind
             if case .refunded = event.action { kind = .refunded } else { kind = .disputed }
+            // A refund may name a renewal's payment intent or an invoice: what the order was recorded under.
+            let ref = try ledger.resolvePayment(provider: provider, ref: named)
             let applied = try ledger.reverse(
                 kind, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
             return applied ? kind.applied : kind.pending
 
-        case .refundedPart(let ref, let amount, let runningTotal):
+        case .refundedPart(let named, let amount, let runningTotal):
+            let ref = try ledger.resolvePayment(provider: provider, ref: named)
             // A refund for a payment not recorded yet is kept only as this event (the payment grants);
             // once refunds reach what was paid, it is a full refund and access is withdrawn.
             guard
@@ -114,9 +127,35 @@ public struct WebhookProcessor: Sendable {
             _ = try ledger.reverse(.refunded, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
             return .refunded
 
-        case .subscriptionChanged(let ref, let active, let at):
-            let changed = try ledger.changeSubscription(ref: ref, active: active, at: at)
-            return changed ? (active ? .subscriptionActive : .subscriptionEnded) : .subscriptionStale
+        case .subscriptionChanged(let change):
+            try link(change.paymentRefs, to: change.ref, provider: provider, event: event, ledger: ledger, now: now)
+            guard
+                try ledger.applySubscription(
+                    provider: provider, change: change, endsAt: change.accessEnd(grace: subscriptionGrace))
+            else { return .subscriptionStale }
+            switch change.status {
+            case .active: return .subscriptionActive
+            case .pastDue: return .subscriptionPastDue
+            case .ended: return .subscriptionEnded
+            }
+
+        case .paymentAliases(let target, let aliases):
+            try link(aliases, to: target, provider: provider, event: event, ledger: ledger, now: now)
+            return .paymentLinked
+        }
+    }
+
+    /// Records other names of a payment, and applies a refund or dispute that arrived under one of them
+    /// before the name was known (kept pending until now).
+    private func link(
+        _ aliases: [String], to target: String, provider: String, event: PaymentEvent, ledger: Ledger, now: Date
+    ) throws {
+        try ledger.recordAliases(provider: provider, target: target, aliases: aliases)
+        let resolved = try ledger.resolvePayment(provider: provider, ref: target)
+        for kind in try ledger.carryPendingReversals(provider: provider, from: aliases, to: resolved) {
+            if try ledger.reverse(kind, provider: provider, paymentRef: resolved, eventID: event.eventID, now: now) {
+                try ledger.clearPendingReversals(provider: provider, paymentRef: resolved)
+            }
         }
     }
 }

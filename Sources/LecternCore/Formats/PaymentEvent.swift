@@ -63,8 +63,11 @@ public struct PaymentEvent: Sendable, Equatable {
         /// this refund alone (WeChat Pay). Access stays until the refunds reach the amount paid.
         case refundedPart(paymentRef: String, amount: Int, runningTotal: Bool)
         case disputed(paymentRef: String)
-        /// A subscription ended (or came back, `active: true`) as of `at`.
-        case subscriptionChanged(ref: String, active: Bool, at: Date)
+        /// A subscription's new state (renewed, past due, cancelled, resumed).
+        case subscriptionChanged(SubscriptionChange)
+        /// More names for a payment (a Stripe payment intent or charge paying invoice `target`): a refund naming
+        /// one of `aliases` reverses what `target` paid for.
+        case paymentAliases(target: String, aliases: [String])
         /// Recorded, acknowledged, no effect.
         case ignored
     }

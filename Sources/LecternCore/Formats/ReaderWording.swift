@@ -17,6 +17,9 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     public var emails: [String: EmailWording]
     /// Between titles in a list ("A, B"; "A》、《B" in Chinese, whose template puts 《》 around the list).
     public var listSeparator: String
+    /// "Manage your subscription: https://…", added to e-mails about a subscription when the site has a
+    /// `[subscriptions] manage_url`; nil otherwise.
+    public var manageSubscription: String?
     /// `stamp` cut at its marks once, so a paid page's stamp is a few appends (it is made per request).
     private var stampParts: [StampPart] = []
 
@@ -25,11 +28,15 @@ public struct ReaderWording: Codable, Sendable, Equatable {
         case email, order
     }
 
-    private enum CodingKeys: String, CodingKey { case stamp, date, monthNames, emails, listSeparator }
+    private enum CodingKeys: String, CodingKey {
+        case stamp, date, monthNames, emails, listSeparator, manageSubscription
+    }
 
     public init(
-        stamp: String, date: String, monthNames: [String], emails: [String: EmailWording], listSeparator: String = ", "
+        stamp: String, date: String, monthNames: [String], emails: [String: EmailWording], listSeparator: String = ", ",
+        manageSubscription: String? = nil
     ) {
+        self.manageSubscription = manageSubscription
         self.stamp = stamp
         self.date = date
         self.monthNames = monthNames
@@ -45,7 +52,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             date: try container.decode(String.self, forKey: .date),
             monthNames: try container.decode([String].self, forKey: .monthNames),
             emails: try container.decodeIfPresent([String: EmailWording].self, forKey: .emails) ?? [:],
-            listSeparator: try container.decodeIfPresent(String.self, forKey: .listSeparator) ?? ", ")
+            listSeparator: try container.decodeIfPresent(String.self, forKey: .listSeparator) ?? ", ",
+            manageSubscription: try container.decodeIfPresent(String.self, forKey: .manageSubscription))
     }
 
     private static func parts(of stamp: String) -> [StampPart] {
