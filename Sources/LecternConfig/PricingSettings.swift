@@ -6,13 +6,15 @@ import LecternCore
 ///     currency = "USD"                   # default: the site's
 ///     prices = { EUR = "45.00", INR = "1999" }   # regional prices (pay what you want: the minimum there)
 ///     stripe_payment_link = "plink_…"    # the Payment Link(s) that sell it
+///     stripe_price = "price_…"           # the Price(s): read from the session's line items (Stripe's API)
 ///     lemonsqueezy_variant = 123456      # the variant(s) that sell it
 ///
 /// Every amount is validated for its currency (no "49.999", no "4.5" yen), so a typo fails the build at its
 /// line instead of flagging every real order.
 package enum PricingSettings {
     package static let keys: Set<String> = [
-        "price", "currency", "prices", "min_price", "suggested_price", "stripe_payment_link", "lemonsqueezy_variant",
+        "price", "currency", "prices", "min_price", "suggested_price", "stripe_payment_link", "stripe_price",
+        "lemonsqueezy_variant",
     ]
 
     /// - Parameter what: how errors name the thing priced ("course `sqlite`", "product `bundle`").
@@ -82,6 +84,14 @@ package enum PricingSettings {
                     hint: "copy the id (plink_…) from the Payment Link's page in the Stripe Dashboard, not its URL")
             }
             providerIDs.append(ProviderProductID.stripePaymentLink(link))
+        }
+        for price in try table.stringList("stripe_price") {
+            guard ProviderProductID.isStripePrice(price) else {
+                throw table.error(
+                    "stripe_price", "`\(price)` is not a Stripe price id",
+                    hint: "copy the id (price_…) from the product's Pricing section in the Stripe Dashboard")
+            }
+            providerIDs.append(ProviderProductID.stripePrice(price))
         }
         for variant in try identifiers(table, "lemonsqueezy_variant") {
             guard ProviderProductID.isLemonSqueezyVariant(variant) else {

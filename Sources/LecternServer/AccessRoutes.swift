@@ -4,6 +4,7 @@ import LecternCommerce
 import LecternCore
 import LecternHTTP
 import LecternStore
+import Logging
 
 /// Routes a reader reaches from a payment provider or an e-mail, and the operator's endpoints.
 struct AccessRoutes: Sendable {
@@ -11,6 +12,9 @@ struct AccessRoutes: Sendable {
     let keys: KeyStore
     let gate: Gate
     let claims: CheckoutClaims
+    /// With `LECTERN_STRIPE_API_KEY`: a Stripe session not recorded yet is read from Stripe's API and fulfilled.
+    let instantAccess: InstantAccess?
+    let logger: Logger
     /// How long `/access/claim` waits for a webhook that has not arrived yet.
     let claimWait: Duration
     let pages: GatePages
@@ -49,6 +53,7 @@ struct AccessRoutes: Sendable {
             let client = context.clientAddress(request, trustProxy: trustProxy)
             if case .limited = claimsPerClient.take("claim:" + client) { return self.checkEmail() }
             let deadline = ContinuousClock.now + claimWait
+            var asked = false
             while true {
                 switch try claims.claim(provider, order: session) {
                 case .granted(let grant, let product):
@@ -58,6 +63,17 @@ struct AccessRoutes: Sendable {
                 case .refused:
                     return self.checkEmail()
                 case .notRecorded:
+                    if provider == .stripe, let instantAccess, !asked {
+                        // Once per claim: Stripe's own answer, fulfilled as the webhook would be.
+                        asked = true
+                        do {
+                            if try await instantAccess.fulfil(session: session) != nil { continue }
+                        } catch {
+                            logger.warning(
+                                "instant access: \((error as? HTTPProblem)?.detail ?? "\(error)"); waiting for the webhook"
+                            )
+                        }
+                    }
                     guard ContinuousClock.now < deadline else { return self.checkEmail() }
                     try await Task.sleep(for: .milliseconds(250))
                 }

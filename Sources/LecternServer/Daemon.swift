@@ -90,9 +90,11 @@ public struct Daemon: Sendable {
             trustProxy: config.daemon.trustProxy
         ).register(on: router)
         let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
+        let stripeAPI = try StripeAPI(environment: environment)
         AccessRoutes(
             store: store, keys: keys, gate: gate,
             claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
+            instantAccess: stripeAPI.map { InstantAccess(api: $0, processor: processor) }, logger: logger,
             claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages, health: health,
             perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
             perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),

@@ -69,14 +69,14 @@ public struct CreatorQueries: Sendable {
         }
     }
 
-    /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has live access
-    /// to the product gets the link again instead of a second grant (`isNew` false); a time-limited one ending
-    /// before `until` is extended to it. `until`: when access ends (nil: for good). `hold`: see
-    /// `Outbox.Letter` (several grants in a row reach the buyer as one e-mail).
+    /// A complimentary grant and its link e-mail, in one transaction. A buyer who already has access for good,
+    /// or an earlier comp, gets the link again instead of a second grant (`isNew` false); a comp ending before
+    /// `until` is extended to it. `until`: when access ends (nil: for good). `hold`: see `Outbox.Letter`
+    /// (several grants in a row reach the buyer as one e-mail). Returns when that access now ends (nil: never).
     @discardableResult
     public func compGrant(
         email: EmailAddress, product: String, until: Date? = nil, hold: TimeInterval = 0, now: Date = Date()
-    ) throws -> (grant: Int64, isNew: Bool) {
+    ) throws -> (grant: Int64, isNew: Bool, endsAt: Date?) {
         try store.write { db in
             let ledger = Ledger(db)
             let buyer = try ledger.buyer(email: email.value, now: now)
@@ -86,15 +86,24 @@ public struct CreatorQueries: Sendable {
             let live = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, ends_at, order_id FROM grants WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
+                    SELECT id, ends_at, order_id, subscription_ref FROM grants
+                    WHERE buyer_id = ? AND product = ? AND revoked_at IS NULL
                       AND (ends_at IS NULL OR ends_at > ?) ORDER BY ends_at IS NOT NULL, ends_at DESC
                     """, arguments: [buyer, product, Store.timestamp(now)])
+            // (A subscription without an end yet is not for good: its provider may end it.)
             let kept =
-                live.first { ($0["ends_at"] as String?) == nil } ?? live.first { ($0["order_id"] as Int64?) == nil }
-            if let kept, let ends = kept["ends_at"] as String?, ends < Store.timestamp(until ?? .distantFuture) {
-                try db.execute(
-                    sql: "UPDATE grants SET ends_at = ? WHERE id = ?",
-                    arguments: [until.map(Store.timestamp), kept["id"] as Int64])
+                live.first { ($0["ends_at"] as String?) == nil && ($0["subscription_ref"] as String?) == nil }
+                ?? live.first { ($0["order_id"] as Int64?) == nil }
+            var ends = until
+            if let kept {
+                let current = (kept["ends_at"] as String?).flatMap(Store.date(fromTimestamp:))
+                if let current, current < (until ?? .distantFuture) {
+                    try db.execute(
+                        sql: "UPDATE grants SET ends_at = ? WHERE id = ?",
+                        arguments: [until.map(Store.timestamp), kept["id"] as Int64])
+                } else {
+                    ends = current
+                }
             }
             let liveID: Int64? = kept?["id"]
             let grant =
@@ -102,7 +111,7 @@ public struct CreatorQueries: Sendable {
                 ?? ledger.grant(buyer: buyer, order: nil, product: product, subscription: nil, endsAt: until, now: now)
             try ledger.enqueueEmail(
                 Outbox.Letter(kind: liveID == nil ? .comp : .resend, grant: grant, hold: hold), to: email, now: now)
-            return (grant, liveID == nil)
+            return (grant, liveID == nil, ends)
         }
     }
 

@@ -23,14 +23,13 @@ extension Ledger {
                 """, arguments: [provider, change.ref, change.status.rawValue, ends, at, change.orderID])
         guard db.changesCount > 0 else { return false }
         if let order = change.orderID {
-            // Lemon Squeezy names the subscription's order only here: its grant joins the subscription, and a
-            // refund naming the subscription reverses that order.
+            // Lemon Squeezy names the subscription's order only here: its grant joins the subscription (and the
+            // processor records the subscription as a name of the order's payment, for refunds).
             try db.executeCached(
                 sql: """
                     UPDATE grants SET subscription_ref = ? WHERE subscription_ref IS NULL
                       AND order_id IN (SELECT id FROM orders WHERE provider = ? AND provider_order_id = ?)
                     """, arguments: [change.ref, provider, order])
-            try recordAliases(provider: provider, target: order, aliases: [change.ref])
         }
         try db.executeCached(
             sql: "UPDATE grants SET ends_at = ? WHERE subscription_ref = ? AND revoked_at IS NULL",

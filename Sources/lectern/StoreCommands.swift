@@ -139,9 +139,9 @@ struct GrantCommand: ParsableCommand {
                 now.addingTimeInterval(TimeInterval($0))
             }
         if let ends, ends <= now { throw ValidationError("--until names a day already over") }
-        let (grant, isNew) = try CreatorQueries(store: db).compGrant(
+        let (grant, isNew, endsAt) = try CreatorQueries(store: db).compGrant(
             email: email, product: course, until: ends, hold: TimeInterval(config.mail.holdSeconds), now: now)
-        let term = ends.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+        let term = endsAt.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""
         if isNew {
             print("Granted \(course) to \(email)\(term) (grant \(grant)); lecternd sends the link e-mail.")
         } else {

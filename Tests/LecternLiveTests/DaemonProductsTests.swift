@@ -116,9 +116,22 @@ import Testing
             unknown.status == 422 && String(decoding: unknown.body, as: UTF8.self).contains("plink_1QSomethingElse"))
         #expect(try daemon.count("orders", where: "provider_order_id = 'cs_unmapped'") == 0)
 
+        // A subscription's free trial: nothing due, nothing listed. From the creator's own Payment Link it
+        // grants; named only by a field a buyer can set, it is flagged.
+        func trial(_ sub: String) -> [String: Any] {
+            [
+                "mode": "subscription", "payment_status": "no_payment_required", "subscription": sub,
+                "payment_intent": NSNull(),
+            ]
+        }
+        #expect(try await checkout("trial", link: Self.bundleLink, amount: 0, extra: trial("sub_trial")) == "granted")
+        #expect(
+            try await checkout("trial-named", reference: "every-course", amount: 0, extra: trial("sub_t2")) == "flagged"
+        )
+
         // `lectern sales`: per currency, flagged orders left out (they were not granted).
         let sales = try CommandLineTests().lectern(["sales"], in: daemon.site.root).stdout
-        #expect(sales.contains("USD\t7\t$324.00\t$0.00\t$0.00\t$0.00\t$324.00"), "\(sales)")
+        #expect(sales.contains("USD\t8\t$324.00\t$0.00\t$0.00\t$0.00\t$324.00"), "\(sales)")
         #expect(sales.contains("CNY\t1\tCN¥399.00\t") && sales.contains("JPY\t1\t¥7400\t"), "\(sales)")
     }
 

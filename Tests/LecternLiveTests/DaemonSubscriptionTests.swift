@@ -173,17 +173,42 @@ import Testing
         defer { _ = daemon.stop() }
         let iso = ISO8601DateFormatter()
         let now = Date()
-        func subscriptionEvent(_ name: String, status: String, updated: Date, renews: Date?, ends: Date?) -> Data {
+        func subscriptionEvent(
+            _ name: String, status: String, updated: Date, renews: Date?, ends: Date?, id: String = "7001",
+            order: Int = 3001
+        ) -> Data {
             DaemonHarness.json([
                 "meta": ["event_name": name],
                 "data": [
-                    "type": "subscriptions", "id": "7001",
+                    "type": "subscriptions", "id": id,
                     "attributes": [
-                        "order_id": 3001, "status": status, "user_email": "ls@example.com",
+                        "order_id": order, "status": status, "user_email": "ls@example.com",
                         "renews_at": renews.map { iso.string(from: $0) as Any } ?? NSNull(),
                         "ends_at": ends.map { iso.string(from: $0) as Any } ?? NSNull(),
                         // Lemon Squeezy writes microseconds.
                         "updated_at": iso.string(from: updated).replacingOccurrences(of: "Z", with: ".000000Z"),
+                    ],
+                ],
+            ])
+        }
+        func order(_ id: String, email: String) -> Data {
+            DaemonHarness.json([
+                "meta": ["event_name": "order_created", "custom_data": ["course": "every-course"]],
+                "data": [
+                    "id": id, "type": "orders",
+                    "attributes": [
+                        "status": "paid", "currency": "USD", "user_email": email, "subtotal": 5_900, "total": 5_900,
+                    ],
+                ],
+            ])
+        }
+        func refund(subscription: Int, invoice: String) -> Data {
+            DaemonHarness.json([
+                "meta": ["event_name": "subscription_payment_refunded"],
+                "data": [
+                    "type": "subscription-invoices", "id": invoice,
+                    "attributes": [
+                        "subscription_id": subscription, "status": "refunded", "updated_at": iso.string(from: now),
                     ],
                 ],
             ])
@@ -195,17 +220,8 @@ import Testing
                 subscriptionEvent("subscription_created", status: "active", updated: now, renews: renews, ends: nil)
             )
             .json["result"] as? String == "subscription-active")
-        let order = DaemonHarness.json([
-            "meta": ["event_name": "order_created", "custom_data": ["course": "every-course"]],
-            "data": [
-                "id": "3001", "type": "orders",
-                "attributes": [
-                    "status": "paid", "currency": "USD", "user_email": "ls@example.com", "subtotal": 5_900,
-                    "total": 5_900,
-                ],
-            ],
-        ])
-        #expect(try await daemon.postLemon(order).json["result"] as? String == "granted")
+        #expect(
+            try await daemon.postLemon(order("3001", email: "ls@example.com")).json["result"] as? String == "granted")
         #expect(
             try abs(
                 #require(try endsAt(daemon, "ls@example.com")).timeIntervalSince(
@@ -220,15 +236,27 @@ import Testing
             ).json["result"] as? String == "subscription-active")
         #expect(try abs(#require(try endsAt(daemon, "ls@example.com")).timeIntervalSince(ends)) < 1)
         // Its invoice refunded: the order is reversed.
-        let refund = DaemonHarness.json([
-            "meta": ["event_name": "subscription_payment_refunded"],
-            "data": [
-                "type": "subscription-invoices", "id": "9001",
-                "attributes": ["subscription_id": 7001, "status": "refunded", "updated_at": iso.string(from: now)],
-            ],
-        ])
-        #expect(try await daemon.postLemon(refund).json["result"] as? String == "refunded")
+        #expect(
+            try await daemon.postLemon(refund(subscription: 7001, invoice: "9001")).json["result"] as? String
+                == "refunded")
         #expect(try daemon.count("orders", where: "provider_order_id = '3001' AND status = 'refunded'") == 1)
+        // Shuffled: a refund before anything of its subscription, then the subscription, then the order. The
+        // refund waits under the subscription's id, follows it to the order, and the order grants nothing.
+        #expect(
+            try await daemon.postLemon(refund(subscription: 7002, invoice: "9002")).json["result"] as? String
+                == "refunded-pending")
+        #expect(
+            try await daemon.postLemon(
+                subscriptionEvent(
+                    "subscription_created", status: "active", updated: now, renews: renews, ends: nil, id: "7002",
+                    order: 3002)
+            ).json["result"] as? String == "subscription-active")
+        #expect(
+            try await daemon.postLemon(order("3002", email: "early@example.com")).json["result"] as? String
+                == "refunded-before-payment")
+        #expect(
+            try daemon.count("grants", where: "buyer_id = (SELECT id FROM buyers WHERE email = 'early@example.com')")
+                == 0)
 
         // Standard Webhooks: the payment names its subscription; an update ends it.
         let paid = DaemonHarness.json([

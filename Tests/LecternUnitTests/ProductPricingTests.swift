@@ -60,7 +60,7 @@ import Testing
             Issue.record("not a payment")
             return
         }
-        #expect(payment.providerProduct == "stripe:plink_1QX" && payment.product == "every-course")
+        #expect(payment.providerProducts == ["stripe:plink_1QX"] && payment.product == "every-course")
         #expect(payment.currency == "USD" && payment.amount == 5_900 && payment.listAmount == 5_900)
     }
 }

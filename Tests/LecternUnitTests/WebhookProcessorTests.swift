@@ -24,7 +24,11 @@ import Testing
         return (
             WebhookProcessor(
                 store: store,
-                catalog: { payment in prices[payment.product].map { (payment.product, ProductPricing(price: $0)) } },
+                catalog: { payment in
+                    prices[payment.product].map {
+                        BuildManifest.Sale(product: payment.product, pricing: ProductPricing(price: $0), mapped: false)
+                    }
+                },
                 links: links), store
         )
     }

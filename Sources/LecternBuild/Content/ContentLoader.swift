@@ -24,11 +24,17 @@ public struct ContentLoader {
         let entries = try listing(contentURL, display: config.contentDir)
         var courses: [(order: Int, course: Course)] = []
         var drafts: Set<String> = []
+        // Products a draft course lists in its front matter: not sold until it is published.
+        var draftProducts: Set<String> = []
         for entry in entries {
             let display = "\(config.contentDir)/\(entry.lastPathComponent)"
             if isDirectory(entry) {
                 let (order, course) = try loadCourse(at: entry, display: display, drafts: &drafts)
-                if includeDrafts || !course.isDraft { courses.append((order, course)) }
+                if includeDrafts || !course.isDraft {
+                    courses.append((order, course))
+                } else {
+                    draftProducts.formUnion(course.productIDs)
+                }
             } else if entry.pathExtension == "md" {
                 throw LecternError(
                     .content, file: display, "a lesson must live in a course folder",
@@ -43,7 +49,7 @@ public struct ContentLoader {
                 hint: "a payment naming it would be ambiguous; rename it, e.g. `\(product.id)-bundle`")
         }
         var loaded = courses.map(\.course)
-        let products = try attachProducts(to: &loaded)
+        let products = try attachProducts(to: &loaded, draftProducts: draftProducts)
         return Catalog(
             courses: loaded, products: products,
             bundles: try BundleOffer.all(config: config, products: products, courses: loaded), draftFiles: drafts)
@@ -53,7 +59,7 @@ public struct ContentLoader {
     /// every product opens at least one course, and a provider id (a Payment Link, a variant) sells one thing.
     /// Returns the products this build sells: one whose courses are all drafts is left out until one is
     /// published (a payment for it is refused, not granted nothing).
-    private func attachProducts(to courses: inout [Course]) throws -> [ProductSetting] {
+    private func attachProducts(to courses: inout [Course], draftProducts: Set<String>) throws -> [ProductSetting] {
         var sold: [ProductSetting] = []
         for product in config.products {
             for slug in product.courses {
@@ -72,7 +78,7 @@ public struct ContentLoader {
             }
             if courses.contains(where: { $0.productIDs.contains(product.id) }) {
                 sold.append(product)
-            } else if product.courses.isEmpty {
+            } else if product.courses.isEmpty && !draftProducts.contains(product.id) {
                 throw LecternError(
                     .config, file: SiteConfig.fileName, line: product.line,
                     "product `\(product.id)` opens no course",

@@ -78,7 +78,7 @@ public struct GatePages: Sendable {
     public func ended(course: BuildManifest.CourseEntry, at date: Date) -> GateNotice {
         notice(
             status: 403, .accessEnded, .accessEnded, course: course,
-            detail: "the subscription for `\(course.slug)` ended on \(day(date))",
+            detail: "access to `\(course.slug)` ended on \(day(date))",
             extensions: ["buy_url": course.buyLink], values: [.date: day(date), .dateISO: Self.iso(date)])
     }
 

@@ -22,54 +22,7 @@ public enum ProviderParsers {
         let action: PaymentEvent.Action
         switch type {
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
-            // An unpaid completed session (delayed payment methods) is paid later by async_payment_succeeded;
-            // `no_payment_required` is a 100 % coupon or a free trial: it grants like a payment.
-            guard ["paid", "no_payment_required"].contains(object.string("payment_status") ?? "") else {
-                action = .ignored
-                break
-            }
-            // A Payment Link is set up in the creator's dashboard: the catalog maps it to what it sells. The
-            // metadata is the creator's too; `client_reference_id` can be added to a link's URL by anyone, so it
-            // only names a product when nothing else does (and is price-checked like everything else).
-            let link = object.string("payment_link").map(ProviderProductID.stripePaymentLink)
-            guard
-                let product = object.string("metadata", "product") ?? object.string("metadata", "course")
-                    ?? object.string("client_reference_id") ?? link
-            else {
-                throw .malformed(
-                    "the session names no product "
-                        + "(payment_link, metadata.product, metadata.course or client_reference_id)")
-            }
-            guard var amount = object.integer("amount_total"), var currency = object.string("currency") else {
-                throw .malformed("missing `amount_total` or `currency`")
-            }
-            let session = try object.require("id")
-            // Before discounts and exclusive tax (inclusive tax is inside it): what the catalog's price is
-            // compared with. Every amount is checked before it is used.
-            var subtotal = object.integer("amount_subtotal")
-            var discount = object.integer("total_details", "amount_discount") ?? 0
-            var tax = object.integer("total_details", "amount_tax") ?? 0
-            // Adaptive Pricing before API 2025-03-31: `currency` is the buyer's, and the amounts in the creator's
-            // own currency (the catalog's) are under `currency_conversion`. Its discount and tax are not given
-            // in that currency, so none is recorded. (Newer sessions keep the creator's currency and describe
-            // the buyer's in `presentment_details`.)
-            if let source = object.string("currency_conversion", "source_currency") {
-                guard let total = object.integer("currency_conversion", "amount_total") else {
-                    throw .malformed("`currency_conversion` without `amount_total`")
-                }
-                (amount, currency, discount, tax) = (total, source, 0, 0)
-                subtotal = object.integer("currency_conversion", "amount_subtotal")
-            }
-            guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
-                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
-            }
-            action = .paid(
-                .init(
-                    orderID: session,
-                    paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
-                    product: product, email: try object.email("customer_details", "email"),
-                    amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription"),
-                    listAmount: subtotal, discount: discount, tax: tax, providerProduct: link))
+            action = try Self.stripeCheckoutSession(object)
         case "charge.refunded":
             // A charge still partly kept (`refunded: false`) names all refunds so far in `amount_refunded`. A
             // renewal's charge names its payment intent, matched to the subscription through `invoice.paid`.
@@ -189,7 +142,7 @@ public enum ProviderParsers {
                     orderID: orderID, paymentRef: orderID, product: product,
                     email: try attributes.email("user_email"), amount: amount,
                     currency: try attributes.require("currency").uppercased(), subscriptionRef: nil,
-                    listAmount: subtotal, discount: discount, tax: tax, providerProduct: variant))
+                    listAmount: subtotal, discount: discount, tax: tax, providerProducts: variant.map { [$0] } ?? []))
         case "order_refunded":
             // The event carries the order: all refunds so far against its total. Less: a partial refund,
             // access stays; all of it (or no amount given): a full refund, kept even before its order.

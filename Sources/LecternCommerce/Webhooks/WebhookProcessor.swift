@@ -15,12 +15,12 @@ public struct WebhookProcessor: Sendable {
 
     /// What a payment buys and what it must be paid at, from the current build's catalog (re-read after a
     /// rebuild, see `LiveBundle` and `BuildManifest.sale(for:)`); nil for a product the catalog does not sell.
-    public typealias Catalog = @Sendable (PaymentEvent.Payment) -> (product: String, pricing: ProductPricing)?
+    public typealias Catalog = @Sendable (PaymentEvent.Payment) -> BuildManifest.Sale?
 
     let catalog: Catalog
     let links: AccessLinks
     /// How long a subscription's access outlasts its paid period: a renewal that is late or being retried
-    /// (`[daemon] subscription_grace`).
+    /// (`[subscriptions] grace`).
     let subscriptionGrace: TimeInterval
     private let commits: GroupCommit<Outcome>
 
@@ -46,6 +46,9 @@ public struct WebhookProcessor: Sendable {
             resolved.action = .paid(payment)
             // lecternd's own checkout (Alipay, WeChat Pay) asked for an exact price, signed by the creator's key.
             pricing = payment.quotedPrice.map { ProductPricing(price: $0) } ?? sale.pricing
+            // A free trial lists nothing to compare: it grants when the creator's own Payment Link or Price
+            // set it up; named by a buyer-settable field, it is flagged as any price mismatch is.
+            if payment.isFreeTrial && sale.mapped { pricing = nil }
         }
         let processor = self
         let price = pricing
@@ -129,6 +132,10 @@ public struct WebhookProcessor: Sendable {
 
         case .subscriptionChanged(let change):
             try link(change.paymentRefs, to: change.ref, provider: provider, event: event, ledger: ledger, now: now)
+            // Lemon Squeezy: a refund names the subscription, the order was recorded under its own id.
+            if let order = change.orderID {
+                try link([change.ref], to: order, provider: provider, event: event, ledger: ledger, now: now)
+            }
             guard
                 try ledger.applySubscription(
                     provider: provider, change: change, endsAt: change.accessEnd(grace: subscriptionGrace))

@@ -153,17 +153,29 @@ public struct BuildManifest: Codable, Sendable {
 
     /// The product a payment is for, with its pricing: the one the provider's own id is mapped to (a Stripe
     /// Payment Link, a Lemon Squeezy variant) wins over the one the payment names, which a buyer may have set.
-    /// Nil when the catalog sells neither.
-    public func sale(for payment: PaymentEvent.Payment) -> (product: String, pricing: ProductPricing)? {
-        if let id = payment.providerProduct {
+    /// Nil when the catalog sells neither. `mapped`: the provider's own id decided (the creator's setup).
+    public func sale(for payment: PaymentEvent.Payment) -> Sale? {
+        for id in payment.providerProducts {
             if let course = courses.first(where: { $0.providerIDs?.contains(id) == true }) {
-                return (course.slug, course.pricing)
+                return Sale(product: course.slug, pricing: course.pricing, mapped: true)
             }
             if let product = products.first(where: { $0.providerIDs?.contains(id) == true }) {
-                return (product.id, product.pricing)
+                return Sale(product: product.id, pricing: product.pricing, mapped: true)
             }
         }
-        return pricing(of: payment.product).map { (payment.product, $0) }
+        return pricing(of: payment.product).map { Sale(product: payment.product, pricing: $0, mapped: false) }
+    }
+
+    /// What a payment buys (`sale(for:)`).
+    public struct Sale: Sendable, Equatable {
+        public var product: String
+        public var pricing: ProductPricing
+        /// Named by a Payment Link, Price or variant the catalog maps, not by a field a buyer may have set.
+        public var mapped: Bool
+
+        public init(product: String, pricing: ProductPricing, mapped: Bool) {
+            (self.product, self.pricing, self.mapped) = (product, pricing, mapped)
+        }
     }
 
     package static func hash(_ data: Data) -> String {

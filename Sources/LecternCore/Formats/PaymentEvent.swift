@@ -15,9 +15,9 @@ public struct PaymentEvent: Sendable, Equatable {
         public var paymentRef: String
         /// The product the payment names (metadata, `client_reference_id`, custom data): a buyer may have set it.
         public var product: String
-        /// The provider's own id of what was sold, as the creator configured it there (`ProviderProductID`):
-        /// when the catalog maps it, it decides the product.
-        public var providerProduct: String?
+        /// The provider's own ids of what was sold, as the creator configured them there (`ProviderProductID`):
+        /// the first the catalog maps decides the product.
+        public var providerProducts: [String]
         public var email: EmailAddress
         /// What the buyer paid, after discounts and with any tax added on top.
         public var amount: Int
@@ -34,14 +34,17 @@ public struct PaymentEvent: Sendable, Equatable {
         /// with the order.
         public var discount = 0
         public var tax = 0
+        /// A subscription's free trial: nothing due and no list price (Stripe: subscription mode, `amount_subtotal`
+        /// 0, `no_payment_required`).
+        public var isFreeTrial = false
 
         public init(
             orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
             subscriptionRef: String?, quotedPrice: Money? = nil, listAmount: Int? = nil, discount: Int = 0,
             tax: Int = 0,
-            providerProduct: String? = nil
+            providerProducts: [String] = []
         ) {
-            self.providerProduct = providerProduct
+            self.providerProducts = providerProducts
             self.listAmount = listAmount
             self.discount = discount
             self.tax = tax

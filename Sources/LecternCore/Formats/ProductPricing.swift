@@ -64,17 +64,26 @@ public struct ProductPricing: Sendable, Equatable {
 public enum ProviderProductID {
     public static func stripePaymentLink(_ id: String) -> String { "stripe:" + id }
     public static func lemonSqueezyVariant(_ id: String) -> String { "lemonsqueezy:" + id }
+    /// A Stripe Price (`price_…`): named by a session's line items, which only Stripe's API returns.
+    public static func stripePrice(_ id: String) -> String { "stripe-price:" + id }
 
     /// How a creator knows it: "Payment Link plink_…", "Lemon Squeezy variant 123".
     public static func describe(_ id: String) -> String {
         if id.hasPrefix("stripe:") { return "Payment Link \(id.dropFirst(7))" }
         if id.hasPrefix("lemonsqueezy:") { return "Lemon Squeezy variant \(id.dropFirst(13))" }
+        if id.hasPrefix("stripe-price:") { return "Stripe price \(id.dropFirst(13))" }
         return id
     }
 
     /// `plink_` and 1–200 letters or digits, as Stripe writes them.
     public static func isStripePaymentLink(_ id: String) -> Bool {
         id.hasPrefix("plink_") && (7...206).contains(id.utf8.count)
+            && id.dropFirst(6).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    /// `price_` and 1–200 letters or digits.
+    public static func isStripePrice(_ id: String) -> Bool {
+        id.hasPrefix("price_") && (7...206).contains(id.utf8.count)
             && id.dropFirst(6).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
