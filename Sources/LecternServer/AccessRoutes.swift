@@ -69,9 +69,8 @@ struct AccessRoutes: Sendable {
                         do {
                             if try await instantAccess.fulfil(session: session) != nil { continue }
                         } catch {
-                            logger.warning(
-                                "instant access: \((error as? HTTPProblem)?.detail ?? "\(error)"); waiting for the webhook"
-                            )
+                            let reason = (error as? HTTPProblem)?.detail ?? "\(error)"
+                            logger.warning("instant access: \(reason); waiting for the webhook")
                         }
                     }
                     guard ContinuousClock.now < deadline else { return self.checkEmail() }
