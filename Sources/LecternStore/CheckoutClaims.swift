@@ -12,7 +12,8 @@ public struct CheckoutClaims: Sendable {
         case granted(grant: Int64, product: String)
         /// No paid order for this session yet (the webhook may still be on its way).
         case notRecorded
-        /// Already claimed, too old, refunded or revoked: the link goes by e-mail only.
+        /// Already claimed, too old, refunded or revoked, or a gift (the access is the recipient's, not the
+        /// paying browser's): the link goes by e-mail only.
         case refused
     }
 
@@ -36,7 +37,7 @@ public struct CheckoutClaims: Sendable {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at,
+                    SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at, o.gift_to,
                            g.id AS grant_id, g.product, g.revoked_at
                     FROM orders o LEFT JOIN grants g ON g.order_id = o.id
                     WHERE o.provider = ? AND o.provider_order_id = ? ORDER BY g.id LIMIT 1
@@ -45,7 +46,8 @@ public struct CheckoutClaims: Sendable {
         guard let row else { return .notRecorded }
         let created = (row["created_at"] as String?).flatMap(Store.date(fromTimestamp:)) ?? .distantPast
         guard (row["status"] as String?) == OrderStatus.paid.rawValue, (row["claimed_at"] as String?) == nil,
-            (row["revoked_at"] as String?) == nil, let order: Int64 = row["order_id"],
+            (row["revoked_at"] as String?) == nil, (row["gift_to"] as String?) == nil,
+            let order: Int64 = row["order_id"],
             let grant: Int64 = row["grant_id"], let product: String = row["product"],
             now.timeIntervalSince(created) <= window
         else { return .refused }

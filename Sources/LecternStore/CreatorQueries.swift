@@ -126,12 +126,13 @@ public struct CreatorQueries: Sendable {
     /// gets a grant and the purchase e-mail, in one transaction. Nil for an order that does not exist or
     /// is not flagged (paid, refunded, disputed, or approved already).
     public func approve(number: String, hold: TimeInterval = 0, now: Date = Date()) throws -> Approval? {
-        try store.write { db in
+        try store.write { db -> Approval? in
             guard
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT o.id, o.buyer_id, o.product, b.email FROM orders o JOIN buyers b ON b.id = o.buyer_id
+                        SELECT o.id, o.buyer_id, o.product, b.email, o.gift_to, o.gift_date
+                        FROM orders o JOIN buyers b ON b.id = o.buyer_id
                         WHERE o.number = ? AND o.status = ?
                         """, arguments: [number.uppercased(), OrderStatus.flagged.rawValue]),
                 let email = EmailAddress(row["email"])
@@ -143,10 +144,15 @@ public struct CreatorQueries: Sendable {
                     WHERE id = ?
                     """, arguments: [OrderStatus.paid.rawValue, Store.timestamp(now), order])
             let ledger = Ledger(db)
+            let recipient = (row["gift_to"] as String?).flatMap(EmailAddress.init)
+            let payer: Int64 = row["buyer_id"]
+            let holder = try recipient.map { try ledger.buyer(email: $0.value, now: now) } ?? payer
             let grant = try ledger.grant(
-                buyer: row["buyer_id"], order: order, product: row["product"], subscription: nil, now: now)
-            try ledger.enqueueEmail(Outbox.Letter(kind: .purchase, grant: grant, hold: hold), to: email, now: now)
-            return Approval(grant: grant, email: email.value, product: row["product"])
+                buyer: holder, order: order, product: row["product"], subscription: nil, now: now)
+            try ledger.enqueuePurchaseLetters(
+                grant: grant, payer: email, giftTo: recipient,
+                on: (row["gift_date"] as String?).flatMap(Store.date(fromTimestamp:)), hold: hold, now: now)
+            return Approval(grant: grant, email: (recipient ?? email).value, product: row["product"])
         }
     }
 

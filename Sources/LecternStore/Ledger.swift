@@ -44,4 +44,16 @@ public struct Ledger {
     public func enqueueEmail(_ letter: Outbox.Letter, to recipient: EmailAddress, now: Date) throws {
         try Outbox.enqueue(letter, to: recipient, db: db, now: now)
     }
+
+    /// A purchase's e-mails: the payer's link; for a gift, the recipient's link (on `day`, if given) and
+    /// the payer's receipt, which carries no link.
+    public func enqueuePurchaseLetters(
+        grant: Int64, payer: EmailAddress, giftTo: EmailAddress?, on day: Date?, hold: TimeInterval, now: Date
+    ) throws {
+        guard let recipient = giftTo else {
+            return try enqueueEmail(Outbox.Letter(kind: .purchase, grant: grant, hold: hold), to: payer, now: now)
+        }
+        try enqueueEmail(Outbox.Letter(kind: .gift, grant: grant, hold: hold, notBefore: day), to: recipient, now: now)
+        try enqueueEmail(Outbox.Letter(kind: .receipt, grant: grant, hold: hold), to: payer, now: now)
+    }
 }

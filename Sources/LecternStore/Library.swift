@@ -45,6 +45,30 @@ public struct Library: Sendable {
     }
 
     /// The buyer's address (shown on their library page, to them only).
+    /// Who paid for a gift: the address of the order's buyer when the grant is someone else's; nil otherwise.
+    public func giver(ofGrant grant: Int64) throws -> String? {
+        try store.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT b.email FROM grants g JOIN orders o ON o.id = g.order_id JOIN buyers b ON b.id = o.buyer_id
+                    WHERE g.id = ? AND o.buyer_id != g.buyer_id
+                    """, arguments: [grant])
+        }
+    }
+
+    /// When a gift's e-mail to its recipient goes (or went) out: its next attempt while unsent, else when sent.
+    public func giftDelivery(grant: Int64) throws -> Date? {
+        try store.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT coalesce(sent_at, next_attempt_at) FROM outbox WHERE grant_id = ? AND kind = ?
+                    ORDER BY id LIMIT 1
+                    """, arguments: [grant, EmailKind.gift.rawValue])
+        }.flatMap(Store.date(fromTimestamp:))
+    }
+
     public func email(buyer: Int64) throws -> String? {
         try store.read { try String.fetchOne($0, sql: "SELECT email FROM buyers WHERE id = ?", arguments: [buyer]) }
     }

@@ -14,11 +14,14 @@ public enum Outbox {
         /// How long it waits before it is due: purchases in a row (a buyer taking two courses) go out as
         /// one e-mail. A buyer asking for a link gets it at once.
         public var hold: TimeInterval
+        /// Not before this time: a gift the giver asked to arrive on a day (at most a year ahead).
+        public var notBefore: Date?
 
-        public init(kind: EmailKind, grant: Int64, hold: TimeInterval = 0) {
+        public init(kind: EmailKind, grant: Int64, hold: TimeInterval = 0, notBefore: Date? = nil) {
             self.kind = kind
             self.grant = grant
             self.hold = hold
+            self.notBefore = notBefore
         }
     }
 
@@ -59,7 +62,8 @@ public enum Outbox {
     public static let lease: TimeInterval = 20 * 60
 
     static func enqueue(_ letter: Letter, to recipient: EmailAddress, db: Database, now: Date) throws {
-        let due = now.addingTimeInterval(min(max(0, letter.hold), longestHold))
+        var due = now.addingTimeInterval(min(max(0, letter.hold), longestHold))
+        if let day = letter.notBefore, day > due { due = min(day, now.addingTimeInterval(366 * 86_400)) }
         try db.executeCached(
             sql: """
                 INSERT INTO outbox (recipient, subject, body, kind, grant_id, next_attempt_at, created_at)

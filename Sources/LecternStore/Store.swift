@@ -300,6 +300,15 @@ public final class Store: Sendable {
                       WHERE g.subscription_ref IS NOT NULL AND g.state_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v10-gifts") { db in
+            // A gift's recipient and delivery day, kept with the order the giver paid (so `lectern approve`
+            // of a flagged gift still gives it to the recipient).
+            try db.execute(
+                sql: """
+                    ALTER TABLE orders ADD COLUMN gift_to TEXT;
+                    ALTER TABLE orders ADD COLUMN gift_date TEXT;
+                    """)
+        }
         return migrator
     }
 

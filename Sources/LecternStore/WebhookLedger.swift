@@ -90,12 +90,14 @@ extension Ledger {
         try db.executeCached(
             sql: """
                 INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
-                  status, flag, created_at, updated_at, number, discount_amount, tax_amount)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_order_id) DO NOTHING
+                  status, flag, created_at, updated_at, number, discount_amount, tax_amount, gift_to, gift_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (provider, provider_order_id) DO NOTHING
                 """,
             arguments: [
                 provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
                 payment.currency, status.rawValue, flag, now, now, OrderNumber.random(), payment.discount, payment.tax,
+                payment.giftTo?.value, payment.giftDate.map(Store.timestamp),
             ])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }

@@ -102,6 +102,8 @@ struct SitePipeline: @unchecked Sendable {
             "course": ["title": GateShell.Slot.courseTitle.mark], "site": ["title": GateShell.Slot.siteTitle.mark],
             "link": GateShell.Slot.link.mark, "days": GateShell.Slot.days.mark,
             "courses": GateShell.Slot.courses.mark, "library_url": GateShell.Slot.libraryURL.mark,
+            "giver": GateShell.Slot.email.mark, "recipient": GateShell.Slot.email.mark,
+            "delivery_date": GateShell.Slot.date.mark,
         ]
         return ReaderWording(
             stamp: string("stamp", marks) ?? english.stamp, date: string("date", date) ?? english.date,

@@ -67,6 +67,7 @@ public struct AccessLinks: Sendable {
     /// purchase before a comp before a re-send). Nil when none of the letters' grants is live any more (a
     /// refund came first): nothing is sent.
     public func compose(_ letters: [Outbox.Message], library: Library, now: Date = Date()) throws -> Email? {
+        if letters.first?.kind == .receipt { return try receipt(letters, library: library, now: now) }
         let records = try Set(letters.compactMap(\.grantID)).sorted().compactMap {
             try GrantRecord.load(id: $0, from: library.store)
         }
@@ -74,7 +75,7 @@ public struct AccessLinks: Sendable {
         let letters = letters.filter { letter in live.contains { $0.id == letter.grantID } }
         guard let buyer = live.first?.buyerID else { return nil }
         let kinds = Set(letters.compactMap(\.kind))
-        let kind = [EmailKind.purchase, .comp].first(where: kinds.contains) ?? .resend
+        let kind = [EmailKind.gift, .purchase, .comp].first(where: kinds.contains) ?? .resend
         let owned = try library.liveGrants(buyer: buyer, now: now)
         // A re-send is about everything the buyer owns; a purchase or a comp about what it gave.
         let catalog = manifest()
@@ -106,7 +107,28 @@ public struct AccessLinks: Sendable {
             EmailWording.Values(
                 courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle,
                 link: try link(grant: first.id, product: first.product, now: now), days: lifetime / 86_400,
-                courses: ownedText, libraryURL: baseURL + SiteRoutes.library))
+                courses: ownedText, libraryURL: baseURL + SiteRoutes.library,
+                person: kind == .gift ? try library.giver(ofGrant: first.id) ?? "" : ""))
+        return Email(subject: subject, body: body)
+    }
+
+    /// A gift's receipt, to the giver: what they gave, to whom, and when it arrives; no link (the access is
+    /// the recipient's). Nil when the gift was refunded or revoked before the receipt went out.
+    private func receipt(_ letters: [Outbox.Message], library: Library, now: Date) throws -> Email? {
+        let gifts = try Set(letters.compactMap(\.grantID)).sorted().compactMap {
+            try GrantRecord.load(id: $0, from: library.store)
+        }.filter { $0.state(at: now) == .live }
+        guard let first = gifts.first else { return nil }
+        let catalog = manifest()
+        let wording = catalog?.wording ?? .english
+        let titles = gifts.map { catalog?.title(of: $0.product) ?? $0.product }
+        let delivery = try library.giftDelivery(grant: first.id) ?? now
+        let (subject, body) = wording.email(
+            .receipt,
+            EmailWording.Values(
+                courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle, link: "",
+                days: lifetime / 86_400, libraryURL: baseURL + SiteRoutes.library, person: first.email,
+                date: wording.date(max(delivery, now))))
         return Email(subject: subject, body: body)
     }
 }

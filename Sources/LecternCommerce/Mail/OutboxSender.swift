@@ -78,15 +78,17 @@ public final class OutboxSender: Sendable {
         var first: Outbox.Message { messages[0] }
     }
 
-    /// Letters to one recipient become one envelope; an old row is one on its own.
+    /// Letters to one recipient become one envelope (a giver's receipts one of their own, without a link);
+    /// an old row is one on its own.
     private func envelopes(_ group: [Outbox.Message]) -> [Envelope] {
         var result: [Envelope] = []
         var byRecipient: [String: Int] = [:]
         for message in group {
-            if message.kind != nil, let index = byRecipient[message.recipient] {
+            let key = message.recipient + (message.kind == .receipt ? "\u{0}receipt" : "")
+            if message.kind != nil, let index = byRecipient[key] {
                 result[index].messages.append(message)
             } else {
-                if message.kind != nil { byRecipient[message.recipient] = result.count }
+                if message.kind != nil { byRecipient[key] = result.count }
                 result.append(Envelope(messages: [message]))
             }
         }

@@ -29,6 +29,12 @@ package struct JSONObject {
         return JSONObject(object)
     }
 
+    /// The objects of an array (Stripe's `custom_fields`); empty when absent.
+    func objects(_ path: String...) -> [JSONObject] {
+        guard case .array(let items) = value(path) else { return [] }
+        return items.compactMap { ($0 as? [String: Any]).map(JSONObject.init) }
+    }
+
     /// The first object of an array (Stripe's `lines.data`, `items.data`).
     func first(_ path: String...) -> JSONObject? {
         guard case .array(let items) = value(path), let first = items.first as? [String: Any] else { return nil }

@@ -79,14 +79,15 @@ public enum ProviderParsers {
             guard [amount, listAmount ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
                 throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
             }
-            action = .paid(
-                .init(
-                    orderID: data.string("order_id") ?? payment, paymentRef: payment,
-                    product: try data.require("product"),
-                    email: try data.email("email"), amount: amount,
-                    currency: try data.require("currency").uppercased(),
-                    subscriptionRef: data.string("subscription_id"),
-                    listAmount: listAmount, discount: discount, tax: tax))
+            var paid = PaymentEvent.Payment(
+                orderID: data.string("order_id") ?? payment, paymentRef: payment,
+                product: try data.require("product"),
+                email: try data.email("email"), amount: amount,
+                currency: try data.require("currency").uppercased(),
+                subscriptionRef: data.string("subscription_id"),
+                listAmount: listAmount, discount: discount, tax: tax)
+            gift(to: data.string("gift_to"), on: data.string("gift_date"), into: &paid, now: Date())
+            action = .paid(paid)
         case "subscription.updated":
             action = .subscriptionChanged(try Self.standardSubscription(data))
         case "payment.refunded":
@@ -137,12 +138,16 @@ public enum ProviderParsers {
             guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
                 throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
             }
-            action = .paid(
-                .init(
-                    orderID: orderID, paymentRef: orderID, product: product,
-                    email: try attributes.email("user_email"), amount: amount,
-                    currency: try attributes.require("currency").uppercased(), subscriptionRef: nil,
-                    listAmount: subtotal, discount: discount, tax: tax, providerProducts: variant.map { [$0] } ?? []))
+            var paid = PaymentEvent.Payment(
+                orderID: orderID, paymentRef: orderID, product: product,
+                email: try attributes.email("user_email"), amount: amount,
+                currency: try attributes.require("currency").uppercased(), subscriptionRef: nil,
+                listAmount: subtotal, discount: discount, tax: tax, providerProducts: variant.map { [$0] } ?? [])
+            gift(
+                to: event.string("meta", "custom_data", "gift_to"),
+                on: event.string("meta", "custom_data", "gift_date"),
+                into: &paid, now: Date())
+            action = .paid(paid)
         case "order_refunded":
             // The event carries the order: all refunds so far against its total. Less: a partial refund,
             // access stays; all of it (or no amount given): a full refund, kept even before its order.

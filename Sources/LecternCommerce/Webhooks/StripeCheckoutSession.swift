@@ -50,6 +50,7 @@ extension ProviderParsers {
             product: product, email: try object.email("customer_details", "email"),
             amount: amount, currency: currency.uppercased(), subscriptionRef: object.string("subscription"),
             listAmount: subtotal, discount: discount, tax: tax, providerProducts: [link, price].compactMap { $0 })
+        stripeGift(object, into: &payment, now: Date())
         payment.isFreeTrial =
             object.string("mode") == "subscription" && object.string("payment_status") == "no_payment_required"
             && subtotal == 0

@@ -84,10 +84,11 @@ public struct WebhookProcessor: Sendable {
             // The price before the provider's discounts and tax added on top, when it reports one: a promotion
             // code or exclusive tax is a real checkout, not a mismatch; the discount and tax are recorded.
             let listed = payment.listAmount ?? payment.amount
-            let flag = expectedPrice?.mismatch(
-                amount: listed, currency: payment.currency,
-                amountKind: payment.listAmount == nil ? "paid" : "list price",
-                source: payment.quotedPrice == nil ? "catalog says" : "the order asked for")
+            let flag =
+                expectedPrice?.mismatch(
+                    amount: listed, currency: payment.currency,
+                    amountKind: payment.listAmount == nil ? "paid" : "list price",
+                    source: payment.quotedPrice == nil ? "catalog says" : "the order asked for") ?? payment.giftProblem
             let pending = try ledger.pendingReversal(provider: provider, paymentRef: payment.paymentRef)
             let status: OrderStatus = flag != nil ? .flagged : (pending?.orderStatus ?? .paid)
             guard
@@ -102,11 +103,14 @@ public struct WebhookProcessor: Sendable {
             // A subscription state recorded before its purchase (a cancellation, a renewal) applies at once.
             let known = try ledger.knownSubscription(
                 provider: provider, ref: payment.subscriptionRef, orderID: payment.orderID)
+            // A gift's access is the recipient's: the order stays the giver's (a refund reaches it all the same).
+            let holder = try payment.giftTo.map { try ledger.buyer(email: $0.value, now: now) } ?? buyer
             let grant = try ledger.grant(
-                buyer: buyer, order: order, product: payment.product,
+                buyer: holder, order: order, product: payment.product,
                 subscription: payment.subscriptionRef ?? known?.ref, endsAt: known?.endsAt, now: now)
-            try ledger.enqueueEmail(
-                Outbox.Letter(kind: .purchase, grant: grant, hold: links.hold), to: payment.email, now: now)
+            try ledger.enqueuePurchaseLetters(
+                grant: grant, payer: payment.email, giftTo: payment.giftTo, on: payment.giftDate, hold: links.hold,
+                now: now)
             return .granted
 
         case .refunded(let named), .disputed(let named):

@@ -1,6 +1,8 @@
 /// Why an e-mail with a signed link is sent: each reads differently (a re-send is not a purchase).
 public enum EmailKind: String, Codable, Sendable, CaseIterable {
     case purchase, resend, comp
+    /// To a gift's recipient, with their link and who gave it; `receipt` to the giver, with no link.
+    case gift, receipt
 }
 
 /// One e-mail's subject and body: plain text with `GateShell.Slot` marks for the course's and the site's
@@ -25,13 +27,18 @@ public struct EmailWording: Codable, Sendable, Equatable {
         public var days: Int
         public var courses: String
         public var libraryURL: String
+        /// A gift's other party (`email` slot): the giver, in the recipient's e-mail; the recipient, in the
+        /// giver's receipt.
+        public var person: String
+        /// When a gift is delivered (`date` slot), in the site's words.
+        public var date: String
 
         public init(
             courseTitle: String, siteTitle: String, link: String, days: Int, courses: String = "",
-            libraryURL: String = ""
+            libraryURL: String = "", person: String = "", date: String = ""
         ) {
             (self.courseTitle, self.siteTitle, self.link, self.days) = (courseTitle, siteTitle, link, days)
-            (self.courses, self.libraryURL) = (courses, libraryURL)
+            (self.courses, self.libraryURL, self.person, self.date) = (courses, libraryURL, person, date)
         }
     }
 
@@ -40,6 +47,7 @@ public struct EmailWording: Codable, Sendable, Equatable {
         let slots: [GateShell.Slot: String] = [
             .courseTitle: values.courseTitle, .siteTitle: values.siteTitle, .link: values.link,
             .days: String(values.days), .courses: values.courses, .libraryURL: values.libraryURL,
+            .email: values.person, .date: values.date,
         ]
         return (GateShell.substitute(subject, slots), GateShell.substitute(body, slots))
     }
@@ -50,6 +58,8 @@ public struct EmailWording: Codable, Sendable, Equatable {
     private static let days = GateShell.Slot.days.mark
     private static let courses = GateShell.Slot.courses.mark
     private static let library = GateShell.Slot.libraryURL.mark
+    private static let person = GateShell.Slot.email.mark
+    private static let date = GateShell.Slot.date.mark
 
     /// Must equal `site-template/strings/en.toml` (a test compares them).
     public static let english: [EmailKind: EmailWording] = [
@@ -98,6 +108,34 @@ public struct EmailWording: Codable, Sendable, Equatable {
 
                 The link works for \(days) days; your access does not depend on it. On another
                 device, or later, ask for a fresh link at \(library) with this address.
+
+                — \(site)
+
+                """),
+        .gift: EmailWording(
+            subject: "A gift for you: \(course) · \(site)",
+            body: """
+                \(person) has given you \(course).
+
+                Open it here (the link signs you in on this browser):
+                \(link)
+
+                Everything you own at \(site):
+                \(courses)
+
+                The link works for \(days) days; your access does not depend on it. On another
+                device, or later, ask for a fresh link at \(library) with this address.
+
+                — \(site)
+
+                """),
+        .receipt: EmailWording(
+            subject: "Your gift of \(course) · \(site)",
+            body: """
+                Thank you for giving \(course) to \(person).
+
+                We e-mail them their link on \(date). Later, they can get a fresh one at
+                \(library) with their address.
 
                 — \(site)
 

@@ -37,6 +37,11 @@ public struct PaymentEvent: Sendable, Equatable {
         /// A subscription's free trial: nothing due and no list price (Stripe: subscription mode, `amount_subtotal`
         /// 0, `no_payment_required`).
         public var isFreeTrial = false
+        /// A gift: who gets the access (the payer gets a receipt), and the day it should arrive, if not now.
+        public var giftTo: EmailAddress?
+        public var giftDate: Date?
+        /// Why a gift could not be understood (the recipient is not an address): the order is flagged.
+        public var giftProblem: String?
 
         public init(
             orderID: String, paymentRef: String, product: String, email: EmailAddress, amount: Int, currency: String,
