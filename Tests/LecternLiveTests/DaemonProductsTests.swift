@@ -208,4 +208,54 @@ import Testing
             try daemon.count(
                 "orders", where: "provider_order_id = 'pay_sw1' AND discount_amount = 590 AND tax_amount = 531") == 1)
     }
+
+    /// A real browser: the bundle's page (its courses, price and buy button, made by the build), then the
+    /// purchase's one link, then a paid lesson of each of the two courses, and the library listing both.
+    @Test func aBrowserBuysTheBundleAndReadsBothCoursesWithOneLink() async throws {
+        guard chromiumIsInstalled() else { return }
+        let daemon = try await DaemonHarness(prepare: Self.mapProviderIDs)
+        defer { _ = daemon.stop() }
+        let base = "http://127.0.0.1:\(daemon.port)"
+        let folder = repoRoot.appendingPathComponent("Tests/artifacts/bundle")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func browse(_ first: String, _ shot: String, then: [(String, String)] = []) throws -> [[String: Any]] {
+            let arguments =
+                [
+                    "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, first,
+                    folder.appendingPathComponent(shot).path, "--settle", "1",
+                    "--eval", "buy=(document.querySelector('a.buy') || {}).href || ''",
+                ] + then.flatMap { ["--then", base + $0.0 + "=" + folder.appendingPathComponent($0.1).path] }
+            let run = try runProgram("/usr/bin/env", arguments)
+            try #require(run.status == 0, "browser_peer.py: \(run.stderr)")
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            return [result] + (result["then"] as? [[String: Any]] ?? [])
+        }
+        let page = try browse(base + "/bundles/every-course/", "bundle-page.png")
+        let text = try #require(page[0]["text"] as? String)
+        #expect(text.contains("Every course") && text.contains("$59.00") && text.contains("Practical SQLite"))
+        #expect(text.contains("写作变现"))
+        #expect(
+            (page[0]["values"] as? [String: Any])?["buy"] as? String == "https://buy.example.com/checkout/every-course")
+
+        // Paid through the bundle's Payment Link; the one e-mail's link signs this browser in to both courses.
+        let paid = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_browser", session: "cs_browser", paymentIntent: "pi_browser", course: nil,
+                amount: 5_900, subtotal: 5_900, paymentLink: Self.bundleLink))
+        #expect(paid.json["result"] as? String == "granted")
+        let mail = try #require(try await daemon.receivedMail(count: 1).first)
+        let read = try browse(
+            try daemon.link(in: mail), "bundle-signed-in.png",
+            then: [
+                ("/learn/practical-sqlite/transactions/", "bundle-sqlite-lesson.png"),
+                ("/learn/zhishi-fufei-xiezuo/dingjia/", "bundle-chinese-lesson.png"),
+                ("/library/", "bundle-library.png"),
+            ])
+        #expect(
+            read[1]["status"] as? Int == 200 && read[2]["status"] as? Int == 200, "\(read.map { $0["status"] ?? "" })")
+        #expect((read[1]["text"] as? String)?.contains("Licensed to ada@example.com") == true)
+        #expect((read[2]["text"] as? String)?.isEmpty == false)
+        let library = try #require(read[3]["text"] as? String)
+        #expect(library.contains("Practical SQLite") && library.contains("写作变现"), "\(library)")
+    }
 }

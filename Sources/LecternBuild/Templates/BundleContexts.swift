@@ -12,6 +12,7 @@ extension PageContexts {
             "buy_url": bundle.buyURL, "course_count": bundle.courses.count, "single_course": bundle.courses.count == 1,
             "pay_what_you_want": pricing.isPayWhatYouWant,
             "min_price": pricing.minimum?.display(language: language) ?? "",
+            "regional": pricing.regional.map { $0.display(language: language) }.joined(separator: " · "),
             "pay_form": !bundle.checkoutProviders.isEmpty,
             "pay_alipay": bundle.checkoutProviders.contains(.alipay),
             "pay_wechat": bundle.checkoutProviders.contains(.wechatpay),

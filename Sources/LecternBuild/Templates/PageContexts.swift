@@ -33,6 +33,7 @@ struct PageContexts {
             "price": course.price.display(language: config.language), "is_free": course.price.isFree,
             "pay_what_you_want": course.pricing.isPayWhatYouWant,
             "min_price": course.pricing.minimum?.display(language: config.language) ?? "",
+            "regional": course.pricing.regional.map { $0.display(language: config.language) }.joined(separator: " · "),
             "buy_url": course.buyURL, "pay_form": !course.checkoutProviders.isEmpty,
             "pay_alipay": course.checkoutProviders.contains(.alipay),
             "pay_wechat": course.checkoutProviders.contains(.wechatpay),
