@@ -1,4 +1,5 @@
 import Foundation
+import LecternCore
 
 /// `[daemon]` in `lectern.toml`: where lecternd listens and keeps its database.
 public struct DaemonSettings: Sendable {
@@ -38,6 +39,9 @@ public struct DaemonSettings: Sendable {
     public var bodyTimeoutSeconds = 30
     /// Seconds a webhook's raw body (personal data) is kept before it is emptied (`raw_body_retention`).
     public var rawBodyRetention = 30 * 86_400
+    /// When a dispute (chargeback) withdraws access: as soon as it is opened (the default), or only once it
+    /// is lost (`revoke_on_dispute = "lost"`). A dispute won gives back what its opening took.
+    public var revokeOnDispute = DisputePolicy.opened
 
     public init() {}
 
@@ -63,7 +67,8 @@ public struct DaemonSettings: Sendable {
     init(_ table: SettingsTable) throws {
         try table.rejectUnknownKeys(
             allowed: Set(Self.integerRanges.map(\.key)).union(
-                ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention"]), section: "daemon")
+                ["host", "database", "cookie_secure", "trust_proxy", "raw_body_retention", "revoke_on_dispute"]),
+            section: "daemon")
         host = try table.string("host") ?? host
         database = try table.string("database") ?? database
         cookieSecure = try table.bool("cookie_secure")
@@ -75,6 +80,14 @@ public struct DaemonSettings: Sendable {
                     key, "`daemon.\(key)` must be \(range.lowerBound)–\(range.upperBound), got \(value)")
             }
             self[keyPath: keyPath] = value
+        }
+        if let text = try table.string("revoke_on_dispute") {
+            guard let policy = DisputePolicy(rawValue: text) else {
+                throw table.error(
+                    "revoke_on_dispute", "`daemon.revoke_on_dispute` must be \"opened\" or \"lost\"",
+                    hint: "\"opened\": access ends when the buyer disputes the charge; \"lost\": when you lose it")
+            }
+            revokeOnDispute = policy
         }
         if let text = try table.string("raw_body_retention") {
             guard let seconds = Duration.parseSeconds(text), seconds >= 86_400 else {

@@ -48,7 +48,8 @@ public struct Daemon: Sendable {
         links.hold = TimeInterval(config.mail.holdSeconds)
         let processor = WebhookProcessor(
             store: store, catalog: { bundle.manifest.sale(for: $0) }, links: links,
-            subscriptionGrace: TimeInterval(config.subscriptions.graceSeconds))
+            subscriptionGrace: TimeInterval(config.subscriptions.graceSeconds),
+            disputePolicy: config.daemon.revokeOnDispute)
         let secret = try keys.watermarkSecret()
         let pages = GatePages(bundle: bundle)
         let gate = Gate(
@@ -116,7 +117,7 @@ public struct Daemon: Sendable {
         let bodyTimeout = TimeAmount.seconds(Int64(config.daemon.bodyTimeoutSeconds))
         StartupSummary(
             config: config, secrets: .fromEnvironment(environment), signingKey: links.signer.kid,
-            manifest: bundle.manifest
+            manifest: bundle.manifest, instantAccess: stripeAPI != nil
         ).log(to: logger)
         let host = options.host ?? config.daemon.host
         let port = options.port ?? config.daemon.port

@@ -12,6 +12,8 @@ struct StartupSummary {
     var secrets: WebhookSecrets
     var signingKey: String?
     var manifest: BuildManifest?
+    /// `LECTERN_STRIPE_API_KEY` is set: the success page fulfils from Stripe's answer.
+    var instantAccess = false
 
     /// `(is a warning, text)` per line, in order.
     var lines: [(warning: Bool, text: String)] {
@@ -43,6 +45,9 @@ struct StartupSummary {
                 ))
         } else {
             lines.append((false, "webhooks: \(ready.map { "/webhooks/\($0)" }.joined(separator: ", ")) (secrets set)"))
+        }
+        if instantAccess {
+            lines.append((false, "instant access: /access/claim reads unrecorded Stripe sessions from Stripe's API"))
         }
         switch config.mail.transport {
         case .smtp:

@@ -60,3 +60,14 @@ public struct CheckoutClaims: Sendable {
         return claimed ? .granted(grant: grant, product: product) : .refused
     }
 }
+
+extension Store {
+    /// Whether the provider's order is recorded (a webhook for a purchase the success page fulfilled).
+    public func hasOrder(provider: String, orderID: String) throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE provider = ? AND provider_order_id = ?)",
+                arguments: [provider, orderID]) ?? false
+        }
+    }
+}

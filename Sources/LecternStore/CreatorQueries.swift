@@ -131,7 +131,8 @@ public struct CreatorQueries: Sendable {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT o.id, o.buyer_id, o.product, b.email, o.gift_to, o.gift_date
+                        SELECT o.id, o.buyer_id, o.product, b.email, o.gift_to, o.gift_date, o.provider,
+                          o.provider_order_id, o.subscription_ref
                         FROM orders o JOIN buyers b ON b.id = o.buyer_id
                         WHERE o.number = ? AND o.status = ?
                         """, arguments: [number.uppercased(), OrderStatus.flagged.rawValue]),
@@ -147,8 +148,13 @@ public struct CreatorQueries: Sendable {
             let recipient = (row["gift_to"] as String?).flatMap(EmailAddress.init)
             let payer: Int64 = row["buyer_id"]
             let holder = try recipient.map { try ledger.buyer(email: $0.value, now: now) } ?? payer
+            // A subscription (a flagged free trial) stays one: its recorded state, if any, sets the end.
+            let known = try ledger.knownSubscription(
+                provider: row["provider"], ref: row["subscription_ref"], orderID: row["provider_order_id"])
+            let subscription: String? = row["subscription_ref"]
             let grant = try ledger.grant(
-                buyer: holder, order: order, product: row["product"], subscription: nil, now: now)
+                buyer: holder, order: order, product: row["product"], subscription: subscription ?? known?.ref,
+                endsAt: known?.endsAt, now: now)
             try ledger.enqueuePurchaseLetters(
                 grant: grant, payer: email, giftTo: recipient,
                 on: (row["gift_date"] as String?).flatMap(Store.date(fromTimestamp:)), hold: hold, now: now)

@@ -301,12 +301,13 @@ public final class Store: Sendable {
                     """)
         }
         migrator.registerMigration("v10-gifts") { db in
-            // A gift's recipient and delivery day, kept with the order the giver paid (so `lectern approve`
-            // of a flagged gift still gives it to the recipient).
+            // A gift's recipient and delivery day, and the subscription an order started, kept with the order
+            // (so `lectern approve` of a flagged gift or free trial grants what the webhook would have).
             try db.execute(
                 sql: """
                     ALTER TABLE orders ADD COLUMN gift_to TEXT;
                     ALTER TABLE orders ADD COLUMN gift_date TEXT;
+                    ALTER TABLE orders ADD COLUMN subscription_ref TEXT;
                     """)
         }
         return migrator

@@ -103,4 +103,25 @@ extension Ledger {
         }
         return kinds
     }
+
+    /// A dispute won: the orders of the payment marked disputed are paid again and the grants their dispute
+    /// withdrew are back; a dispute kept for a payment still to come is dropped. False when nothing changed.
+    public func restoreAfterDispute(provider: String, paymentRef: String, now: Date) throws -> Bool {
+        try db.execute(
+            sql: """
+                UPDATE grants SET revoked_at = NULL, reason = NULL WHERE reason = ? AND order_id IN
+                  (SELECT id FROM orders WHERE provider = ? AND payment_ref = ? AND status = ?)
+                """, arguments: [ReversalKind.disputed.rawValue, provider, paymentRef, OrderStatus.disputed.rawValue])
+        var changed = db.changesCount
+        try db.execute(
+            sql: "UPDATE orders SET status = ?, updated_at = ? WHERE provider = ? AND payment_ref = ? AND status = ?",
+            arguments: [
+                OrderStatus.paid.rawValue, Store.timestamp(now), provider, paymentRef, OrderStatus.disputed.rawValue,
+            ])
+        changed += db.changesCount
+        try db.execute(
+            sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ? AND kind = ?",
+            arguments: [provider, paymentRef, ReversalKind.disputed.rawValue])
+        return changed + db.changesCount > 0
+    }
 }

@@ -27,6 +27,10 @@ public enum WebhookEffect: String, Sendable, CaseIterable {
     /// A renewal failed: access runs on for the grace period while the provider retries.
     case subscriptionPastDue = "subscription-past-due"
     case subscriptionEnded = "subscription-ended"
+    /// A dispute opened while access stays until it is decided (`revoke_on_dispute = "lost"`).
+    case disputeOpened = "dispute-opened"
+    /// A dispute won: access (withdrawn when it was opened) is back.
+    case disputeWon = "dispute-won"
     /// Another name of a payment recorded (which payment intent paid which invoice), for later refunds.
     case paymentLinked = "payment-linked"
     /// An older subscription state than the one recorded: changes nothing.
@@ -90,14 +94,15 @@ extension Ledger {
         try db.executeCached(
             sql: """
                 INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
-                  status, flag, created_at, updated_at, number, discount_amount, tax_amount, gift_to, gift_date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  status, flag, created_at, updated_at, number, discount_amount, tax_amount, gift_to, gift_date,
+                  subscription_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, provider_order_id) DO NOTHING
                 """,
             arguments: [
                 provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
                 payment.currency, status.rawValue, flag, now, now, OrderNumber.random(), payment.discount, payment.tax,
-                payment.giftTo?.value, payment.giftDate.map(Store.timestamp),
+                payment.giftTo?.value, payment.giftDate.map(Store.timestamp), payment.subscriptionRef,
             ])
         return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }

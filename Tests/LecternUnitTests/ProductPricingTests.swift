@@ -64,3 +64,49 @@ import Testing
         #expect(payment.currency == "USD" && payment.amount == 5_900 && payment.listAmount == 5_900)
     }
 }
+
+/// Stripe's dispute outcomes: `lost` withdraws, `won` and `warning_closed` (an inquiry) give back.
+@Suite struct StripeDisputeTests {
+    @Test func closedDisputesSayWhetherTheyWereWon() throws {
+        for (status, won) in [("lost", false), ("won", true), ("warning_closed", true)] {
+            let body = try JSONSerialization.data(withJSONObject: [
+                "id": "evt_\(status)", "type": "charge.dispute.closed", "created": 1_700_000_000,
+                "data": [
+                    "object": [
+                        "id": "dp_1", "object": "dispute", "charge": "ch_1", "payment_intent": "pi_1", "status": status,
+                    ]
+                ],
+            ])
+            #expect(
+                try ProviderParsers.stripe(body).action == .disputeClosed(paymentRef: "pi_1", won: won), "\(status)")
+        }
+    }
+}
+
+/// What lecternd accepts of `LECTERN_STRIPE_API_KEY`, `LECTERN_STRIPE_API_BASE` and a success URL's session id
+/// before any of it reaches a header, a URL or Stripe.
+@Suite struct StripeAPISettingsTests {
+    @Test func keysBasesAndSessionIDsAreCheckedBeforeUse() throws {
+        #expect(try StripeAPI(environment: [:]) == nil)
+        #expect(try StripeAPI(environment: ["LECTERN_STRIPE_API_KEY": "rk_live_51AbC"]) != nil)
+        for bad in ["pk_live_51AbC", "sk_live_51\r\nX-Evil: 1", "sk_test_a b", "whsec_abc"] {
+            #expect(throws: LecternError.self, "\(bad)") {
+                _ = try StripeAPI(environment: ["LECTERN_STRIPE_API_KEY": bad])
+            }
+        }
+        let key = ["LECTERN_STRIPE_API_KEY": "sk_test_51AbC"]
+        #expect(
+            try StripeAPI(environment: key.merging(["LECTERN_STRIPE_API_BASE": "http://127.0.0.1:9"]) { $1 }) != nil)
+        for base in ["http://api.stripe.com", "ftp://127.0.0.1", "https://api.stripe.com/v1", "not a url"] {
+            #expect(throws: LecternError.self, "\(base)") {
+                _ = try StripeAPI(environment: key.merging(["LECTERN_STRIPE_API_BASE": base]) { $1 })
+            }
+        }
+        #expect(StripeAPI.isSessionID("cs_test_a1B2c3") && StripeAPI.isSessionID("cs_live_x"))
+        for bad in [
+            "cs_", "cs_../../v1/x", "cs_a?expand=x", "cs_a%2F", "pi_123", "cs_é", String(repeating: "a", count: 300),
+        ] {
+            #expect(!StripeAPI.isSessionID(bad), "\(bad)")
+        }
+    }
+}

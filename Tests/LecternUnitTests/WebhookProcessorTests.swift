@@ -12,9 +12,9 @@ import Testing
 @Suite struct WebhookProcessorTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
 
-    func processor() throws -> (WebhookProcessor, Store) {
+    func processor(disputes: DisputePolicy = .opened, file: String = "test") throws -> (WebhookProcessor, Store) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
+        let store = try Store(path: directory.appendingPathComponent("\(file).sqlite").path)
         let links = AccessLinks(
             signer: TokenSigner(kid: "k", key: .init()), baseURL: "https://x.test", lifetime: 3_600, siteTitle: "X")
         let prices = [
@@ -29,7 +29,7 @@ import Testing
                         BuildManifest.Sale(product: payment.product, pricing: ProductPricing(price: $0), mapped: false)
                     }
                 },
-                links: links), store
+                links: links, disputePolicy: disputes), store
         )
     }
 
@@ -94,6 +94,40 @@ import Testing
             try String.fetchOne($0, sql: "SELECT ends_at FROM grants WHERE subscription_ref = 'sub_2'")
         }
         #expect(second.flatMap(Store.date(fromTimestamp:)) == time(1))
+    }
+
+    /// Disputes withdraw access when opened (the default) or only when lost; a dispute won gives back what
+    /// its opening took.
+    @Test func disputesRevokeWhenOpenedOrWhenLostAndAWonOneGivesAccessBack() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func event(_ id: String, _ action: PaymentEvent.Action) -> PaymentEvent {
+            PaymentEvent(provider: .stripe, eventID: id, type: "charge.dispute", action: action)
+        }
+        let purchase = PaymentEvent(
+            provider: .stripe, eventID: "p1", type: "checkout.session.completed",
+            action: .paid(
+                .init(
+                    orderID: "cs_1", paymentRef: "pi_1", product: "sqlite", email: EmailAddress("a@x.test")!,
+                    amount: 4_900, currency: "USD", subscriptionRef: nil)))
+        for policy in [DisputePolicy.opened, .lost] {
+            let (processor, store) = try processor(disputes: policy, file: policy.rawValue)
+            func live() throws -> Bool {
+                try store.read { try Bool.fetchOne($0, sql: "SELECT revoked_at IS NULL FROM grants") } ?? false
+            }
+            #expect(try await processor.process(purchase, rawBody: Data()) == .recorded(.granted))
+            let opened = try await processor.process(event("d1", .disputed(paymentRef: "pi_1")), rawBody: Data())
+            #expect(opened == .recorded(policy == .opened ? .disputed : .disputeOpened))
+            #expect(try live() == (policy == .lost))
+            let won = try await processor.process(
+                event("d2", .disputeClosed(paymentRef: "pi_1", won: true)), rawBody: Data())
+            #expect(won == .recorded(policy == .opened ? .disputeWon : .ignored))
+            #expect(try live())
+            #expect(try store.read { try String.fetchOne($0, sql: "SELECT status FROM orders") } == "paid")
+            let lost = try await processor.process(
+                event("d3", .disputeClosed(paymentRef: "pi_1", won: false)), rawBody: Data())
+            #expect(lost == .recorded(.disputed))
+            #expect(try !live())
+        }
     }
 
     /// A renewal's refund names its payment intent; the subscription's order was recorded under `sub_…`.

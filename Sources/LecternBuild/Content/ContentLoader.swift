@@ -96,7 +96,7 @@ public struct ContentLoader {
                     throw LecternError(
                         .config, file: file, line: line,
                         "\(ProviderProductID.describe(id)) sells both `\(other)` and `\(name)`",
-                        hint: "one Payment Link or variant sells one product: a payment from it would be ambiguous")
+                        hint: "one Payment Link, Price or variant sells one product: a payment from it would be ambiguous")
                 }
                 seller[id] = name
             }

@@ -40,6 +40,12 @@ public enum ProviderParsers {
                 throw .malformed("the dispute names no `payment_intent` or `charge`")
             }
             action = .disputed(paymentRef: ref)
+        case "charge.dispute.closed":
+            guard let ref = object.string("payment_intent") ?? object.string("charge") else {
+                throw .malformed("the dispute names no `payment_intent` or `charge`")
+            }
+            // `warning_closed`: an inquiry that never became a chargeback, as good as won.
+            action = .disputeClosed(paymentRef: ref, won: object.string("status") != "lost")
         case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
             "customer.subscription.resumed", "customer.subscription.paused":
             action = .subscriptionChanged(try Self.stripeSubscription(object, at: created))
@@ -94,6 +100,10 @@ public enum ProviderParsers {
             action = .refunded(paymentRef: try data.require("payment_id"))
         case "payment.disputed":
             action = .disputed(paymentRef: try data.require("payment_id"))
+        case "payment.dispute_closed":
+            let outcome = try data.require("outcome")
+            guard ["won", "lost"].contains(outcome) else { throw .malformed("`data.outcome` must be won or lost") }
+            action = .disputeClosed(paymentRef: try data.require("payment_id"), won: outcome == "won")
         default:
             action = .ignored
         }

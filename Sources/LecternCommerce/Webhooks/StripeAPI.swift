@@ -13,7 +13,9 @@ public struct StripeAPI: Sendable {
     public static let keyVariable = "LECTERN_STRIPE_API_KEY"
     /// For tests and proxies: where the API is (default `https://api.stripe.com`; plain http only to loopback).
     public static let baseVariable = "LECTERN_STRIPE_API_BASE"
-    static let timeout: TimeInterval = 10
+    /// Within the success page's own wait (`claim_wait_seconds`, 5 by default): a slow answer falls back to
+    /// the webhook rather than keep the buyer waiting.
+    static let timeout: TimeInterval = 5
     /// Larger answers are refused: a session with its line items is a few kilobytes.
     static let maxAnswer = 1_048_576
 

@@ -14,13 +14,11 @@ extension ProviderParsers {
         // product when nothing else does (and is price-checked like everything else).
         let link = object.string("payment_link").map(ProviderProductID.stripePaymentLink)
         let price = object.first("line_items", "data")?.string("price", "id").map(ProviderProductID.stripePrice)
-        guard
-            let product = object.string("metadata", "product") ?? object.string("metadata", "course")
-                ?? object.string("client_reference_id") ?? link ?? price
-        else {
-            throw .malformed(
-                "the session names no product (payment_link, metadata.product, metadata.course or client_reference_id)")
-        }
+        // Nothing at all (a session named only by a Price, which webhooks do not carry): empty, refused by the
+        // processor unless the order was recorded from Stripe's API already.
+        let product =
+            object.string("metadata", "product") ?? object.string("metadata", "course")
+            ?? object.string("client_reference_id") ?? link ?? price ?? ""
         guard var amount = object.integer("amount_total"), var currency = object.string("currency") else {
             throw .malformed("missing `amount_total` or `currency`")
         }

@@ -17,18 +17,24 @@ public struct WebhookProcessor: Sendable {
     /// rebuild, see `LiveBundle` and `BuildManifest.sale(for:)`); nil for a product the catalog does not sell.
     public typealias Catalog = @Sendable (PaymentEvent.Payment) -> BuildManifest.Sale?
 
+    let store: Store
     let catalog: Catalog
     let links: AccessLinks
     /// How long a subscription's access outlasts its paid period: a renewal that is late or being retried
     /// (`[subscriptions] grace`).
     let subscriptionGrace: TimeInterval
+    /// When a dispute withdraws access (`[daemon] revoke_on_dispute`).
+    let disputePolicy: DisputePolicy
     private let commits: GroupCommit<Outcome>
 
     public init(
-        store: Store, catalog: @escaping Catalog, links: AccessLinks, subscriptionGrace: TimeInterval = 3 * 86_400
+        store: Store, catalog: @escaping Catalog, links: AccessLinks, subscriptionGrace: TimeInterval = 3 * 86_400,
+        disputePolicy: DisputePolicy = .opened
     ) {
+        self.store = store
         self.catalog = catalog
         self.subscriptionGrace = subscriptionGrace
+        self.disputePolicy = disputePolicy
         self.links = links
         commits = GroupCommit(store: store)
     }
@@ -40,7 +46,19 @@ public struct WebhookProcessor: Sendable {
         var resolved = event
         var pricing: ProductPricing?
         if case .paid(var payment) = event.action {
-            guard let sale = catalog(payment) else { throw .unknownProduct(payment.product) }
+            guard let sale = catalog(payment) else {
+                // Recorded already (from Stripe's API on the success page, which reads the line items a webhook
+                // lacks): acknowledged, so the provider stops retrying; nothing is added.
+                if (try? store.hasOrder(provider: event.provider.rawValue, orderID: payment.orderID)) == true {
+                    return try await recordOnly(event, rawBody: rawBody, now: now)
+                }
+                guard !payment.product.isEmpty else {
+                    throw .malformed(
+                        "the session names no product (payment_link, metadata.product, metadata.course or "
+                            + "client_reference_id)")
+                }
+                throw .unknownProduct(payment.product)
+            }
             // The product the provider's own id maps to replaces one a buyer may have named.
             payment.product = sale.product
             resolved.action = .paid(payment)
@@ -65,6 +83,23 @@ public struct WebhookProcessor: Sendable {
             }
         } catch let problem as HTTPProblem {
             throw problem
+        } catch {
+            throw .storeUnavailable(cause: "\(error)")
+        }
+    }
+
+    /// Claims a purchase event whose order is already recorded: `.alreadyRecorded` (or `.duplicate`).
+    private func recordOnly(_ event: PaymentEvent, rawBody: Data, now: Date) async throws(HTTPProblem) -> Outcome {
+        do {
+            return try await commits.submit { ledger in
+                let provider = event.provider.rawValue
+                guard
+                    try ledger.claimEvent(
+                        provider: provider, eventID: event.eventID, type: event.type, rawBody: rawBody, now: now)
+                else { return .duplicate }
+                try ledger.setEventResult(.alreadyRecorded, provider: provider, eventID: event.eventID)
+                return .recorded(.alreadyRecorded)
+            }
         } catch {
             throw .storeUnavailable(cause: "\(error)")
         }
@@ -112,6 +147,19 @@ public struct WebhookProcessor: Sendable {
                 grant: grant, payer: payment.email, giftTo: payment.giftTo, on: payment.giftDate, hold: links.hold,
                 now: now)
             return .granted
+
+        case .disputed where disputePolicy == .lost:
+            return .disputeOpened
+
+        case .disputeClosed(let named, let won):
+            let ref = try ledger.resolvePayment(provider: provider, ref: named)
+            if won {
+                return try ledger.restoreAfterDispute(provider: provider, paymentRef: ref, now: now)
+                    ? .disputeWon : .ignored
+            }
+            let applied = try ledger.reverse(
+                .disputed, provider: provider, paymentRef: ref, eventID: event.eventID, now: now)
+            return applied ? ReversalKind.disputed.applied : ReversalKind.disputed.pending
 
         case .refunded(let named), .disputed(let named):
             let kind: ReversalKind

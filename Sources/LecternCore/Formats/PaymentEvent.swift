@@ -1,5 +1,13 @@
 import Foundation
 
+/// When a dispute withdraws access (`[daemon] revoke_on_dispute`).
+public enum DisputePolicy: String, Sendable {
+    /// As soon as the buyer disputes the charge: the money is held from that moment.
+    case opened
+    /// Only when the dispute is lost: a buyer who disputes by mistake keeps reading meanwhile.
+    case lost
+}
+
 /// A provider's webhook, reduced to what Lectern acts on. Each provider parser produces one of these.
 public struct PaymentEvent: Sendable, Equatable {
     public enum Provider: String, Sendable, CaseIterable {
@@ -70,7 +78,10 @@ public struct PaymentEvent: Sendable, Equatable {
         /// Money given back, in minor units: all refunds so far (`runningTotal`, Alipay's `refund_fee`) or
         /// this refund alone (WeChat Pay). Access stays until the refunds reach the amount paid.
         case refundedPart(paymentRef: String, amount: Int, runningTotal: Bool)
+        /// A dispute (chargeback) opened.
         case disputed(paymentRef: String)
+        /// A dispute decided: `won` gives back what its opening took; lost withdraws access.
+        case disputeClosed(paymentRef: String, won: Bool)
         /// A subscription's new state (renewed, past due, cancelled, resumed).
         case subscriptionChanged(SubscriptionChange)
         /// More names for a payment (a Stripe payment intent or charge paying invoice `target`): a refund naming
