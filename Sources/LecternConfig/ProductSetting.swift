@@ -15,6 +15,10 @@ public struct ProductSetting: Sendable, Equatable {
     public var price: Money { pricing.price }
     /// Course slugs listed under the product (checked against the catalog by the builder).
     public var courses: [String]
+    /// `all_courses = true`: every course, those added later too (an all-access pass).
+    public var allCourses = false
+    /// A subscription's billing period, shown with its price ("$9.00 / month"); nil for a one-off price.
+    public var interval: BillingInterval?
     /// The product's own checkout URL; nil: `[build] buy_url` with `{course}` as the product id.
     public var buyURL: String?
     /// `lectern.toml` line of the `[products.<id>]` header, for errors found later (a clash with a course).
@@ -22,7 +26,12 @@ public struct ProductSetting: Sendable, Equatable {
     /// Line of `courses`, for an unknown slug in it.
     public var coursesLine: Int?
 
-    static let keys = PricingSettings.keys.union(["title", "summary", "courses", "buy_url"])
+    static let keys = PricingSettings.keys.union(["title", "summary", "courses", "buy_url", "all_courses", "interval"])
+
+    /// How often a subscription bills.
+    public enum BillingInterval: String, Sendable, Equatable, CaseIterable {
+        case week, month, year
+    }
 
     static func all(in table: SettingsTable, defaultCurrency: String) throws -> [ProductSetting] {
         try table.entries.keys.sorted().map { id in
@@ -40,11 +49,26 @@ public struct ProductSetting: Sendable, Equatable {
                     hint: "add `price = \"99.00\"` under [products.\(id)] (or `min_price` and `suggested_price`): "
                         + "a product without a price could be bought for any amount")
             }
-            return ProductSetting(
+            var setting = ProductSetting(
                 id: id, title: try product.string("title") ?? id, summary: try product.string("summary") ?? "",
                 pricing: try PricingSettings.read(product, defaultCurrency: defaultCurrency, what: "product `\(id)`"),
                 courses: try product.stringList("courses"), buyURL: try product.string("buy_url"),
                 line: table.line(of: id), coursesLine: product.line(of: "courses"))
+            setting.allCourses = try product.bool("all_courses") ?? false
+            if setting.allCourses && !setting.courses.isEmpty {
+                throw product.error(
+                    "all_courses", "product `\(id)` has both `all_courses` and `courses`",
+                    hint: "all-access opens every course: leave `courses` out")
+            }
+            if let text = try product.string("interval") {
+                guard let interval = BillingInterval(rawValue: text) else {
+                    throw product.error(
+                        "interval", "`products.\(id).interval` must be week, month or year",
+                        hint: "how often the subscription bills, as set up at the payment provider")
+                }
+                setting.interval = interval
+            }
+            return setting
         }
     }
 }

@@ -22,6 +22,26 @@ import Testing
         #expect(course.price == Money(minorUnits: 4900, currency: "USD"))
     }
 
+    /// An all-access subscription opens every course (those added later too) and is sold per month.
+    @Test func allAccessOpensEveryCourseAndShowsItsBillingPeriod() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.write(
+            "lectern.toml",
+            try site.read("lectern.toml")
+                + "\n[products.all-access]\ntitle = \"All access\"\nprice = \"9.00\"\ninterval = \"month\"\nall_courses = true\n"
+        )
+        _ = try site.build()
+        let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
+        #expect(manifest.courses.allSatisfy { $0.isOpened(by: "all-access") })
+        #expect(try site.read("public/bundles/all-access/index.html").contains("Subscribe · $9.00 / month"))
+        let toml = try site.read("lectern.toml")
+        try site.write("lectern.toml", toml.replacingOccurrences(of: "\"month\"", with: "\"fortnight\""))
+        let interval = lecternError { _ = try site.build() }
+        #expect(interval?.message.contains("must be week, month or year") == true, "\(String(describing: interval))")
+        try site.write("lectern.toml", toml + "courses = [\"practical-sqlite\"]\n")
+        #expect(lecternError { _ = try site.build() }?.message.contains("both `all_courses` and `courses`") == true)
+    }
+
     @Test func buildWritesPrettyURLsFeedsAndManifest() throws {
         let site = try TempSite(withExampleContent: true)
         let report = try site.build()

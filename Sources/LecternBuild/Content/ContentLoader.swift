@@ -62,6 +62,11 @@ public struct ContentLoader {
     private func attachProducts(to courses: inout [Course], draftProducts: Set<String>) throws -> [ProductSetting] {
         var sold: [ProductSetting] = []
         for product in config.products {
+            if product.allCourses {
+                for index in courses.indices where !courses[index].productIDs.contains(product.id) {
+                    courses[index].productIDs.append(product.id)
+                }
+            }
             for slug in product.courses {
                 guard let index = courses.firstIndex(where: { $0.slug == slug }) else {
                     // A draft course left out of this build is not an error; a typo is.
@@ -78,7 +83,7 @@ public struct ContentLoader {
             }
             if courses.contains(where: { $0.productIDs.contains(product.id) }) {
                 sold.append(product)
-            } else if product.courses.isEmpty && !draftProducts.contains(product.id) {
+            } else if product.courses.isEmpty && !product.allCourses && !draftProducts.contains(product.id) {
                 throw LecternError(
                     .config, file: SiteConfig.fileName, line: product.line,
                     "product `\(product.id)` opens no course",
@@ -96,7 +101,9 @@ public struct ContentLoader {
                     throw LecternError(
                         .config, file: file, line: line,
                         "\(ProviderProductID.describe(id)) sells both `\(other)` and `\(name)`",
-                        hint: "one Payment Link, Price or variant sells one product: a payment from it would be ambiguous")
+                        hint:
+                            "one Payment Link, Price or variant sells one product: a payment from it would be ambiguous"
+                    )
                 }
                 seller[id] = name
             }

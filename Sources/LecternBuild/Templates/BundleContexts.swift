@@ -9,7 +9,10 @@ extension PageContexts {
         var summary: [String: Any] = [
             "slug": bundle.id, "id": bundle.id, "title": bundle.product.title, "summary": bundle.product.summary,
             "url": bundle.path, "price": pricing.price.display(language: language), "is_free": pricing.price.isFree,
-            "buy_url": bundle.buyURL, "course_count": bundle.courses.count, "single_course": bundle.courses.count == 1,
+            "buy_url": bundle.buyURL, "subscription": bundle.product.interval != nil,
+            "interval_week": bundle.product.interval == .week, "interval_month": bundle.product.interval == .month,
+            "interval_year": bundle.product.interval == .year, "course_count": bundle.courses.count,
+            "single_course": bundle.courses.count == 1,
             "pay_what_you_want": pricing.isPayWhatYouWant,
             "min_price": pricing.minimum?.display(language: language) ?? "",
             "regional": pricing.regional.map { $0.display(language: language) }.joined(separator: " · "),
