@@ -68,8 +68,9 @@ package enum PricingSettings {
                 guard let text = try prices.string(code), code.count == 3, code == code.uppercased(),
                     code != price.currency
                 else {
-                    throw prices.error(
-                        code, "`prices.\(code)` is not a regional price",
+                    throw LecternError(
+                        table.step, file: table.file, line: prices.line(of: code) ?? table.line(of: "prices"),
+                        "`prices.\(code)` is not a regional price",
                         hint: "one upper-case currency code other than \(price.currency) per line, "
                             + "e.g. `EUR = \"45.00\"`")
                 }

@@ -69,9 +69,12 @@ public struct SiteScaffolder {
         let lines = try String(contentsOf: file, encoding: .utf8).split(
             separator: "\n", omittingEmptySubsequences: false)
         let chinese = language == "zh" || language.hasPrefix("zh-")
+        // Only the site's own keys, before the first table: a product's `currency` stays as its prices are.
+        var inTable = false
         let text = lines.map { line -> String in
-            if line.hasPrefix("language =") { return "language = \"\(language)\"" }
-            if chinese, line.hasPrefix("currency =") { return "currency = \"CNY\"" }
+            if line.hasPrefix("[") { inTable = true }
+            if !inTable, line.hasPrefix("language =") { return "language = \"\(language)\"" }
+            if !inTable, chinese, line.hasPrefix("currency =") { return "currency = \"CNY\"" }
             return String(line)
         }.joined(separator: "\n")
         try text.write(to: file, atomically: true, encoding: .utf8)

@@ -45,20 +45,8 @@ public struct WebhookProcessor: Sendable {
         // checked against it: a product without one would be granted at any amount.
         var resolved = event
         var pricing: ProductPricing?
-        if case .paid(var payment) = event.action {
-            guard let sale = catalog(payment) else {
-                // Recorded already (from Stripe's API on the success page, which reads the line items a webhook
-                // lacks): acknowledged, so the provider stops retrying; nothing is added.
-                if (try? store.hasOrder(provider: event.provider.rawValue, orderID: payment.orderID)) == true {
-                    return try await recordOnly(event, rawBody: rawBody, now: now)
-                }
-                guard !payment.product.isEmpty else {
-                    throw .malformed(
-                        "the session names no product (payment_link, metadata.product, metadata.course or "
-                            + "client_reference_id)")
-                }
-                throw .unknownProduct(payment.product)
-            }
+        var known = false
+        if case .paid(var payment) = event.action, let sale = catalog(payment) {
             // The product the provider's own id maps to replaces one a buyer may have named.
             payment.product = sale.product
             resolved.action = .paid(payment)
@@ -67,39 +55,38 @@ public struct WebhookProcessor: Sendable {
             // A free trial lists nothing to compare: it grants when the creator's own Payment Link or Price
             // set it up; named by a buyer-settable field, it is flagged as any price mismatch is.
             if payment.isFreeTrial && sale.mapped { pricing = nil }
+        } else if case .paid(let payment) = event.action {
+            // Recorded already (from Stripe's API on the success page, which reads the line items a webhook
+            // lacks): acknowledged, so the provider stops retrying; nothing is added.
+            if (try? store.hasOrder(provider: event.provider.rawValue, orderID: payment.orderID)) == true {
+                known = true
+            } else {
+                guard !payment.product.isEmpty else {
+                    throw .malformed(
+                        "the session names no product (payment_link, metadata.product, metadata.course or "
+                            + "client_reference_id)")
+                }
+                throw .unknownProduct(payment.product)
+            }
         }
         let processor = self
         let price = pricing
         let event = resolved
+        let recordedAlready = known
         do {
             return try await commits.submit { ledger in
                 let provider = event.provider.rawValue
                 let claimed = try ledger.claimEvent(
                     provider: provider, eventID: event.eventID, type: event.type, rawBody: rawBody, now: now)
                 guard claimed else { return .duplicate }
-                let result = try processor.apply(event, expectedPrice: price, ledger: ledger, now: now)
+                let result =
+                    recordedAlready
+                    ? .alreadyRecorded : try processor.apply(event, expectedPrice: price, ledger: ledger, now: now)
                 try ledger.setEventResult(result, provider: provider, eventID: event.eventID)
                 return .recorded(result)
             }
         } catch let problem as HTTPProblem {
             throw problem
-        } catch {
-            throw .storeUnavailable(cause: "\(error)")
-        }
-    }
-
-    /// Claims a purchase event whose order is already recorded: `.alreadyRecorded` (or `.duplicate`).
-    private func recordOnly(_ event: PaymentEvent, rawBody: Data, now: Date) async throws(HTTPProblem) -> Outcome {
-        do {
-            return try await commits.submit { ledger in
-                let provider = event.provider.rawValue
-                guard
-                    try ledger.claimEvent(
-                        provider: provider, eventID: event.eventID, type: event.type, rawBody: rawBody, now: now)
-                else { return .duplicate }
-                try ledger.setEventResult(.alreadyRecorded, provider: provider, eventID: event.eventID)
-                return .recorded(.alreadyRecorded)
-            }
         } catch {
             throw .storeUnavailable(cause: "\(error)")
         }
