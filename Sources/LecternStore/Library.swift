@@ -44,7 +44,6 @@ public struct Library: Sendable {
         }
     }
 
-    /// The buyer's address (shown on their library page, to them only).
     /// Who paid for a gift: the address of the order's buyer when the grant is someone else's; nil otherwise.
     public func giver(ofGrant grant: Int64) throws -> String? {
         try store.read { db in
@@ -69,6 +68,7 @@ public struct Library: Sendable {
         }.flatMap(Store.date(fromTimestamp:))
     }
 
+    /// The buyer's address (shown on their library page, to them only).
     public func email(buyer: Int64) throws -> String? {
         try store.read { try String.fetchOne($0, sql: "SELECT email FROM buyers WHERE id = ?", arguments: [buyer]) }
     }

@@ -301,14 +301,17 @@ public final class Store: Sendable {
                     """)
         }
         migrator.registerMigration("v10-gifts") { db in
-            // A gift's recipient and delivery day, and the subscription an order started, kept with the order
-            // (so `lectern approve` of a flagged gift or free trial grants what the webhook would have).
+            // A gift's recipient and delivery day, kept with the order the giver paid (so `lectern approve`
+            // of a flagged gift still gives it to the recipient).
             try db.execute(
                 sql: """
                     ALTER TABLE orders ADD COLUMN gift_to TEXT;
                     ALTER TABLE orders ADD COLUMN gift_date TEXT;
-                    ALTER TABLE orders ADD COLUMN subscription_ref TEXT;
                     """)
+        }
+        migrator.registerMigration("v11-order-subscription") { db in
+            // The subscription an order started (so `lectern approve` of a flagged free trial keeps it one).
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN subscription_ref TEXT")
         }
         return migrator
     }

@@ -113,8 +113,13 @@ extension Ledger {
                   (SELECT id FROM orders WHERE provider = ? AND payment_ref = ? AND status = ?)
                 """, arguments: [ReversalKind.disputed.rawValue, provider, paymentRef, OrderStatus.disputed.rawValue])
         var changed = db.changesCount
+        // An order disputed before its payment was recorded never had a grant: it stays disputed (the creator
+        // can grant it with `lectern grant`), rather than read paid with no access.
         try db.execute(
-            sql: "UPDATE orders SET status = ?, updated_at = ? WHERE provider = ? AND payment_ref = ? AND status = ?",
+            sql: """
+                UPDATE orders SET status = ?, updated_at = ? WHERE provider = ? AND payment_ref = ? AND status = ?
+                  AND EXISTS (SELECT 1 FROM grants WHERE order_id = orders.id)
+                """,
             arguments: [
                 OrderStatus.paid.rawValue, Store.timestamp(now), provider, paymentRef, OrderStatus.disputed.rawValue,
             ])

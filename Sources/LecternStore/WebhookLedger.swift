@@ -125,8 +125,9 @@ extension Ledger {
             return false
         }
         for order in orders {
+            // Money refunded stays refunded: a dispute after it (or a dispute won) does not say otherwise.
             try db.executeCached(
-                sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+                sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status != 'refunded'",
                 arguments: [kind.orderStatus.rawValue, now, order])
             try db.executeCached(
                 sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",

@@ -128,6 +128,16 @@ import Testing
             #expect(lost == .recorded(.disputed))
             #expect(try !live())
         }
+        // Refunded, then disputed, then the dispute won: the money went back, the order stays refunded.
+        let (processor, store) = try processor(file: "refunded")
+        #expect(try await processor.process(purchase, rawBody: Data()) == .recorded(.granted))
+        _ = try await processor.process(event("r1", .refunded(paymentRef: "pi_1")), rawBody: Data())
+        _ = try await processor.process(event("r2", .disputed(paymentRef: "pi_1")), rawBody: Data())
+        let won = try await processor.process(
+            event("r3", .disputeClosed(paymentRef: "pi_1", won: true)), rawBody: Data())
+        #expect(won == .recorded(.ignored))
+        #expect(try store.read { try String.fetchOne($0, sql: "SELECT status FROM orders") } == "refunded")
+        #expect(try store.read { try String.fetchOne($0, sql: "SELECT reason FROM grants") } == "refunded")
     }
 
     /// A renewal's refund names its payment intent; the subscription's order was recorded under `sub_…`.

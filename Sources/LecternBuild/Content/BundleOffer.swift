@@ -19,7 +19,7 @@ public struct BundleOffer: Sendable {
     /// that cannot be said honestly (mixed currencies, pay what you want, no saving).
     public var saving: Money? {
         let pricing = product.pricing
-        guard !pricing.isPayWhatYouWant, courses.count > 1,
+        guard !pricing.isPayWhatYouWant, product.interval == nil, courses.count > 1,
             courses.allSatisfy({ $0.price.currency == pricing.price.currency && !$0.pricing.isPayWhatYouWant })
         else { return nil }
         let separately = courses.reduce(0) { $0 + $1.price.minorUnits }

@@ -102,7 +102,7 @@ struct SitePipeline: @unchecked Sendable {
             "course": ["title": GateShell.Slot.courseTitle.mark], "site": ["title": GateShell.Slot.siteTitle.mark],
             "link": GateShell.Slot.link.mark, "days": GateShell.Slot.days.mark,
             "courses": GateShell.Slot.courses.mark, "library_url": GateShell.Slot.libraryURL.mark,
-            "giver": GateShell.Slot.email.mark, "recipient": GateShell.Slot.email.mark,
+            "giver": GateShell.Slot.giver.mark, "recipient": GateShell.Slot.recipient.mark,
             "delivery_date": GateShell.Slot.date.mark,
         ]
         return ReaderWording(

@@ -108,7 +108,7 @@ public struct AccessLinks: Sendable {
                 courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle,
                 link: try link(grant: first.id, product: first.product, now: now), days: lifetime / 86_400,
                 courses: ownedText, libraryURL: baseURL + SiteRoutes.library,
-                person: kind == .gift ? try library.giver(ofGrant: first.id) ?? "" : ""))
+                giver: kind == .gift ? try library.giver(ofGrant: first.id) ?? "" : ""))
         return Email(subject: subject, body: body)
     }
 
@@ -127,7 +127,7 @@ public struct AccessLinks: Sendable {
             .receipt,
             EmailWording.Values(
                 courseTitle: titles.joined(separator: wording.listSeparator), siteTitle: siteTitle, link: "",
-                days: lifetime / 86_400, libraryURL: baseURL + SiteRoutes.library, person: first.email,
+                days: lifetime / 86_400, libraryURL: baseURL + SiteRoutes.library, recipient: first.email,
                 date: wording.date(max(delivery, now))))
         return Email(subject: subject, body: body)
     }

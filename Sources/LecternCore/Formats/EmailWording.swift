@@ -27,18 +27,19 @@ public struct EmailWording: Codable, Sendable, Equatable {
         public var days: Int
         public var courses: String
         public var libraryURL: String
-        /// A gift's other party (`email` slot): the giver, in the recipient's e-mail; the recipient, in the
-        /// giver's receipt.
-        public var person: String
+        /// A gift's giver and recipient (their addresses), in the gift e-mail and the giver's receipt.
+        public var giver: String
+        public var recipient: String
         /// When a gift is delivered (`date` slot), in the site's words.
         public var date: String
 
         public init(
             courseTitle: String, siteTitle: String, link: String, days: Int, courses: String = "",
-            libraryURL: String = "", person: String = "", date: String = ""
+            libraryURL: String = "", giver: String = "", recipient: String = "", date: String = ""
         ) {
             (self.courseTitle, self.siteTitle, self.link, self.days) = (courseTitle, siteTitle, link, days)
-            (self.courses, self.libraryURL, self.person, self.date) = (courses, libraryURL, person, date)
+            (self.courses, self.libraryURL, self.date) = (courses, libraryURL, date)
+            (self.giver, self.recipient) = (giver, recipient)
         }
     }
 
@@ -47,7 +48,7 @@ public struct EmailWording: Codable, Sendable, Equatable {
         let slots: [GateShell.Slot: String] = [
             .courseTitle: values.courseTitle, .siteTitle: values.siteTitle, .link: values.link,
             .days: String(values.days), .courses: values.courses, .libraryURL: values.libraryURL,
-            .email: values.person, .date: values.date,
+            .giver: values.giver, .recipient: values.recipient, .date: values.date,
         ]
         return (GateShell.substitute(subject, slots), GateShell.substitute(body, slots))
     }
@@ -58,7 +59,8 @@ public struct EmailWording: Codable, Sendable, Equatable {
     private static let days = GateShell.Slot.days.mark
     private static let courses = GateShell.Slot.courses.mark
     private static let library = GateShell.Slot.libraryURL.mark
-    private static let person = GateShell.Slot.email.mark
+    private static let giver = GateShell.Slot.giver.mark
+    private static let recipient = GateShell.Slot.recipient.mark
     private static let date = GateShell.Slot.date.mark
 
     /// Must equal `site-template/strings/en.toml` (a test compares them).
@@ -115,7 +117,7 @@ public struct EmailWording: Codable, Sendable, Equatable {
         .gift: EmailWording(
             subject: "A gift for you: \(course) · \(site)",
             body: """
-                \(person) has given you \(course).
+                \(giver) has given you \(course).
 
                 Open it here (the link signs you in on this browser):
                 \(link)
@@ -132,7 +134,7 @@ public struct EmailWording: Codable, Sendable, Equatable {
         .receipt: EmailWording(
             subject: "Your gift of \(course) · \(site)",
             body: """
-                Thank you for giving \(course) to \(person).
+                Thank you for giving \(course) to \(recipient).
 
                 We e-mail them their link on \(date). Later, they can get a fresh one at
                 \(library) with their address.

@@ -106,6 +106,8 @@ public enum GateShell {
         /// buyer's courses (one per line, with its address) and the library's address.
         case link, days, courses
         case libraryURL = "library-url"
+        /// A gift's two parties, in the gift e-mail and the giver's receipt.
+        case giver, recipient
         case siteTitle = "site-title"
         /// The WeChat Pay page: the QR code (an SVG `data:` URL, base64: nothing in it needs escaping) and
         /// the price.
