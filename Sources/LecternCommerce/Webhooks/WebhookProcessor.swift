@@ -122,9 +122,12 @@ public struct WebhookProcessor: Sendable {
                 try ledger.clearPendingReversals(provider: provider, paymentRef: payment.paymentRef)
                 return pending.beforePayment
             }
-            // A subscription state recorded before its purchase (a cancellation, a renewal) applies at once.
-            let known = try ledger.knownSubscription(
-                provider: provider, ref: payment.subscriptionRef, orderID: payment.orderID)
+            // A subscription state recorded before its purchase (a cancellation, a renewal) applies at once. Only
+            // a subscription has one (Lemon Squeezy's orders do not say whether they are: its states name them).
+            let known =
+                payment.subscriptionRef != nil || event.provider == .lemonsqueezy
+                ? try ledger.knownSubscription(
+                    provider: provider, ref: payment.subscriptionRef, orderID: payment.orderID) : nil
             // A gift's access is the recipient's: the order stays the giver's (a refund reaches it all the same).
             let holder = try payment.giftTo.map { try ledger.buyer(email: $0.value, now: now) } ?? buyer
             let grant = try ledger.grant(
