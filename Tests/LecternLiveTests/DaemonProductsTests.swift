@@ -194,6 +194,20 @@ import Testing
         // An unmapped variant: the custom data names the product, and its price is checked.
         #expect(try await order("2003", variant: 999, course: "every-course", total: 900) == "flagged")
 
+        // A free trial on Lemon Squeezy (an order of nothing): from the creator's variant it grants; from an
+        // unmapped variant, named by custom data, it is flagged.
+        #expect(try await order("2004", variant: 424242, course: nil, total: 0) == "granted")
+        #expect(try await order("2005", variant: 998, course: "every-course", total: 0) == "flagged")
+
+        // Stripe with tax included in the price (Stripe Tax, inclusive): the subtotal is the catalog's price,
+        // the tax inside it is recorded.
+        let inclusive = try await daemon.postStripe(
+            DaemonHarness.stripeCheckout(
+                event: "evt_inclusive", session: "cs_inclusive", paymentIntent: "pi_inclusive",
+                email: "inclusive@example.com", amount: 4_900, subtotal: 4_900, tax: 817))
+        #expect(inclusive.json["result"] as? String == "granted")
+        #expect(try daemon.count("orders", where: "provider_order_id = 'cs_inclusive' AND tax_amount = 817") == 1)
+
         // Standard Webhooks from the creator's own backend: list price, discount and tax as it reports them.
         let payload = DaemonHarness.json([
             "type": "payment.succeeded",

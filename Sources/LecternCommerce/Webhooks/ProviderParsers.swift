@@ -157,6 +157,9 @@ public enum ProviderParsers {
                 to: event.string("meta", "custom_data", "gift_to"),
                 on: event.string("meta", "custom_data", "gift_date"),
                 into: &paid, now: Date())
+            // Nothing listed, nothing taken off, nothing paid: a subscription's free trial (a 100 % code shows as
+            // a discount). It grants from the creator's own variant, as Stripe's trials do from their links.
+            paid.isFreeTrial = amount == 0 && (subtotal ?? 0) == 0 && discount == 0
             action = .paid(paid)
         case "order_refunded":
             // The event carries the order: all refunds so far against its total. Less: a partial refund,
