@@ -78,32 +78,39 @@ package enum PricingSettings {
             }
         }
         var providerIDs: [String] = []
-        for link in try table.stringList("stripe_payment_link") {
-            guard ProviderProductID.isStripePaymentLink(link) else {
-                throw table.error(
-                    "stripe_payment_link", "`\(link)` is not a Stripe Payment Link id",
-                    hint: "copy the id (plink_…) from the Payment Link's page in the Stripe Dashboard, not its URL")
+        for kind in providerKinds {
+            for id in try identifiers(table, kind.key) {
+                guard kind.isValid(id) else {
+                    throw table.error(kind.key, "`\(id)` is not \(kind.what)", hint: kind.hint)
+                }
+                providerIDs.append(kind.stored(id))
             }
-            providerIDs.append(ProviderProductID.stripePaymentLink(link))
-        }
-        for price in try table.stringList("stripe_price") {
-            guard ProviderProductID.isStripePrice(price) else {
-                throw table.error(
-                    "stripe_price", "`\(price)` is not a Stripe price id",
-                    hint: "copy the id (price_…) from the product's Pricing section in the Stripe Dashboard")
-            }
-            providerIDs.append(ProviderProductID.stripePrice(price))
-        }
-        for variant in try identifiers(table, "lemonsqueezy_variant") {
-            guard ProviderProductID.isLemonSqueezyVariant(variant) else {
-                throw table.error(
-                    "lemonsqueezy_variant", "`\(variant)` is not a Lemon Squeezy variant id",
-                    hint: "the number in the product's Variants list (Products → the product → Variants)")
-            }
-            providerIDs.append(ProviderProductID.lemonSqueezyVariant(variant))
         }
         return ProductPricing(price: price, regional: regional, minimum: minimum, providerIDs: providerIDs)
     }
+
+    /// The provider ids a product may be sold under: each key, how an id looks, how the catalog stores it.
+    private static let providerKinds:
+        [(
+            key: String, what: String, hint: String, isValid: @Sendable (String) -> Bool,
+            stored: @Sendable (String) -> String
+        )] = [
+            (
+                "stripe_payment_link", "a Stripe Payment Link id",
+                "copy the id (plink_…) from the Payment Link's page in the Stripe Dashboard, not its URL",
+                ProviderProductID.isStripePaymentLink, ProviderProductID.stripePaymentLink
+            ),
+            (
+                "stripe_price", "a Stripe price id",
+                "copy the id (price_…) from the product's Pricing section in the Stripe Dashboard",
+                ProviderProductID.isStripePrice, ProviderProductID.stripePrice
+            ),
+            (
+                "lemonsqueezy_variant", "a Lemon Squeezy variant id",
+                "the number in the product's Variants list (Products → the product → Variants)",
+                ProviderProductID.isLemonSqueezyVariant, ProviderProductID.lemonSqueezyVariant
+            ),
+        ]
 
     /// Ids written as numbers or text, one or a list.
     private static func identifiers(_ table: SettingsTable, _ key: String) throws -> [String] {

@@ -105,7 +105,7 @@ struct GrantCommand: ParsableCommand {
 
     func validate() throws {
         if until != nil && duration != nil { throw ValidationError("give --until or --for, not both") }
-        if let until, GrantCommand.endOfDay(until) == nil {
+        if let until, CalendarDay.end(until) == nil {
             throw ValidationError("--until takes a day as YYYY-MM-DD, e.g. 2027-01-31")
         }
         if let duration, Duration.parseSeconds(duration) == nil {
@@ -113,28 +113,12 @@ struct GrantCommand: ParsableCommand {
         }
     }
 
-    /// The first moment after `day` (UTC): access "until 2027-01-31" lasts all of that day.
-    static func endOfDay(_ day: String) -> Date? {
-        let parts = day.split(separator: "-")
-        guard day.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]),
-            let date = Int(parts[2]), (1970...9998).contains(year), (1...12).contains(month), (1...31).contains(date)
-        else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let components = DateComponents(year: year, month: month, day: date)
-        // Calendar rolls 2027-02-30 over to March: refused, not reinterpreted.
-        guard let start = calendar.date(from: components), calendar.component(.day, from: start) == date else {
-            return nil
-        }
-        return calendar.date(byAdding: .day, value: 1, to: start)
-    }
-
     func run() throws {
         let (config, db) = try store.open()
         try store.requireProduct(course, config: config)
         let now = Date()
         let ends =
-            until.flatMap(Self.endOfDay)
+            until.flatMap(CalendarDay.end)
             ?? duration.flatMap(Duration.parseSeconds).map {
                 now.addingTimeInterval(TimeInterval($0))
             }

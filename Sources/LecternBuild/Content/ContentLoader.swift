@@ -286,23 +286,8 @@ public struct ContentLoader {
         return attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
     }
 
-    /// "2026-01-31" as midnight UTC. By hand: DateFormatter is costly to create and not safe to share
-    /// between the threads that parse lessons.
-    public static func day(_ text: String) -> Date? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
-            (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
-        var fields = tm()
-        fields.tm_year = year - 1900
-        fields.tm_mon = month - 1
-        fields.tm_mday = day
-        let seconds = timegm(&fields)
-        // timegm normalizes 2026-02-31 to March 3rd: refuse dates that do not exist.
-        guard fields.tm_mday == day, fields.tm_mon == month - 1 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(seconds))
-    }
+    /// "2026-01-31" as midnight UTC (`CalendarDay`).
+    public static func day(_ text: String) -> Date? { CalendarDay.start(text) }
 
     private func listing(_ directory: URL, display: String) throws -> [URL] {
         guard isDirectory(directory) else {

@@ -102,16 +102,7 @@ public struct WeChatPayAccount: Sendable {
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
         request.setValue("lecternd/\(LecternVersion.current)", forHTTPHeaderField: "User-Agent")
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw .providerFailed("WeChat Pay could not be reached: \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse, data.count <= 65_536 else {
-            throw .providerFailed("WeChat Pay's answer is not HTTP, or too large")
-        }
+        let (data, http) = try await ProviderHTTP.send(request, to: "WeChat Pay", limit: 65_536)
         do {
             try WeChatPaySignature.verify(
                 body: data, header: { http.value(forHTTPHeaderField: $0) }, keyID: settings.platformKeyID,

@@ -29,20 +29,6 @@ extension ProviderParsers {
         }
         guard recipient != payment.email else { return }
         payment.giftTo = recipient
-        if let day, let date = Self.day(day), date > now { payment.giftDate = date }
-    }
-
-    /// `YYYY-MM-DD`, the start of that day in UTC; nil for anything else.
-    static func day(_ text: String) -> Date? {
-        let parts = text.split(separator: "-")
-        guard text.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]),
-            let date = Int(parts[2]), (1970...9998).contains(year), (1...12).contains(month), (1...31).contains(date)
-        else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        guard let start = calendar.date(from: DateComponents(year: year, month: month, day: date)),
-            calendar.component(.day, from: start) == date
-        else { return nil }
-        return start
+        if let day, let date = CalendarDay.start(day), date > now { payment.giftDate = date }
     }
 }

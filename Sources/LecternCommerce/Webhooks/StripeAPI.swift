@@ -61,16 +61,7 @@ public struct StripeAPI: Sendable {
         var request = URLRequest(url: url, timeoutInterval: Self.timeout)
         request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
         request.setValue("lecternd/\(LecternVersion.current)", forHTTPHeaderField: "User-Agent")
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw .providerFailed("Stripe's API could not be reached: \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse, data.count <= Self.maxAnswer else {
-            throw .providerFailed("Stripe's answer is not HTTP, or too large")
-        }
+        let (data, http) = try await ProviderHTTP.send(request, to: "Stripe", limit: Self.maxAnswer)
         guard http.statusCode == 200 else {
             let reason = (try? JSONObject(data: data)).flatMap { $0.string("error", "message") }
             throw .providerFailed(
