@@ -7,6 +7,13 @@ public enum ProviderParsers {
     /// Minor units any amount from a provider must fall in (10¹² cents is ten billion dollars).
     static let moneyRange = 0...1_000_000_000_000
 
+    /// Every amount of a payment, checked before any arithmetic (an absent one is not checked).
+    static func checkAmounts(_ amounts: Int?...) throws(HTTPProblem) {
+        guard amounts.allSatisfy({ $0.map(moneyRange.contains) ?? true }) else {
+            throw .malformed("an amount is negative or beyond \(moneyRange.upperBound)")
+        }
+    }
+
     // MARK: Stripe
 
     public static func stripe(_ body: Data) throws(HTTPProblem) -> PaymentEvent {
@@ -82,9 +89,7 @@ public enum ProviderParsers {
             let listAmount = data.integer("list_amount")
             let discount = data.integer("discount") ?? 0
             let tax = data.integer("tax") ?? 0
-            guard [amount, listAmount ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
-                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
-            }
+            try Self.checkAmounts(amount, listAmount, discount, tax)
             var paid = PaymentEvent.Payment(
                 orderID: data.string("order_id") ?? payment, paymentRef: payment,
                 product: try data.require("product"),
@@ -145,9 +150,7 @@ public enum ProviderParsers {
             let subtotal = attributes.integer("subtotal")
             let discount = attributes.integer("discount_total") ?? 0
             let tax = attributes.integer("tax") ?? 0
-            guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
-                throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
-            }
+            try Self.checkAmounts(amount, subtotal, discount, tax)
             var paid = PaymentEvent.Payment(
                 orderID: orderID, paymentRef: orderID, product: product,
                 email: try attributes.email("user_email"), amount: amount,

@@ -39,9 +39,7 @@ extension ProviderParsers {
             (amount, currency, discount, tax) = (total, source, 0, 0)
             subtotal = object.integer("currency_conversion", "amount_subtotal")
         }
-        guard [amount, subtotal ?? 0, discount, tax].allSatisfy(Self.moneyRange.contains) else {
-            throw .malformed("an amount is negative or beyond \(Self.moneyRange.upperBound)")
-        }
+        try checkAmounts(amount, subtotal, discount, tax)
         var payment = PaymentEvent.Payment(
             orderID: session,
             paymentRef: object.string("payment_intent") ?? object.string("subscription") ?? session,
