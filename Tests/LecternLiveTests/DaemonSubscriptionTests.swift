@@ -16,6 +16,13 @@ import Testing
             try site.read("lectern.toml") + "\n[subscriptions]\ngrace = \"2d\"\nmanage_url = \"\(portal)\"\n")
     }
 
+    /// A Checkout Session in subscription mode for the bundle: no payment intent, the subscription's id instead.
+    static func subscriptionCheckout(_ event: String, _ session: String, email: String, subscription: String) -> Data {
+        DaemonHarness.stripeCheckout(
+            event: event, session: session, paymentIntent: "", email: email, course: "every-course", amount: 5_900,
+            subtotal: 5_900, extra: ["mode": "subscription", "payment_intent": NSNull(), "subscription": subscription])
+    }
+
     static func event(_ id: String, _ type: String, at created: Date, _ object: [String: Any]) -> Data {
         DaemonHarness.json([
             "id": id, "object": "event", "type": type, "created": Int(created.timeIntervalSince1970),
@@ -56,11 +63,7 @@ import Testing
         let daemon = try await DaemonHarness(prepare: Self.subscriptionsConfigured)
         defer { _ = daemon.stop() }
         let now = Date()
-        // Subscription mode: no payment intent on the session, the subscription's id instead.
-        let checkout = DaemonHarness.stripeCheckout(
-            event: "evt_sub", session: "cs_sub", paymentIntent: "", email: "sub@example.com", course: "every-course",
-            amount: 5_900, subtotal: 5_900,
-            extra: ["mode": "subscription", "payment_intent": NSNull(), "subscription": "sub_A"])
+        let checkout = Self.subscriptionCheckout("evt_sub", "cs_sub", email: "sub@example.com", subscription: "sub_A")
         #expect(try await daemon.postStripe(checkout).json["result"] as? String == "granted")
         // The purchase e-mail says where to manage the subscription.
         let mail = try #require(try await daemon.receivedMail(count: 1).first)
@@ -137,10 +140,7 @@ import Testing
             "evt_del", "customer.subscription.deleted", at: now,
             Self.subscription("sub_B", status: "canceled", periodEnd: now, endedAt: now.addingTimeInterval(-60)))
         #expect(try await daemon.postStripe(deleted).json["result"] as? String == "subscription-ended")
-        let checkout = DaemonHarness.stripeCheckout(
-            event: "evt_b", session: "cs_b", paymentIntent: "", email: "late@example.com", course: "every-course",
-            amount: 5_900, subtotal: 5_900,
-            extra: ["mode": "subscription", "payment_intent": NSNull(), "subscription": "sub_B"])
+        let checkout = Self.subscriptionCheckout("evt_b", "cs_b", email: "late@example.com", subscription: "sub_B")
         #expect(try await daemon.postStripe(checkout).json["result"] as? String == "granted")
         let ends = try #require(try endsAt(daemon, "late@example.com"))
         #expect(abs(ends.timeIntervalSince(now.addingTimeInterval(-60))) < 1)
@@ -151,10 +151,7 @@ import Testing
 
         // A subscriber reading when the cancellation arrives: the next page says access ended, with the
         // way to manage the subscription.
-        let reader = DaemonHarness.stripeCheckout(
-            event: "evt_c", session: "cs_c", paymentIntent: "", email: "reader@example.com", course: "every-course",
-            amount: 5_900, subtotal: 5_900,
-            extra: ["mode": "subscription", "payment_intent": NSNull(), "subscription": "sub_C"])
+        let reader = Self.subscriptionCheckout("evt_c", "cs_c", email: "reader@example.com", subscription: "sub_C")
         #expect(try await daemon.postStripe(reader).json["result"] as? String == "granted")
         let mail = try #require(try await daemon.receivedMail(count: 1).first)
         let jar = daemon.site.root.appendingPathComponent("reader.txt")
