@@ -120,7 +120,10 @@ final class DaemonHarness: @unchecked Sendable {
     func stopDaemon() {
         guard daemon.isRunning else { return }
         daemon.terminate()
-        daemon.waitUntilExit()
+        let deadline = Date().addingTimeInterval(20)
+        while daemon.isRunning && Date() < deadline { usleep(20_000) }
+        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        while daemon.isRunning { usleep(20_000) }
     }
 
     /// A port the SMTP peer can listen on: below the kernel's ephemeral range (32768 and up, where

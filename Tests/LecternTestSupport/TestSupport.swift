@@ -117,9 +117,12 @@ public func lecternError(_ body: () throws -> Void) -> LecternError? {
 
 /// Runs a program to completion with `input` on stdin; returns its exit status, stdout and stderr.
 /// Polls for exit instead of `waitUntilExit`, which can hang on Swift concurrency threads on Linux.
+/// A program still running after `timeout` seconds is killed (status 9 by signal, and a note on stderr):
+/// a peer that stops answering (a headless browser once did, under CI's load) must fail its test, not hold
+/// the whole run until CI's limit.
 public func runProgram(
     _ executable: String, _ arguments: [String], input: Data = Data(),
-    environment: [String: String]? = nil, in directory: URL? = nil
+    environment: [String: String]? = nil, in directory: URL? = nil, timeout: TimeInterval = 240
 ) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -133,12 +136,62 @@ public func runProgram(
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
+    let watchdog = Watchdog(pid: process.processIdentifier, after: timeout)
     stdin.fileHandleForWriting.write(input)
     try stdin.fileHandleForWriting.close()
+    // Both pipes are drained at once: a program that fills one while the other is read would block forever.
+    let err = PipeDrain(stderr.fileHandleForReading)
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.wait()
     while process.isRunning { usleep(2_000) }
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    let note = watchdog.disarm() ? "\n[runProgram: killed after \(Int(timeout)) s without finishing]" : ""
+    return (
+        process.terminationStatus, String(decoding: out, as: UTF8.self),
+        String(decoding: errors, as: UTF8.self) + note
+    )
+}
+
+/// Kills a process that outlives its time, unless disarmed first.
+private final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var armed = true
+    private var fired = false
+
+    init(pid: Int32, after seconds: TimeInterval) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            lock.withLock {
+                guard armed else { return }
+                fired = true
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    /// Stops the watchdog; whether it had already killed the process.
+    func disarm() -> Bool {
+        lock.withLock {
+            armed = false
+            return fired
+        }
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+private final class PipeDrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }
 
 /// A program this package builds (`lectern`, `lecternd`): next to the test bundle (SwiftPM puts products

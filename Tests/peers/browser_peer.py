@@ -13,11 +13,13 @@ page's script moving on) and that page has loaded.
 report it in "then" (url, title, text, status, values); --settle: seconds to let scripts finish after a load.
 --cookies: a browser profile over several runs: its cookies are loaded from FILE (if it exists) before the
 first page and saved to it at the end (as Chromium's DevTools protocol gives them).
+--timeout: the whole run's limit in seconds (each DevTools call also gets at most 30 s). A browser that stops
+answering ends the run with exit status 3 and the step it hung on, never a test that waits forever.
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
               "cookies": [{name, path, httpOnly, secure, sameSite}], "status": HTTP status of the page,
               "values": {NAME: value of EXPRESSION evaluated in the page}}
 """
-import argparse, base64, json, os, subprocess, sys, tempfile, time
+import argparse, base64, json, os, select, shutil, signal, subprocess, sys, tempfile, time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("url")
@@ -32,6 +34,7 @@ parser.add_argument("--wait", type=float, default=30)
 parser.add_argument("--then", action="append", default=[])
 parser.add_argument("--settle", type=float, default=0.3)
 parser.add_argument("--cookies")
+parser.add_argument("--timeout", type=float, default=150)
 options = parser.parse_args()
 url, shot, width, height = options.url, options.shot, options.width, options.height
 
@@ -45,16 +48,30 @@ chrome = subprocess.Popen(
      "--force-device-scale-factor=1", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
     # Chromium reads commands on fd 3 and writes replies on fd 4. close_fds would close them again
     # after preexec_fn, so it is off; the child's other inherited pipe ends do no harm.
-    close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    # Its own session, so every Chromium process (renderers, GPU, zygote) is killed with it at the end.
+    close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     preexec_fn=lambda: (os.dup2(to_chrome_r, 3), os.dup2(from_chrome_w, 4)))
 os.close(to_chrome_r); os.close(from_chrome_w)
-writer, reader = os.fdopen(to_chrome_w, "wb"), os.fdopen(from_chrome_r, "rb")
-buffer, next_id, events = b"", 0, []
+writer = os.fdopen(to_chrome_w, "wb")
+buffer, next_id, events, step = b"", 0, [], "start"
+CALL_LIMIT = 30
 
-def receive():
+class Hung(Exception):
+    pass
+
+give_up_at = time.time() + options.timeout
+
+def receive(limit=CALL_LIMIT):
     global buffer
+    # Bounded by a deadline rather than an alarm: a parent may start this with SIGALRM blocked.
+    deadline = min(time.time() + limit, give_up_at)
     while b"\0" not in buffer:
-        chunk = reader.read1(65536)
+        left = deadline - time.time()
+        if left <= 0 or not select.select([from_chrome_r], [], [], left)[0]:
+            if time.time() >= give_up_at:
+                raise Hung(f"browser_peer: no result after {options.timeout:.0f} s (at {step})")
+            raise Hung(f"browser_peer: chromium gave no answer in {limit} s (at {step})")
+        chunk = os.read(from_chrome_r, 65536)
         if not chunk:
             raise SystemExit("chromium closed the pipe")
         buffer += chunk
@@ -62,8 +79,9 @@ def receive():
     return json.loads(message)
 
 def call(method, params=None, session=None):
-    global next_id
+    global next_id, step
     next_id += 1
+    step = method
     message = {"id": next_id, "method": method, "params": params or {}}
     if session:
         message["sessionId"] = session
@@ -114,6 +132,18 @@ try:
         "status": statuses[-1] if statuses else None,
         "values": {name: evaluate(expression) for name, expression in (item.split("=", 1) for item in options.eval)},
     }
+    if options.eval:
+        # An expression may start a navigation (a form submitted): let the next page load before the screenshot,
+        # which Chromium may otherwise hold back until that page paints.
+        time.sleep(options.settle)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if evaluate("document.readyState") == "complete":
+                    break
+            except SystemExit:  # the old page's context went away mid-call
+                pass
+            time.sleep(0.1)
     png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
     with open(shot, "wb") as f:
         f.write(base64.b64decode(png))
@@ -145,6 +175,13 @@ try:
         with open(options.cookies, "w") as f:
             json.dump(kept, f)
     print(json.dumps(result))
+except Hung as hung:
+    print(hung, file=sys.stderr)
+    sys.exit(3)
 finally:
-    chrome.kill()
+    try:
+        os.killpg(chrome.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     chrome.wait()
+    shutil.rmtree(profile, ignore_errors=True)
