@@ -180,9 +180,7 @@ import Testing
         try FileManager.default.createDirectory(at: BrowserWatermarkTests.artifacts, withIntermediateDirectories: true)
         let shot = BrowserWatermarkTests.artifacts.appendingPathComponent("gate-signed-link-lesson.png")
         try? FileManager.default.removeItem(at: shot)
-        let run = try runProgram(
-            "/usr/bin/env",
-            ["python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, link, shot.path])
+        let run = try browserPeer([link, shot.path])
         try #require(run.status == 0, "browser_peer.py failed: \(run.stderr)")
         let seen = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
 

@@ -154,13 +154,13 @@ import Testing
         ) throws -> [[String: Any]] {
             let arguments =
                 [
-                    "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, first,
+                    first,
                     folder.appendingPathComponent(shot).path, "--settle", "1.5", "--cookies",
                     profiles[profile - 1].path,
                 ]
                 + (eval ?? values).flatMap { ["--eval", $0] }
                 + then.flatMap { ["--then", base + $0.0 + "=" + folder.appendingPathComponent($0.1).path] }
-            let run = try runProgram("/usr/bin/env", arguments)
+            let run = try browserPeer(arguments)
             try #require(run.status == 0, "browser_peer.py: \(run.stderr)")
             let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
             return [result] + (result["then"] as? [[String: Any]] ?? [])

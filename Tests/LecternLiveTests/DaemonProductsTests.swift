@@ -235,11 +235,11 @@ import Testing
         func browse(_ first: String, _ shot: String, then: [(String, String)] = []) throws -> [[String: Any]] {
             let arguments =
                 [
-                    "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, first,
+                    first,
                     folder.appendingPathComponent(shot).path, "--settle", "1",
                     "--eval", "buy=(document.querySelector('a.buy') || {}).href || ''",
                 ] + then.flatMap { ["--then", base + $0.0 + "=" + folder.appendingPathComponent($0.1).path] }
-            let run = try runProgram("/usr/bin/env", arguments)
+            let run = try browserPeer(arguments)
             try #require(run.status == 0, "browser_peer.py: \(run.stderr)")
             let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
             return [result] + (result["then"] as? [[String: Any]] ?? [])

@@ -146,9 +146,7 @@ import Testing
         try shop.daemon.site.write("public/pay-wechat.html", html)
         let shot = artifacts.appendingPathComponent("wechat-pay-zh-CN.png")
         let url = "http://127.0.0.1:\(shop.daemon.port)/pay-wechat.html"
-        let opened = try runProgram(
-            "/usr/bin/env",
-            ["python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path])
+        let opened = try browserPeer([url, shot.path])
         try #require(opened.status == 0, "browser_peer.py: \(opened.stderr)")
         let scanned = try runProgram("/usr/bin/zbarimg", ["--raw", "-q", shot.path])
         #expect(scanned.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == codeURL)

@@ -51,12 +51,10 @@ import Testing
             """
         let file = Self.folder.appendingPathComponent("\(name).html")
         try html.write(to: file, atomically: true, encoding: .utf8)
-        let run = try runProgram(
-            "/usr/bin/env",
-            [
-                "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, file.absoluteString,
-                Self.folder.appendingPathComponent("\(name).png").path, "--width", "640", "--height", "720",
-            ])
+        let run = try browserPeer([
+            file.absoluteString,
+            Self.folder.appendingPathComponent("\(name).png").path, "--width", "640", "--height", "720",
+        ])
         try #require(run.status == 0, "browser_peer.py: \(run.stderr)")
         try? FileManager.default.removeItem(at: file)
         let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])

@@ -95,13 +95,10 @@ import Testing
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
         let shot = Self.folder.appendingPathComponent(
             query.allSatisfy(\.isASCII) ? "search-desktop-light.png" : "search-zh.png")
-        let run = try runProgram(
-            "/usr/bin/env",
-            [
-                "python3", repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path,
-                base + "/?q=" + encoded, shot.path, "--eval",
-                "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')",
-            ])
+        let run = try browserPeer([
+            base + "/?q=" + encoded, shot.path, "--eval",
+            "results=[...document.querySelectorAll('#search-results a')].map((a) => a.getAttribute('href')).join(' ')",
+        ])
         try #require(run.status == 0, "\(run.stderr)")
         let values =
             (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["values"]
@@ -120,14 +117,14 @@ import Testing
                 for scheme in ["light", "dark"] {
                     let shot = Self.folder.appendingPathComponent("\(prefix)\(name)-\(device)-\(scheme).png")
                     var arguments = [
-                        repoRoot.appendingPathComponent("Tests/peers/browser_peer.py").path, url, shot.path,
+                        url, shot.path,
                         "--width", String(width), "--height", String(height),
                     ]
                     if device == "phone" { arguments.append("--mobile") }
                     if scheme == "dark" { arguments.append("--dark") }
                     for check in Self.checks { arguments += ["--eval", check] }
                     if !englishPhrases.isEmpty { arguments += ["--eval", "text=document.body.innerText"] }
-                    let run = try runProgram("/usr/bin/env", ["python3"] + arguments)
+                    let run = try browserPeer(arguments)
                     try #require(run.status == 0, "browser_peer.py \(name) \(device) \(scheme): \(run.stderr)")
                     let result = try #require(
                         try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
