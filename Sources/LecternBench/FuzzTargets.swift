@@ -18,6 +18,7 @@ public enum FuzzTargets {
         "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
         "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
         "email", "duration", "alipay-notification", "wechatpay-notification", "library-cookie", "user-agent",
+        "leak-trace",
     ]
 
     private static let verifier = TokenVerifier(keys: [:])
@@ -28,6 +29,7 @@ public enum FuzzTargets {
     private static let cookies = AccessCookie(secret: .init(data: Data(repeating: 7, count: 32)))
     private static let libraryCookies = LibraryCookie(secret: .init(data: Data(repeating: 7, count: 32)))
     private static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    private static let tracer = LeakTracer(fingerprint: Fingerprint(secret: .init(data: Data(repeating: 7, count: 32))))
 
     public static func run(_ target: String, _ data: Data) {
         let text = String(decoding: data, as: UTF8.self)
@@ -53,6 +55,7 @@ public enum FuzzTargets {
         case "wechatpay-notification": weChatPayNotification(data)
         case "library-cookie": libraryCookie(text)
         case "user-agent": userAgent(text)
+        case "leak-trace": leakTrace(data)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
         }
     }
@@ -66,6 +69,12 @@ public enum FuzzTargets {
     }
 
     /// A User-Agent's family is "browser/platform" from fixed lists, whatever the header holds.
+    /// A leaked copy sent to the creator by anyone: read, voted and checked against 64 grants on record.
+    private static func leakTrace(_ data: Data) {
+        guard let text = try? LeakDocument.text(of: data, file: nil) else { return }
+        _ = tracer.trace(text, candidates: Array(1...64))
+    }
+
     private static func userAgent(_ text: String) {
         let family = UserAgent.family(text)
         guard family.split(separator: "/").count == 2, family.utf8.count <= 40 else {

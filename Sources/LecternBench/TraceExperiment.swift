@@ -55,17 +55,19 @@ public struct TraceExperiment {
     }
 
     static func wordExcerpt(of text: String, words: Int, rng: inout SplitMix64) -> String {
-        let all = visibleWords(of: text)
+        let all = readerWords(of: text)
         let count = min(words, all.count)
         let start = all.count > count ? Int(rng.next() % UInt64(all.count - count + 1)) : 0
         return all[start..<(start + count)].joined(separator: " ")
     }
 
-    /// `characters` visible characters in a row (white space collapsed, the invisible mark inside the
-    /// window kept, as a selection in a browser would give it).
+    /// `characters` visible characters in a row (white space collapsed and not counted, the invisible mark
+    /// inside the window kept, as a selection in a browser would give it).
     static func characterExcerpt(of text: String, characters: Int, rng: inout SplitMix64) -> String {
         let collapsed = Array(visibleWords(of: text).joined(separator: " "))
-        let visible = collapsed.indices.filter { !isMarkCharacter(collapsed[$0]) }
+        // White space is not counted: in Chinese it is layout (a PDF's text breaks every line and puts each
+        // invisible character on a line of its own).
+        let visible = collapsed.indices.filter { !isMarkCharacter(collapsed[$0]) && !collapsed[$0].isWhitespace }
         let count = min(characters, visible.count)
         guard count > 0 else { return "" }
         let first = visible.count > count ? Int(rng.next() % UInt64(visible.count - count + 1)) : 0
@@ -79,10 +81,7 @@ public struct TraceExperiment {
     /// The lesson text between `<article` and `</article>`, tags removed, entities decoded: what a
     /// reader selecting the lesson and copying it would paste.
     static func articleText(_ html: String) -> String {
-        var body = Substring(html)
-        if let start = body.range(of: "<article"), let end = body.range(of: "</article>") {
-            body = body[start.lowerBound..<end.lowerBound]
-        }
+        let body = articleHTML(html)
         var text = ""
         var inTag = false
         for char in body {
@@ -99,6 +98,29 @@ public struct TraceExperiment {
         }
         return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// Words as a reader counts them: a token of invisible characters alone (a PDF's text puts each on a line
+    /// of its own) belongs to the word after it.
+    static func readerWords(of text: String) -> [String] {
+        var words: [String] = []
+        var pending = ""
+        for token in visibleWords(of: text) {
+            pending += pending.isEmpty ? String(token) : "\n" + token
+            if !token.allSatisfy(isMarkCharacter) {
+                words.append(pending)
+                pending = ""
+            }
+        }
+        return words
+    }
+
+    /// The page's `<article>` (the lesson), or the whole text when it has none.
+    static func articleHTML(_ html: String) -> Substring {
+        guard let start = html.range(of: "<article"), let end = html.range(of: "</article>") else {
+            return Substring(html)
+        }
+        return html[start.lowerBound..<end.lowerBound]
     }
 
     static func visibleWords(of text: String) -> [Substring] {

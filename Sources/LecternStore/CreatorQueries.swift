@@ -224,4 +224,9 @@ public struct CreatorQueries: Sendable {
             }
         }
     }
+
+    /// Every grant on record (revoked ones too): the candidates `lectern trace` checks a mixed copy against.
+    public func grantIDs() throws -> [Int64] {
+        try store.read { try Int64.fetchAll($0, sql: "SELECT id FROM grants ORDER BY id") }
+    }
 }

@@ -43,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Excerpt lengths in characters (Chinese, Japanese), comma-separated.")
         var characters = "150,100,80,60"
         @Option(help: "Only this course's paid pages (default: every course).") var course: String?
+        @Option(help: "Words in each mix of two buyers' copies (0: no collusion rows).") var mixedWords = 1_000
 
         func run() throws {
             let config = try SiteConfig.load(root: site.rootURL)
@@ -72,6 +73,19 @@ struct BenchCommand: ParsableCommand {
                         "| \(o.length) \(o.unit.rawValue) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) "
                             + "| \(o.unnamed) |")
                 }
+            }
+            guard mixedWords > 0 else { return }
+            print(
+                "\n| two buyers mixed by | words | excerpts | a colluder named | both named | innocent named | no name |"
+            )
+            print("|---|---|---|---|---|---|---|")
+            let collusion = CollusionExperiment(pages: pages, buyers: buyers)
+            for mixing in [CollusionExperiment.Mixing.paragraphs, .words] {
+                let o = collusion.run(mixing, words: mixedWords, excerpts: excerpts)
+                let share = String(format: "%.1f", Double(o.named) * 100 / Double(o.excerpts))
+                print(
+                    "| \(o.mixing.rawValue) | \(o.words) | \(o.excerpts) | \(o.named) (\(share) %) | \(o.both) "
+                        + "| \(o.innocent) | \(o.unnamed) |")
             }
         }
     }

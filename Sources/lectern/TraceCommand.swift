@@ -11,32 +11,39 @@ struct TraceCommand: ParsableCommand {
         abstract: "Find whose copy a leaked text or page is (exit 0 when traced, 1 otherwise).")
 
     @OptionGroup var site: SiteOptions
-    @Argument(help: "A file with the leaked text or HTML, or - for standard input.") var file: String
+    @Argument(help: "The leaked copy: text, HTML, PDF or EPUB, or - for standard input.") var file: String
 
     func run() throws {
         let config = try SiteConfig.load(root: site.rootURL)
         let secret = try KeyStore(config: config).watermarkSecret()
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(file)
-        let text = String(decoding: data, as: UTF8.self)
-        switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text) {
+        let text = try LeakDocument.text(of: data, file: file == "-" ? nil : URL(fileURLWithPath: file))
+        let database = config.databasePath
+        let queries =
+            FileManager.default.fileExists(atPath: database)
+            ? CreatorQueries(store: try Store(path: database)) : nil
+        let candidates = try queries?.grantIDs().compactMap { UInt32(exactly: $0) } ?? []
+        switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text, candidates: candidates) {
         case .traced(let grant, let chunks, let agreement):
             print("Traced: grant \(grant)")
-            let database = config.databasePath
-            if FileManager.default.fileExists(atPath: database),
-                let owner = try CreatorQueries(store: Store(path: database)).owner(ofGrant: Int64(grant))
-            {
-                print("Buyer: \(owner.email)")
-                print(
-                    "Order: \(owner.order ?? "none (complimentary grant)")"
-                        + " · \(owner.product)\(owner.revoked ? " · access already revoked" : "")"
-                )
-            }
+            try printOwner(of: grant, queries)
             print(
                 String(
                     format:
                         "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10)"
                         + "; %d chunks read, %.0f%% agreeing",
                     chunks, agreement * 100))
+        case .mixed(let grants, let chunks, let falseAccusation):
+            print("Traced: a copy mixed from several buyers' copies; each named buyer's whole mark is in it")
+            for grant in grants {
+                print("Grant \(grant)")
+                try printOwner(of: grant, queries)
+            }
+            print(
+                String(
+                    format: "Confidence: %d chunks read, checked against %d grants on record"
+                        + "; chance that any other buyer would be named ≤ %.1e",
+                    chunks, candidates.count, falseAccusation))
         case .noFingerprint:
             print("No fingerprint found: this text carries no Lectern watermark (or it was stripped).")
             throw ExitCode.failure
@@ -53,6 +60,15 @@ struct TraceCommand: ParsableCommand {
             )
             throw ExitCode.failure
         }
+    }
+
+    private func printOwner(of grant: UInt32, _ queries: CreatorQueries?) throws {
+        guard let owner = try queries?.owner(ofGrant: Int64(grant)) else { return }
+        print("Buyer: \(owner.email)")
+        print(
+            "Order: \(owner.order ?? "none (complimentary grant)")"
+                + " · \(owner.product)\(owner.revoked ? " · access already revoked" : "")"
+        )
     }
 
     private func readFile(_ path: String) throws -> Data {

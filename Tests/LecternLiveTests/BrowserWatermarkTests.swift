@@ -134,6 +134,79 @@ import Testing
         #expect(right >= 198 && wrong == 0, "of 200 excerpts of 150 characters: \(right) right, \(wrong) wrong")
     }
 
+    /// A buyer prints the paid page to PDF in Chromium (print-to-PDF): `lectern trace` reads the PDF's text
+    /// (poppler's `pdftotext -raw`) and names the buyer, from the whole file and from excerpts of 150 words (or
+    /// 150 Chinese characters). Chromium draws the zero-width characters at one spot, so `pdftotext`'s default
+    /// layout drops repeats and reorders them: the trace found 1 of 16 parts before raw mode was used.
+    @Test func aPagePrintedToPDFTracesFromShortExcerpts() throws {
+        guard chromiumIsInstalled() else { return }
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
+        let tracer = LeakTracer(fingerprint: fingerprint)
+        let lessons = [
+            (grant: UInt32(314), lesson: "practical-sqlite/transactions", unit: TraceExperiment.Unit.words),
+            (grant: UInt32(2_718), lesson: "zhishi-fufei-xiezuo/xiezuo", unit: .characters),
+        ]
+        for (grant, lesson, unit) in lessons {
+            let html = try buyerCopy(grant: grant, marked: true, fingerprint: fingerprint, site: site, lesson: lesson)
+            try site.write("print.html", html)
+            let pdf = site.root.appendingPathComponent("print-\(grant).pdf")
+            _ = try chromium(
+                ["--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)"],
+                file: site.root.appendingPathComponent("print.html"))
+            let text = try LeakDocument.text(of: try Data(contentsOf: pdf), file: pdf)
+            let whole = tracer.trace(text)
+            guard case .traced(grant, _, _) = whole else {
+                Issue.record("\(lesson): the whole PDF did not trace: \(whole)")
+                continue
+            }
+            var rng = SplitMix64(seed: 3)
+            var right = 0
+            var wrong = 0
+            for _ in 0..<100 {
+                let excerpt =
+                    unit == .words
+                    ? TraceExperiment.wordExcerpt(of: text, words: 150, rng: &rng)
+                    : TraceExperiment.characterExcerpt(of: text, characters: 150, rng: &rng)
+                switch tracer.trace(excerpt) {
+                case .traced(let named, _, _): if named == grant { right += 1 } else { wrong += 1 }
+                default: break
+                }
+            }
+            #expect(right >= 99 && wrong == 0, "\(lesson), 100 excerpts of 150 \(unit): \(right) right, \(wrong) wrong")
+        }
+    }
+
+    /// A copy passed around as an EPUB (its chapters XHTML in a ZIP, made here by Python's zipfile): the trace
+    /// reads the chapters through `unzip` and names the buyer; a file cut short is a trace error, not a crash.
+    @Test func anEPUBOfTheCopyTraces() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
+        try site.write("chapter.xhtml", try buyerCopy(grant: 99, marked: true, fingerprint: fingerprint, site: site))
+        let book = site.root.appendingPathComponent("copy.epub")
+        let zipped = try runProgram(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('mimetype', 'application/epub+zip');"
+                    + " z.write(sys.argv[2], 'OEBPS/chapter.xhtml'); z.close()",
+                book.path, site.root.appendingPathComponent("chapter.xhtml").path,
+            ])
+        try #require(zipped.status == 0, "\(zipped.stderr)")
+        let data = try Data(contentsOf: book)
+        #expect(LeakDocument.kind(of: data) == .epub)
+        let text = try LeakDocument.text(of: data, file: book)
+        guard case .traced(grant: 99, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
+            Issue.record("the EPUB did not trace: \(LeakTracer(fingerprint: fingerprint).trace(text))")
+            return
+        }
+        let cut = site.root.appendingPathComponent("cut.epub")
+        try data.prefix(40).write(to: cut)
+        #expect(throws: LecternError.self) { try LeakDocument.text(of: data.prefix(40), file: cut) }
+    }
+
     /// The lesson's `innerText` in Chromium: what selecting it and copying gives.
     func innerText(of html: String, site: TempSite) throws -> String {
         let probe = html.replacingOccurrences(

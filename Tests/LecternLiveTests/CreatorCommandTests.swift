@@ -106,6 +106,12 @@ import Testing
 
         let comp = try cli.lectern(["grant", "--email", "bo@example.com", "--course", "practical-sqlite"], in: root)
         #expect(comp.status == 0 && comp.stdout.contains("grant 2"))
+        // Ada's and Bo's copies mixed paragraph by paragraph: both are named, and the bound is printed.
+        try site(root, writesMixOf: 1, and: 2)
+        let mixed = try cli.lectern(["trace", "mixed.txt"], in: root)
+        #expect(mixed.status == 0 && mixed.stdout.contains("mixed from several buyers' copies"), "\(mixed.stdout)")
+        #expect(mixed.stdout.contains("Buyer: ada@example.com") && mixed.stdout.contains("Buyer: bo@example.com"))
+        #expect(mixed.stdout.contains("checked against 2 grants on record"))
         // Each e-mail waits for the one before: letters to one buyer claimed together would go out as one.
         _ = try await daemon.receivedMail(count: 2)
         // Granting again re-sends the link instead of a second grant; a typo grants nothing (issue 17).
@@ -130,6 +136,25 @@ import Testing
         #expect(mails.filter { $0.contains("Thank you for buying Practical SQLite.") }.count == 1)
         #expect(mails.filter { $0.contains("has given you Practical SQLite.") }.count == 1)
         #expect(mails.filter { $0.contains("Here is a fresh link, as asked") }.count == 2)
+    }
+
+    /// Two buyers' copies of two lessons, alternate paragraphs from each.
+    private func site(_ root: URL, writesMixOf first: UInt32, and second: UInt32) throws {
+        let watermarker = Watermarker(
+            fingerprint: Fingerprint(
+                secret: try KeyStore(directory: root.appendingPathComponent("keys")).watermarkSecret()))
+        var text: [String] = []
+        for lesson in ["wal-mode", "transactions"] {
+            let page = try PaidPage.decode(
+                try Data(contentsOf: root.appendingPathComponent("paid/practical-sqlite/\(lesson).page")), file: lesson)
+            let copies = [first, second].map { grant in
+                CollusionExperiment.paragraphs(
+                    ofHTML: watermarker.render(page, grant: grant, email: "x@example.com", order: "o"))
+            }
+            text += zip(copies[0], copies[1]).enumerated().map { $0.offset % 2 == 0 ? $0.element.0 : $0.element.1 }
+        }
+        try text.joined(separator: "\n\n").write(
+            to: root.appendingPathComponent("mixed.txt"), atomically: true, encoding: .utf8)
     }
 
     private func site(_ root: URL, writesLeakOfGrant grant: UInt32) throws {

@@ -12,7 +12,8 @@
 /// breaks in Chromium at every width tried; it is still read, so copies served before stay traceable.)
 /// Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text between gaps
 /// frames each chunk, so a run that lost or gained a character has the wrong length and
-/// is ignored instead of misread. Repetition across the page is the error correction: each index is
+/// is ignored instead of misread. White space does not frame: a PDF's text has a line per invisible
+/// character. Repetition across the page is the error correction: each index is
 /// decided by a majority vote over every copy in the excerpt.
 public enum InvisibleMarkCodec {
     /// INVISIBLE PLUS, FUNCTION APPLICATION, INVISIBLE TIMES, INVISIBLE SEPARATOR.
@@ -23,12 +24,17 @@ public enum InvisibleMarkCodec {
     /// The 16 chunk strings for a mark; chunk i goes into word gaps i, i+16, i+32, …
     public static func chunks(for mark: UInt64) -> [String] {
         (0..<chunkCount).map { index in
-            let nibble = Int(mark >> (60 - 4 * UInt64(index)) & 0xF)
+            let nibble = nibble(of: mark, at: index)
             let symbols = [index >> 2, index & 3, nibble >> 2, nibble & 3].map { alphabet[$0] }
             var chunk = ""
             chunk.unicodeScalars.append(contentsOf: symbols)
             return chunk
         }
+    }
+
+    /// The part of `mark` that chunk `index` carries (most significant first).
+    static func nibble(of mark: UInt64, at index: Int) -> Int {
+        Int(mark >> (60 - 4 * UInt64(index)) & 0xF)
     }
 
     /// Votes found in a text: for each chunk index, how often each nibble value was seen.
@@ -73,9 +79,12 @@ public enum InvisibleMarkCodec {
         for scalar in text.unicodeScalars {
             if let symbol = symbol(scalar) {
                 run.append(symbol)
-            } else {
+            } else if run.isEmpty || !scalar.properties.isWhitespace {
                 close()
             }
+            // White space inside a run is skipped: `pdftotext -raw` gives each zero-width character of a PDF
+            // on its own line (and its default mode drops repeats drawn at one spot), and a reflowed or
+            // re-wrapped copy may put a line break where a run was.
         }
         close()
         return reading

@@ -1,0 +1,74 @@
+import Foundation
+import LecternCore
+
+/// The text of a leaked file, as `lectern trace` reads it. The kind comes from the file's first bytes, not
+/// its name: a PDF through poppler's `pdftotext -raw` (its default layout mode drops zero-width characters
+/// drawn at one spot and reorders them; raw mode keeps each one, in order, on a line of its own), an EPUB
+/// (a ZIP) through `unzip -p` of its XHTML chapters, anything else as text or HTML (numeric references to the
+/// mark's characters decoded, as a page saved by a scraper may carry them).
+public enum LeakDocument {
+    public enum Kind: Equatable, Sendable { case pdf, epub, text }
+
+    public static func kind(of data: Data) -> Kind {
+        if data.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .epub }
+        return .text
+    }
+
+    /// The text of `file` (already read as `data`; nil: standard input); throws with a hint when a reader
+    /// program is missing.
+    public static func text(of data: Data, file: URL?) throws -> String {
+        let kind = kind(of: data)
+        guard kind != .text else { return decodeMarkReferences(String(decoding: data, as: UTF8.self)) }
+        guard let file else {
+            throw LecternError(
+                .trace, "a PDF or EPUB cannot be read from standard input", hint: "give the file's path instead")
+        }
+        // The path is absolute, so it can never be read as an option; no shell is involved.
+        let path = file.standardizedFileURL.path
+        if kind == .pdf {
+            return try run(
+                "/usr/bin/pdftotext", ["-raw", "-enc", "UTF-8", path, "-"], file: file, package: "poppler-utils")
+        }
+        let chapters = try run(
+            "/usr/bin/unzip", ["-p", path, "*.xhtml", "*.html", "*.htm"], file: file, package: "unzip")
+        return decodeMarkReferences(chapters)
+    }
+
+    /// `&#x2064;` and `&#8292;` (and the other letters of the mark) as the characters themselves.
+    static func decodeMarkReferences(_ text: String) -> String {
+        guard text.contains("&#") else { return text }
+        var result = text
+        for value in 0x2060...0x2064 {
+            let character = String(Character(Unicode.Scalar(UInt32(value)) ?? " "))
+            for reference in ["&#x\(String(value, radix: 16));", "&#\(value);"] {
+                result = result.replacingOccurrences(of: reference, with: character, options: .caseInsensitive)
+            }
+        }
+        return result
+    }
+
+    private static func run(_ program: String, _ arguments: [String], file: URL, package: String) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw LecternError(
+                .trace, file: file.path, "\(program) is needed to read this file",
+                hint: "install Debian's \(package) (apt-get install \(package))")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 || (program.hasSuffix("unzip") && !data.isEmpty) else {
+            throw LecternError(
+                .trace, file: file.path, "\(program) could not read it (exit \(process.terminationStatus))",
+                hint: "is the file whole? a PDF or EPUB cut short cannot be read")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

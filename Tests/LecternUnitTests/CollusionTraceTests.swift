@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import LecternTestSupport
+import Testing
+
+@testable import LecternBench
+@testable import LecternCommerce
+@testable import LecternCore
+
+/// Tracing copies that were mixed, printed to PDF or saved as HTML (issue 15).
+@Suite struct CollusionTraceTests {
+    let fingerprint = Fingerprint(secret: SymmetricKey(data: Data(repeating: 9, count: 32)))
+    let candidates = (1...UInt32(1_000)).map { $0 }
+
+    /// A copy of `words` words: word gap i carries chunk i mod 16 of `grant`, glued to the word as served.
+    func copy(of grant: UInt32, words: Int) -> [String] {
+        let chunks = InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: grant))
+        return (0..<words).map { chunks[$0 % 16] + "word\($0 % 97)" }
+    }
+
+    @Test func aPDFsRawTextWithEachInvisibleCharacterOnItsOwnLineTraces() {
+        // What `pdftotext -raw` gives for a page printed by Chromium: every zero-width character on a line.
+        let lines = copy(of: 77, words: 40).map { word in
+            word.unicodeScalars.map { scalar in
+                (0x2061...0x2064).contains(scalar.value) ? String(Character(scalar)) + "\n" : String(Character(scalar))
+            }.joined()
+        }
+        let text = lines.joined(separator: " ")
+        #expect(text.contains("\u{2064}\n"))
+        guard case .traced(grant: 77, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
+            Issue.record("the PDF-like text did not trace: \(LeakTracer(fingerprint: fingerprint).trace(text))")
+            return
+        }
+    }
+
+    @Test func htmlWithTheMarkAsCharacterReferencesTraces() throws {
+        let served = copy(of: 5, words: 40).joined(separator: " ")
+        var saved = ""
+        for scalar in served.unicodeScalars {
+            saved += (0x2061...0x2064).contains(scalar.value) ? "&#x\(String(scalar.value, radix: 16));" : "\(scalar)"
+        }
+        let text = try LeakDocument.text(of: Data(saved.utf8), file: nil)
+        guard case .traced(grant: 5, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
+            Issue.record("a page saved with character references did not trace")
+            return
+        }
+        #expect(LeakDocument.kind(of: Data("%PDF-1.7".utf8)) == .pdf)
+        #expect(LeakDocument.kind(of: Data([0x50, 0x4B, 0x03, 0x04, 0])) == .epub)
+        #expect(throws: LecternError.self) { try LeakDocument.text(of: Data("%PDF-1.7\n".utf8), file: nil) }
+    }
+
+    @Test func twoCopiesMixedByParagraphOrWordNameBothAndNobodyElse() {
+        let tracer = LeakTracer(fingerprint: fingerprint)
+        let (a, b) = (copy(of: 314, words: 1_000), copy(of: 42, words: 1_000))
+        // By paragraph: 60 words from one, then 60 from the other.
+        let byParagraph = (0..<1_000).map { (index: Int) -> String in (index / 60) % 2 == 0 ? a[index] : b[index] }
+            .joined(separator: " ")
+        var rng = SplitMix64(seed: 11)
+        let byWord = (0..<1_000).map { (index: Int) -> String in rng.next() & 1 == 0 ? a[index] : b[index] }
+            .joined(separator: " ")
+        for text in [byParagraph, byWord] {
+            guard case .mixed(let grants, _, let bound) = tracer.trace(text, candidates: candidates) else {
+                Issue.record("a two-buyer mix was not named: \(tracer.trace(text, candidates: candidates))")
+                continue
+            }
+            #expect(grants == [42, 314])
+            #expect(bound <= 1_000 * pow(2.0 / 16, 16) && bound > 0)
+        }
+        // Without the grants on record the mix names nobody (the majority mark does not verify).
+        if case .traced = tracer.trace(byWord) { Issue.record("a mix named one buyer from the majority alone") }
+        // One buyer's copy with the grants on record is an ordinary trace.
+        #expect(
+            tracer.trace(a.joined(separator: " "), candidates: candidates)
+                == .traced(grant: 314, chunks: 1_000, agreement: 1))
+    }
+
+    @Test func manyCopiesMixedNameNoOneWhoDidNotTakePart() {
+        let tracer = LeakTracer(fingerprint: fingerprint)
+        var rng = SplitMix64(seed: 5)
+        for round in 0..<20 {
+            let colluders = (0..<(3 + round % 6)).map { _ in UInt32(rng.next() % 1_000) + 1 }
+            let copies = colluders.map { copy(of: $0, words: 1_000) }
+            let text = (0..<1_000).map { (index: Int) -> String in copies[Int(rng.next() % UInt64(copies.count))][index]
+            }
+            .joined(separator: " ")
+            switch tracer.trace(text, candidates: candidates) {
+            case .mixed(let grants, _, let bound):
+                #expect(grants.allSatisfy(colluders.contains), "an innocent buyer was named")
+                #expect(bound <= LeakTracer.maximumFalseAccusation)
+            case .traced(let grant, _, _):
+                #expect(colluders.contains(grant), "an innocent buyer was named")
+            default: break  // too many copies to name anyone safely
+            }
+        }
+    }
+
+    /// The benchmark's collusion rows, on the example course (a smaller sample): two buyers of 1,000 mixed by
+    /// paragraph or word by word; a colluder is named every time here, an innocent never.
+    @Test func theCollusionExperimentOnTheExampleCourse() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let folder = site.root.appendingPathComponent("paid/practical-sqlite")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+            .filter { $0.hasSuffix(".page") }
+            .map { try PaidPage.decode(try Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let experiment = CollusionExperiment(pages: pages, buyers: 1_000, seed: 7)
+        for mixing in [CollusionExperiment.Mixing.paragraphs, .words] {
+            let outcome = experiment.run(mixing, words: 1_000, excerpts: 10)
+            #expect(outcome.innocent == 0)
+            #expect(outcome.named == 10, "\(mixing): \(outcome)")
+        }
+    }
+}
