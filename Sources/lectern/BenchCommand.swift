@@ -75,9 +75,8 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             guard mixedWords > 0 else { return }
-            print(
-                "\n| two buyers mixed by | words | excerpts | a colluder named | both named | innocent named | no name |"
-            )
+            let columns = ["two buyers mixed by", "words", "excerpts", "a colluder named", "both named"]
+            print("\n| " + (columns + ["innocent named", "no name"]).joined(separator: " | ") + " |")
             print("|---|---|---|---|---|---|---|")
             let collusion = CollusionExperiment(pages: pages, buyers: buyers)
             for mixing in [CollusionExperiment.Mixing.paragraphs, .words] {
