@@ -44,6 +44,8 @@ struct BenchCommand: ParsableCommand {
         var characters = "150,100,80,60"
         @Option(help: "Only this course's paid pages (default: every course).") var course: String?
         @Option(help: "Words in each mix of two buyers' copies (0: no collusion rows).") var mixedWords = 1_000
+        @Option(help: "Buyers' pages printed to PDF by Chromium, 10 excerpts of 150 words each (0: no PDF row).")
+        var printed = 0
 
         func run() throws {
             let config = try SiteConfig.load(root: site.rootURL)
@@ -73,6 +75,16 @@ struct BenchCommand: ParsableCommand {
                         "| \(o.length) \(o.unit.rawValue) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) "
                             + "| \(o.unnamed) |")
                 }
+            }
+            if printed > 0 {
+                let stylesheet = try String(
+                    contentsOf: config.url(config.publicDir).appendingPathComponent("style.css"), encoding: .utf8)
+                let o = try experiment.runPrinted(
+                    copies: printed, length: 150, excerptsPerCopy: 10, stylesheet: stylesheet)
+                let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
+                print(
+                    "| 150 words of a page printed to PDF (\(printed) copies) | \(o.excerpts) "
+                        + "| \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
             }
             guard mixedWords > 0 else { return }
             let columns = ["two buyers mixed by", "words", "excerpts", "a colluder named", "both named"]
