@@ -90,9 +90,8 @@ struct BenchCommand: ParsableCommand {
             let columns = ["two buyers mixed by", "words", "excerpts", "a colluder named", "both named"]
             print("\n| " + (columns + ["innocent named", "no name"]).joined(separator: " | ") + " |")
             print("|---|---|---|---|---|---|---|")
-            let collusion = CollusionExperiment(pages: pages, buyers: buyers)
-            for mixing in [CollusionExperiment.Mixing.paragraphs, .words] {
-                let o = collusion.run(mixing, words: mixedWords, excerpts: excerpts)
+            for mixing in [TraceExperiment.Mixing.paragraphs, .words] {
+                let o = experiment.runMixed(mixing, words: mixedWords, excerpts: excerpts)
                 let share = String(format: "%.1f", Double(o.named) * 100 / Double(o.excerpts))
                 print(
                     "| \(o.mixing.rawValue) | \(o.words) | \(o.excerpts) | \(o.named) (\(share) %) | \(o.both) "

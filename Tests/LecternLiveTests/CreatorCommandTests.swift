@@ -148,7 +148,7 @@ import Testing
             let page = try PaidPage.decode(
                 try Data(contentsOf: root.appendingPathComponent("paid/practical-sqlite/\(lesson).page")), file: lesson)
             let copies = [first, second].map { grant in
-                CollusionExperiment.paragraphs(
+                TraceExperiment.paragraphs(
                     ofHTML: watermarker.render(page, grant: grant, email: "x@example.com", order: "o"))
             }
             text += zip(copies[0], copies[1]).enumerated().map { $0.offset % 2 == 0 ? $0.element.0 : $0.element.1 }

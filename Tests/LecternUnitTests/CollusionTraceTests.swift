@@ -103,9 +103,9 @@ import Testing
         let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
             .filter { $0.hasSuffix(".page") }
             .map { try PaidPage.decode(try Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
-        let experiment = CollusionExperiment(pages: pages, buyers: 1_000, seed: 7)
-        for mixing in [CollusionExperiment.Mixing.paragraphs, .words] {
-            let outcome = experiment.run(mixing, words: 1_000, excerpts: 10)
+        let experiment = TraceExperiment(pages: pages, buyers: 1_000, seed: 7)
+        for mixing in [TraceExperiment.Mixing.paragraphs, .words] {
+            let outcome = experiment.runMixed(mixing, words: 1_000, excerpts: 10)
             #expect(outcome.innocent == 0)
             #expect(outcome.named == 10, "\(mixing): \(outcome)")
         }

@@ -6,10 +6,10 @@ import LecternCore
 /// Two buyers mix their copies of the same lessons, alternating paragraphs or choosing word by word, and the
 /// mix is traced against every buyer on record: how often a colluder is named, both are, or (never) an
 /// innocent buyer is.
-public struct CollusionExperiment {
+extension TraceExperiment {
     public enum Mixing: String, Sendable { case paragraphs, words }
 
-    public struct Outcome: Sendable {
+    public struct MixedOutcome: Sendable {
         public var mixing: Mixing
         public var words: Int
         public var excerpts: Int
@@ -22,23 +22,13 @@ public struct CollusionExperiment {
         public var unnamed: Int
     }
 
-    public var pages: [PaidPage]
-    public var buyers: Int
-    public var seed: UInt64
-
-    public init(pages: [PaidPage], buyers: Int, seed: UInt64 = 42) {
-        self.pages = pages
-        self.buyers = buyers
-        self.seed = seed
-    }
-
-    public func run(_ mixing: Mixing, words: Int, excerpts: Int) -> Outcome {
+    public func runMixed(_ mixing: Mixing, words: Int, excerpts: Int) -> MixedOutcome {
         var rng = SplitMix64(seed: seed &+ UInt64(words) &+ (mixing == .words ? 1 : 0))
         let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
         let watermarker = Watermarker(fingerprint: fingerprint)
         let tracer = LeakTracer(fingerprint: fingerprint)
         let candidates = (1...UInt32(max(buyers, 2))).map { $0 }
-        var outcome = Outcome(
+        var outcome = MixedOutcome(
             mixing: mixing, words: words, excerpts: excerpts, named: 0, both: 0, innocent: 0, unnamed: 0)
         for _ in 0..<excerpts {
             let first = UInt32(rng.next() % UInt64(candidates.count)) + 1
@@ -73,7 +63,7 @@ public struct CollusionExperiment {
             let html = watermarker.render(pages[index % pages.count], grant: grant, email: "b@example.com", order: "o")
             for paragraph in Self.paragraphs(ofHTML: html) where count < words {
                 result.append(paragraph)
-                count += TraceExperiment.visibleWords(of: paragraph).count
+                count += Self.visibleWords(of: paragraph).count
             }
             index += 1
             if index - start > pages.count * 4 { break }  // pages too short to reach `words`
@@ -90,10 +80,10 @@ public struct CollusionExperiment {
         for (index, pair) in zip(first, second).enumerated() {
             switch mixing {
             case .paragraphs:
-                tokens += TraceExperiment.visibleWords(of: index % 2 == 0 ? pair.0 : pair.1)
+                tokens += Self.visibleWords(of: index % 2 == 0 ? pair.0 : pair.1)
             case .words:
-                let a = TraceExperiment.visibleWords(of: pair.0)
-                let b = TraceExperiment.visibleWords(of: pair.1)
+                let a = Self.visibleWords(of: pair.0)
+                let b = Self.visibleWords(of: pair.1)
                 for (x, y) in zip(a, b) { tokens.append(rng.next() & 1 == 0 ? x : y) }
             }
         }
@@ -102,15 +92,15 @@ public struct CollusionExperiment {
 
     /// The lesson's blocks (paragraphs, list items, code blocks, headings, table cells) as text.
     static func paragraphs(ofHTML html: String) -> [String] {
-        let article = TraceExperiment.articleHTML(html)
+        let article = Self.articleHTML(html)
         var blocks: [String] = []
         var rest = article
         let ends = ["</p>", "</li>", "</pre>", "</h2>", "</h3>", "</h4>", "</td>", "</th>", "</blockquote>"]
         while let end = ends.compactMap({ rest.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-            blocks.append(TraceExperiment.articleText(String(rest[..<end.upperBound])))
+            blocks.append(Self.articleText(String(rest[..<end.upperBound])))
             rest = rest[end.upperBound...]
         }
-        blocks.append(TraceExperiment.articleText(String(rest)))
-        return blocks.filter { !TraceExperiment.visibleWords(of: $0).isEmpty }
+        blocks.append(Self.articleText(String(rest)))
+        return blocks.filter { !Self.visibleWords(of: $0).isEmpty }
     }
 }
