@@ -119,7 +119,10 @@ public func lecternError(_ body: () throws -> Void) -> LecternError? {
 /// Polls for exit instead of `waitUntilExit`, which can hang on Swift concurrency threads on Linux.
 /// A program still running after `timeout` seconds is killed (status 9 by signal, and a note on stderr):
 /// a peer that stops answering (a headless browser once did, under CI's load) must fail its test, not hold
-/// the whole run until CI's limit.
+/// the whole run until CI's limit. Nothing here waits on Dispatch's or Swift's shared threads (a few of
+/// each on 2 cores): stderr goes to a file, read after the exit, and the watchdog is a thread of its own.
+/// (A first version drained stderr on Dispatch's global queue; with a few long programs running that
+/// starved the test's own tasks for 25 s and more.)
 public func runProgram(
     _ executable: String, _ arguments: [String], input: Data = Data(),
     environment: [String: String]? = nil, in directory: URL? = nil, timeout: TimeInterval = 240
@@ -129,36 +132,43 @@ public func runProgram(
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = directory }
+    let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).stderr")
+    guard FileManager.default.createFile(atPath: errors.path, contents: nil) else {
+        throw CocoaError(.fileWriteUnknown)
+    }
+    defer { try? FileManager.default.removeItem(at: errors) }
     let stdin = Pipe()
     let stdout = Pipe()
-    let stderr = Pipe()
+    let stderr = try FileHandle(forWritingTo: errors)
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
+    try stderr.close()
     let watchdog = Watchdog(pid: process.processIdentifier, after: timeout)
     stdin.fileHandleForWriting.write(input)
     try stdin.fileHandleForWriting.close()
-    // Both pipes are drained at once: a program that fills one while the other is read would block forever.
-    let err = PipeDrain(stderr.fileHandleForReading)
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.wait()
     while process.isRunning { usleep(2_000) }
     let note = watchdog.disarm() ? "\n[runProgram: killed after \(Int(timeout)) s without finishing]" : ""
+    let err = (try? Data(contentsOf: errors)) ?? Data()
     return (
         process.terminationStatus, String(decoding: out, as: UTF8.self),
-        String(decoding: errors, as: UTF8.self) + note
+        String(decoding: err, as: UTF8.self) + note
     )
 }
 
-/// Kills a process that outlives its time, unless disarmed first.
+/// Kills a process that outlives its time, unless disarmed first. Its own thread: a timer on a shared queue
+/// would fire late exactly when the machine is busiest.
 private final class Watchdog: @unchecked Sendable {
     private let lock = NSLock()
+    private let disarmed = DispatchSemaphore(value: 0)
     private var armed = true
     private var fired = false
 
     init(pid: Int32, after seconds: TimeInterval) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+        Thread.detachNewThread { [self] in
+            guard disarmed.wait(timeout: .now() + seconds) == .timedOut else { return }
             lock.withLock {
                 guard armed else { return }
                 fired = true
@@ -169,28 +179,12 @@ private final class Watchdog: @unchecked Sendable {
 
     /// Stops the watchdog; whether it had already killed the process.
     func disarm() -> Bool {
-        lock.withLock {
+        let killed = lock.withLock {
             armed = false
             return fired
         }
-    }
-}
-
-/// Reads a pipe to its end on another thread.
-private final class PipeDrain: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        DispatchQueue.global().async { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        disarmed.signal()
+        return killed
     }
 }
 
