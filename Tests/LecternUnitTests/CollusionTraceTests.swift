@@ -33,6 +33,27 @@ import Testing
         }
     }
 
+    /// A copy as it comes out of a PDF reader or an e-mail: lines wrapped, words hyphenated at line ends, a
+    /// running header and a page number every 40 words, white space doubled, tabs.
+    @Test func textRewrappedHyphenatedAndInterruptedByPageHeadersTraces() {
+        var rng = SplitMix64(seed: 21)
+        var mangled = ""
+        for (index, word) in copy(of: 88, words: 300).enumerated() {
+            if index % 40 == 0 {
+                mangled += "\n\nPractical SQLite — Transactions and durability\t\(index / 40 + 1)\n\n"
+            }
+            if index % 9 == 8, let cut = word.lastIndex(where: { $0.isLetter }) {
+                mangled += word[..<cut] + "-\n" + word[cut...] + "  "  // hyphenated at the line's end
+            } else {
+                mangled += word + (rng.next() % 7 == 0 ? "\n" : rng.next() % 5 == 0 ? "\t " : " ")
+            }
+        }
+        guard case .traced(grant: 88, _, _) = LeakTracer(fingerprint: fingerprint).trace(mangled) else {
+            Issue.record("mangled text did not trace: \(LeakTracer(fingerprint: fingerprint).trace(mangled))")
+            return
+        }
+    }
+
     @Test func htmlWithTheMarkAsCharacterReferencesTraces() throws {
         let served = copy(of: 5, words: 40).joined(separator: " ")
         var saved = ""
