@@ -53,15 +53,16 @@ import Testing
         #expect(try get("/courses/practical-sqlite/").contains("Practical SQLite"))
 
         // A tab waiting for changes is answered when a lesson is saved.
-        let waiting = Task.detached {
+        // Threads of their own and a blocking sleep: the edit must follow the wait by 300 ms of real time.
+        let waiting = OnThread {
             try runProgram(
                 "/usr/bin/curl", ["-s", "--max-time", "30", "http://127.0.0.1:\(port)/_lectern/wait?since=0"]
             ).stdout
         }
-        try await Task.sleep(for: .milliseconds(300))
+        usleep(300_000)
         let file = "content/practical-sqlite/01-foundations/03-schema-design.md"
         try site.write(file, try site.read(file) + "\nSaved from the editor.\n")
-        let answer = try await waiting.value
+        let answer = try waiting.value()
         #expect(answer.contains("\"generation\":1"), "\(answer)")
         let updated = try get("/learn/practical-sqlite/schema-design/")
         #expect(
@@ -76,15 +77,15 @@ import Testing
         // Ctrl-C with a tab open (a live-reload wait in flight) stops at once (issue 17: ~27 s).
         let now = try get("/_lectern/wait?since=-1")  // answers at once with the current generation
         let generation = try #require(Int(now.filter(\.isNumber)), "\(now)")
-        let open = Task.detached {
+        let open = OnThread {
             try runProgram(
                 "/usr/bin/curl",
                 ["-s", "--max-time", "30", "http://127.0.0.1:\(port)/_lectern/wait?since=\(generation)"])
         }
-        try await Task.sleep(for: .milliseconds(300))
+        usleep(300_000)
         let took = stop(serve)
         #expect(took < 5, "lectern serve took \(took) s to stop with a tab open")
-        _ = try await open.value
+        _ = try open.value()
     }
 
     @Test func draftsAreShownOnlyWithTheDraftsFlag() throws {

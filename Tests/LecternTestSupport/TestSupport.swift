@@ -158,6 +158,27 @@ public func runProgram(
     )
 }
 
+/// Runs `body` on a thread of its own, not on Swift's shared pool: tests that run programs keep that pool's
+/// few threads blocked, so a task started or resumed there can wait tens of seconds under load, and a step
+/// meant to follow another by 300 ms (an edit while a tab waits for it) then comes too late.
+public final class OnThread<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Value, any Error> = .failure(CancellationError())
+
+    public init(_ body: @escaping @Sendable () throws -> Value) {
+        Thread.detachNewThread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+    }
+
+    /// Waits for the thread (blocking) and returns what `body` returned, or throws what it threw.
+    public func value() throws -> Value {
+        done.wait()
+        return try result.get()
+    }
+}
+
 /// Kills a process that outlives its time, unless disarmed first. Its own thread: a timer on a shared queue
 /// would fire late exactly when the machine is busiest.
 private final class Watchdog: @unchecked Sendable {
