@@ -134,6 +134,61 @@ import Testing
         #expect(right >= 198 && wrong == 0, "of 200 excerpts of 150 characters: \(right) right, \(wrong) wrong")
     }
 
+    /// The marked and unmarked copies look and read alike in every scheme a reader uses: identical pixels in
+    /// light and dark, on a desktop and a phone (Chromium's emulation), the same words in `innerText` (copy and
+    /// paste, find in page) and in the accessibility tree (a screen reader) once the invisible characters are
+    /// set aside — in English and in Chinese.
+    @Test func markedAndPlainCopiesLookAndReadAlikeInLightDarkDesktopAndPhone() throws {
+        guard chromiumIsInstalled() else { return }
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
+        let folder = Self.artifacts.appendingPathComponent("schemes")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func withoutMark(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.filter { !(0x2060...0x2064).contains($0.value) }))
+        }
+        for lesson in ["practical-sqlite/transactions", "zhishi-fufei-xiezuo/xiezuo"] {
+            for marked in [true, false] {
+                let copy = try buyerCopy(
+                    grant: 271, marked: marked, fingerprint: fingerprint, site: site, lesson: lesson)
+                try site.write(marked ? "marked.html" : "plain.html", copy)
+            }
+            for (device, flags) in [("desktop", ["--width", "1280"]), ("phone", ["--width", "375", "--mobile"])] {
+                for scheme in ["light", "dark"] {
+                    let options = flags + (scheme == "dark" ? ["--dark"] : []) + ["--ax", "--height", "1600"]
+                    var identical = false
+                    var readings: [[String: Any]] = []
+                    // Up to three pairs, as above: one identical pair settles it; a mark that moves layout never
+                    // gives one.
+                    for _ in 0..<3 where !identical {
+                        readings = []
+                        var shots: [Data] = []
+                        for name in ["marked", "plain"] {
+                            let shot = folder.appendingPathComponent(
+                                "\(lesson.replacingOccurrences(of: "/", with: "-"))-\(name)-\(device)-\(scheme).png")
+                            let run = try browserPeer(
+                                [site.root.appendingPathComponent("\(name).html").absoluteString, shot.path]
+                                    + options + ["--eval", "text=document.querySelector('article').innerText"])
+                            try #require(run.status == 0, "browser_peer.py: \(run.stderr)")
+                            readings.append(
+                                try #require(
+                                    try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]))
+                            shots.append(try Data(contentsOf: shot))
+                        }
+                        identical = shots[0] == shots[1] && shots[0].count > 10_000
+                    }
+                    #expect(identical, "\(lesson) \(device) \(scheme): the mark changed the pixels")
+                    let texts = readings.map { ($0["values"] as? [String: Any])?["text"] as? String ?? "" }
+                    #expect(texts[0] != texts[1], "\(lesson): the marked copy carries the mark in innerText")
+                    #expect(withoutMark(texts[0]) == texts[1] && !texts[1].isEmpty, "\(lesson) \(device) \(scheme)")
+                    let spoken = readings.map { ($0["ax"] as? [String] ?? []).map(withoutMark) }
+                    #expect(spoken[0] == spoken[1] && spoken[1].count > 20, "\(lesson) \(device) \(scheme)")
+                }
+            }
+        }
+    }
+
     /// A buyer prints the paid page to PDF in Chromium (print-to-PDF): `lectern trace` reads the PDF's text
     /// (poppler's `pdftotext -raw`) and names the buyer, from the whole file and from excerpts of 150 words (or
     /// 150 Chinese characters). Chromium draws the zero-width characters at one spot, so `pdftotext`'s default

@@ -13,6 +13,8 @@ page's script moving on) and that page has loaded.
 report it in "then" (url, title, text, status, values); --settle: seconds to let scripts finish after a load.
 --cookies: a browser profile over several runs: its cookies are loaded from FILE (if it exists) before the
 first page and saved to it at the end (as Chromium's DevTools protocol gives them).
+--ax: also report "ax", the accessible names of the page's text nodes in document order (what a screen reader
+reads, from Chromium's accessibility tree).
 --timeout: the whole run's limit in seconds (each DevTools call also gets at most 30 s). A browser that stops
 answering ends the run with exit status 3 and the step it hung on, never a test that waits forever.
 prints JSON: {"url": final URL, "title": ..., "text": innerText of <main>, "document_cookie": ...,
@@ -35,6 +37,7 @@ parser.add_argument("--then", action="append", default=[])
 parser.add_argument("--settle", type=float, default=0.3)
 parser.add_argument("--cookies")
 parser.add_argument("--timeout", type=float, default=150)
+parser.add_argument("--ax", action="store_true")
 options = parser.parse_args()
 url, shot, width, height = options.url, options.shot, options.width, options.height
 
@@ -132,6 +135,11 @@ try:
         "status": statuses[-1] if statuses else None,
         "values": {name: evaluate(expression) for name, expression in (item.split("=", 1) for item in options.eval)},
     }
+    if options.ax:
+        call("Accessibility.enable", {}, session)
+        nodes = call("Accessibility.getFullAXTree", {}, session)["nodes"]
+        result["ax"] = [n["name"]["value"] for n in nodes
+                        if n.get("role", {}).get("value") == "StaticText" and n.get("name", {}).get("value")]
     if options.eval:
         # An expression may start a navigation (a form submitted): let the next page load before the screenshot,
         # which Chromium may otherwise hold back until that page paints.
