@@ -68,13 +68,13 @@ public enum FuzzTargets {
         }
     }
 
-    /// A User-Agent's family is "browser/platform" from fixed lists, whatever the header holds.
     /// A leaked copy sent to the creator by anyone: read, voted and checked against 64 grants on record.
     private static func leakTrace(_ data: Data) {
         guard let text = try? LeakDocument.text(of: data, file: nil) else { return }
         _ = tracer.trace(text, candidates: Array(1...64))
     }
 
+    /// A User-Agent's family is "browser/platform" from fixed lists, whatever the header holds.
     private static func userAgent(_ text: String) {
         let family = UserAgent.family(text)
         guard family.split(separator: "/").count == 2, family.utf8.count <= 40 else {

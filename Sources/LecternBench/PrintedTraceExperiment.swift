@@ -28,7 +28,7 @@ extension TraceExperiment {
             let source = folder.appendingPathComponent("copy-\(copy).html")
             let pdf = folder.appendingPathComponent("copy-\(copy).pdf")
             try html.write(to: source, atomically: false, encoding: .utf8)
-            try print(source, to: pdf, chromium: chromium, profile: folder.appendingPathComponent("profile"))
+            try printToPDF(source, to: pdf, chromium: chromium, profile: folder.appendingPathComponent("profile"))
             let text = try LeakDocument.text(of: try Data(contentsOf: pdf), file: pdf)
             for _ in 0..<excerptsPerCopy {
                 switch tracer.trace(Self.wordExcerpt(of: text, words: length, rng: &rng)) {
@@ -40,7 +40,7 @@ extension TraceExperiment {
         return outcome
     }
 
-    private func print(_ source: URL, to pdf: URL, chromium: String, profile: URL) throws {
+    private func printToPDF(_ source: URL, to pdf: URL, chromium: String, profile: URL) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments = [

@@ -118,11 +118,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Stops lecternd only (the SMTP peer keeps running), as `systemctl stop` would.
     func stopDaemon() {
-        guard daemon.isRunning else { return }
-        daemon.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while daemon.isRunning && Date() < deadline { usleep(20_000) }
-        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        Self.terminate(daemon, waiting: 20)
         while daemon.isRunning { usleep(20_000) }
     }
 
@@ -151,13 +147,17 @@ final class DaemonHarness: @unchecked Sendable {
     /// which can hang when called from a Swift concurrency thread on Linux.
     func stop(waiting seconds: TimeInterval = 10) -> Int32 {
         if smtp.isRunning { kill(smtp.processIdentifier, SIGKILL) }  // a test peer: no need to be gentle
-        for process in [daemon] where process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        Self.terminate(daemon, waiting: seconds)
         return daemon.isRunning ? -1 : daemon.terminationStatus
+    }
+
+    /// SIGTERM, up to `seconds` for the process to exit, then SIGKILL.
+    private static func terminate(_ process: Process, waiting seconds: TimeInterval) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { _ = stop() }

@@ -120,9 +120,8 @@ public func lecternError(_ body: () throws -> Void) -> LecternError? {
 /// A program still running after `timeout` seconds is killed (status 9 by signal, and a note on stderr):
 /// a peer that stops answering (a headless browser once did, under CI's load) must fail its test, not hold
 /// the whole run until CI's limit. Nothing here waits on Dispatch's or Swift's shared threads (a few of
-/// each on 2 cores): stderr goes to a file, read after the exit, and the watchdog is a thread of its own.
-/// (A first version drained stderr on Dispatch's global queue; with a few long programs running that
-/// starved the test's own tasks for 25 s and more.)
+/// each on 2 cores, which a few long programs could all hold): stderr goes to a file, read after the exit,
+/// and the watchdog is a thread of its own.
 public func runProgram(
     _ executable: String, _ arguments: [String], input: Data = Data(),
     environment: [String: String]? = nil, in directory: URL? = nil, timeout: TimeInterval = 240

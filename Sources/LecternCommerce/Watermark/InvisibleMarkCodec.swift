@@ -45,6 +45,8 @@ public enum InvisibleMarkCodec {
 
         public var chunksSeen: Int { votes.reduce(0) { $0 + $1.reduce(0, +) } }
         public var indicesCovered: Int { votes.filter { $0.contains { $0 > 0 } }.count }
+        /// How many different values were seen at each index (one copy: 1 everywhere).
+        public var valuesSeen: [Int] { votes.map { counts in counts.filter { $0 > 0 }.count } }
 
         /// The majority mark, when every index has at least one vote.
         public var mark: UInt64? {

@@ -37,7 +37,10 @@ public struct LeakTracer: Sendable {
             return .incomplete(chunks: reading.chunksSeen, covered: reading.indicesCovered)
         }
         let majority = fingerprint.open(mark)
-        if !candidates.isEmpty, let named = present(in: reading, among: candidates), !named.grants.isEmpty,
+        // One value at every part is one copy: the majority is all there is, and no buyer needs checking.
+        let unanimous = reading.valuesSeen.allSatisfy { $0 == 1 }
+        if !candidates.isEmpty, !unanimous, let named = present(in: reading, among: candidates),
+            !named.grants.isEmpty,
             named.grants != majority.map({ [$0] })
         {
             return .mixed(grants: named.grants, chunks: reading.chunksSeen, falseAccusation: named.bound)
@@ -52,8 +55,7 @@ public struct LeakTracer: Sendable {
     ) -> (
         grants: [UInt32], bound: Double
     )? {
-        let seen = reading.votes.map { counts in counts.indices.filter { counts[$0] > 0 } }
-        let perCandidate = seen.reduce(1.0) { $0 * Double($1.count) / 16 }
+        let perCandidate = reading.valuesSeen.reduce(1.0) { $0 * Double($1) / 16 }
         let bound = Double(candidates.count) * perCandidate
         guard bound <= Self.maximumFalseAccusation else { return nil }
         let grants = candidates.filter { grant in
