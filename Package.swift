@@ -48,7 +48,7 @@ let package = Package(
         // and the paid-page format.
         .target(
             name: "LecternCore",
-            dependencies: ["CFileSystem", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CFileSystem", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // `lectern.toml`.
@@ -90,7 +90,7 @@ let package = Package(
         // client addresses, metrics access. Fuzzed and tested without Hummingbird.
         .target(
             name: "LecternHTTP",
-            dependencies: ["LecternCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LecternCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The daemon: Hummingbird, its routes and services, wired from the parts below.

@@ -33,7 +33,8 @@ int lectern_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 extern char **environ;
 
-int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3) {
+int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3,
+                  int new_group) {
     posix_spawn_file_actions_t actions;
     int result = posix_spawn_file_actions_init(&actions);
     if (result != 0) {
@@ -47,8 +48,16 @@ int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     posix_spawn_file_actions_addclosefrom_np(&actions, fd3 >= 0 ? 4 : 3);
 #endif
+    // A new process group (Chromium: the browser and its helpers) can be ended whole with kill(-pid).
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    if (new_group) {
+        posix_spawnattr_setpgroup(&attributes, 0);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    }
     pid_t pid = -1;
-    result = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+    result = posix_spawn(&pid, path, &actions, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     if (result != 0) {
         errno = result;

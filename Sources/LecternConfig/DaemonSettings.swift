@@ -30,6 +30,9 @@ public struct DaemonSettings: Sendable {
     /// Link re-sends allowed per e-mail address and per client address, per hour.
     public var resendPerAddress = 3
     public var resendPerClient = 20
+    /// Offline editions (EPUB, PDF) one grant may download per hour: each may be a new file to make (a PDF is a
+    /// browser run), and a buyer needs a handful (a phone, an e-reader, a printout).
+    public var downloadsPerHour = 10
     /// Browsers one buyer may be signed in on at once (0: no limit). A sign-in over it signs out the
     /// least recently seen one, which then says so and offers a fresh link.
     public var maxDevices = 0
@@ -58,6 +61,7 @@ public struct DaemonSettings: Sendable {
             ("checkouts_per_client", 1...100_000, \.checkoutsPerClient),
             ("resend_per_address", 1...10_000, \.resendPerAddress),
             ("resend_per_client", 1...10_000, \.resendPerClient),
+            ("downloads_per_hour", 1...1_000, \.downloadsPerHour),
             ("max_devices", 0...1_000, \.maxDevices),
             ("header_timeout_seconds", 1...3_600, \.headerTimeoutSeconds),
             ("body_timeout_seconds", 1...3_600, \.bodyTimeoutSeconds),

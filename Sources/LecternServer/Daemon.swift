@@ -64,6 +64,11 @@ public struct Daemon: Sendable {
             concurrency: config.mail.concurrency, from: config.mail.from, links: links)
         let health = DaemonHealth(store: store, sender: sender)
 
+        let editions = EditionShelf(
+            bundle: bundle, watermarker: gate.watermarker, folder: Self.editionsFolder(database: store.path),
+            stylesheet: config.url(config.publicDir).appendingPathComponent("edition.css"),
+            printer: EditionPrinter.find(environment: environment))
+
         let router = Router(context: LecternRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
@@ -109,7 +114,8 @@ public struct Daemon: Sendable {
             devices: gate.devices, secureCookies: secureCookies
         ).register(on: router)
         GateRoutes(
-            gate: gate, publicSite: publicSite, secureCookies: secureCookies, trustProxy: config.daemon.trustProxy
+            gate: gate, publicSite: publicSite, secureCookies: secureCookies, trustProxy: config.daemon.trustProxy,
+            editions: editions, downloads: RateLimiter(limit: config.daemon.downloadsPerHour, per: 3_600)
         ).register(on: router)
         publicSite.register(on: router)
 
@@ -117,7 +123,7 @@ public struct Daemon: Sendable {
         let bodyTimeout = TimeAmount.seconds(Int64(config.daemon.bodyTimeoutSeconds))
         StartupSummary(
             config: config, secrets: .fromEnvironment(environment), signingKey: links.signer.kid,
-            manifest: bundle.manifest, instantAccess: stripeAPI != nil
+            manifest: bundle.manifest, instantAccess: stripeAPI != nil, printer: editions.printer?.chromium
         ).log(to: logger)
         let host = options.host ?? config.daemon.host
         let port = options.port ?? config.daemon.port
@@ -135,12 +141,17 @@ public struct Daemon: Sendable {
                 SessionActivityService(devices: gate.devices, logger: logger),
                 HealthService(store: store),
                 RetentionService(
-                    store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention),
+                    store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention), editions: editions,
                     logger: logger),
             ],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
+    }
+
+    /// Buyers' editions are kept beside the database: private like it, and on the same disk.
+    static func editionsFolder(database: String) -> URL {
+        URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("editions")
     }
 
     static func mailTransport(_ config: SiteConfig, _ environment: [String: String]) -> any MailTransport {

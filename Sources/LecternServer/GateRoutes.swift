@@ -4,6 +4,7 @@ import Hummingbird
 import LecternCommerce
 import LecternCore
 import LecternHTTP
+import LecternStore
 
 /// `/learn/…`: the paid side, decided by `Gate` and rendered here as HTTP.
 struct GateRoutes: Sendable {
@@ -15,9 +16,17 @@ struct GateRoutes: Sendable {
     let trustProxy: Bool
     /// The paid bundle's files, served only when the gate says so.
     let paidFiles: StaticFiles
+    /// Buyers' offline editions, and how many a grant may download per hour.
+    let editions: EditionShelf
+    let downloads: RateLimiter
 
-    init(gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool, trustProxy: Bool) {
+    init(
+        gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool, trustProxy: Bool, editions: EditionShelf,
+        downloads: RateLimiter
+    ) {
         self.gate = gate
+        self.editions = editions
+        self.downloads = downloads
         self.trustProxy = trustProxy
         self.publicSite = publicSite
         self.secureCookies = secureCookies
@@ -28,13 +37,13 @@ struct GateRoutes: Sendable {
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/\(SiteRoutes.gateSegment)/**", method: method) { request, context in
                 guard request.uri.queryParameters["token"] != nil else {
-                    return try self.respond(to: request, context: context)
+                    return try await self.respond(to: request, context: context)
                 }
                 // The token is in this request's URL: whatever the answer (sign-in, error page, 404),
                 // nothing it loads may pass the URL on as a Referer, and no cache may keep it.
                 var response: Response
                 do {
-                    response = try self.respond(to: request, context: context)
+                    response = try await self.respond(to: request, context: context)
                 } catch let problem as HTTPProblem {
                     response = try problem.response(from: request, context: context)
                 } catch {
@@ -47,7 +56,7 @@ struct GateRoutes: Sendable {
         }
     }
 
-    private func respond(to request: Request, context: LecternRequestContext) throws -> Response {
+    private func respond(to request: Request, context: LecternRequestContext) async throws -> Response {
         guard let path = RequestPath(request.uri.path), path.segments.count >= 2,
             path.segments[0] == SiteRoutes.gateSegment
         else {
@@ -73,6 +82,9 @@ struct GateRoutes: Sendable {
                 file.bytes, type: file.contentType, compressible: ContentTypes.isCompressible(file.contentType),
                 refresh: refresh, request: request)
 
+        case .edition(let edition, let refresh):
+            return try await download(edition, refresh: refresh, request: request)
+
         case .redirect(let location):
             var headers = HTTPFields()
             headers[.location] = location
@@ -97,6 +109,39 @@ struct GateRoutes: Sendable {
         case .notFound:
             return publicSite.notFound(request)
         }
+    }
+
+    /// A buyer's offline edition, as a file to save. Counted per grant: each is a new file to make when the
+    /// course changed, and a PDF is a browser run.
+    private func download(
+        _ edition: EditionRequest, refresh: Gate.IssuedCookie?, request: Request
+    ) async throws
+        -> Response
+    {
+        if request.method == .get, case .limited(let seconds) = downloads.take("\(edition.grant.id)") {
+            return .notice(gate.pages.tooManyRequests(retryAfter: seconds), for: request)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try await editions.edition(edition)
+        } catch EditionShelf.Failure.noEdition {
+            throw HTTPProblem(
+                status: 404, kind: .notFound, title: "No offline edition",
+                detail: "this site was built without an offline edition (layouts/edition-chapter.mustache)")
+        } catch EditionShelf.Failure.noPrinter {
+            throw HTTPProblem(
+                status: 503, kind: .notConfigured, title: "PDF not available",
+                detail: "this server cannot print PDFs; the EPUB edition is available")
+        } catch EditionShelf.Failure.busy {
+            throw HTTPProblem(
+                status: 503, kind: .rateLimited, title: "Busy", detail: "many editions are being made; retry shortly",
+                extensions: ["retry_after": "30"])
+        }
+        // The slug, percent-encoded when not ASCII: nothing in it can end the quoted string.
+        var response = paid(
+            bytes, type: edition.format.contentType, compressible: false, refresh: refresh, request: request)
+        response.headers[.contentDisposition] = "attachment; filename=\"\(edition.fileName)\""
+        return response
     }
 
     /// A paid response: the buyer's own copy, so no shared cache may keep it and no browser may store it.

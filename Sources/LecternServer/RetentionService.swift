@@ -1,14 +1,19 @@
 import Foundation
+import LecternCommerce
 import LecternStore
 import Logging
 import ServiceLifecycle
 
 /// Empties webhook raw bodies and deletes checkouts and the sessions' networks past `[daemon]
-/// raw_body_retention`: at start, then hourly.
+/// raw_body_retention`, and buyers' kept editions once their grant opens nothing or after a week: at start,
+/// then hourly.
 struct RetentionService: Service {
     let store: Store
     let rawBodyRetention: TimeInterval
+    let editions: EditionShelf
     let logger: Logger
+    /// A kept edition is made again after this long: it names its buyer, and costs disk per grant.
+    static let editionLifetime: TimeInterval = 7 * 86_400
 
     func run() async throws {
         // The hour's sleep is cancelled on SIGTERM: a stop must not wait for the next pass.
@@ -25,6 +30,15 @@ struct RetentionService: Service {
                     }
                 } catch {
                     logger.warning("retention pass failed, will retry: \(error)")
+                }
+                let now = Date()
+                editions.sweep(maxAge: Self.editionLifetime, now: now) { grant in
+                    // A grant that cannot be read now is kept for the next pass.
+                    do {
+                        return try GrantRecord.load(id: grant, from: store)?.state(at: now) == .live
+                    } catch {
+                        return true
+                    }
                 }
                 try await Task.sleep(for: .seconds(3_600))
             }

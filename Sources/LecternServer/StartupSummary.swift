@@ -14,6 +14,8 @@ struct StartupSummary {
     var manifest: BuildManifest?
     /// `LECTERN_STRIPE_API_KEY` is set: the success page fulfils from Stripe's answer.
     var instantAccess = false
+    /// The browser that prints PDF editions; nil: buyers get the EPUB only.
+    var printer: String?
 
     /// `(is a warning, text)` per line, in order.
     var lines: [(warning: Bool, text: String)] {
@@ -49,6 +51,11 @@ struct StartupSummary {
         if instantAccess {
             lines.append((false, "instant access: /access/claim reads unrecorded Stripe sessions from Stripe's API"))
         }
+        lines.append(
+            printer.map { (false, "offline editions: EPUB, and PDF printed by \($0)") }
+                ?? (
+                    true, "offline editions: EPUB only; no Chromium for PDFs (install chromium or set LECTERN_CHROMIUM)"
+                ))
         switch config.mail.transport {
         case .smtp:
             lines.append(

@@ -52,7 +52,7 @@ import Testing
 
     /// A Stripe `checkout.session.completed` event and its `Stripe-Signature` (HMAC-SHA256 of "t.body").
     static func stripePurchase(id: String, email: String = "ada@example.com") -> (body: ByteBuffer, signature: String) {
-        let event: [String: Any] = [
+        signedStripe([
             "id": "evt_\(id)", "object": "event", "type": "checkout.session.completed",
             "created": Int(Date().timeIntervalSince1970),
             "data": [
@@ -62,7 +62,11 @@ import Testing
                     "customer_details": ["email": email],
                 ]
             ],
-        ]
+        ])
+    }
+
+    /// `event` as Stripe sends it: the JSON body and its `Stripe-Signature`.
+    static func signedStripe(_ event: [String: Any]) -> (body: ByteBuffer, signature: String) {
         let body = (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])) ?? Data()
         let timestamp = Int(Date().timeIntervalSince1970)
         let mac = HMAC<SHA256>.authenticationCode(

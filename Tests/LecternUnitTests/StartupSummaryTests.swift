@@ -11,7 +11,8 @@ import Testing
         var laptop = SiteConfig(root: URL(fileURLWithPath: "/tmp/site"))
         laptop.baseURL = "http://127.0.0.1:8080"
         let cold = StartupSummary(config: laptop, secrets: WebhookSecrets(), signingKey: "k1", manifest: nil).lines
-        #expect(cold.filter(\.warning).count == 3, "\(cold)")
+        #expect(cold.filter(\.warning).count == 4, "\(cold)")
+        #expect(cold.contains { $0.warning && $0.text.contains("EPUB only; no Chromium") })
         #expect(cold.contains { $0.warning && $0.text.contains("no webhook secret") })
         #expect(cold.contains { $0.warning && $0.text.contains("mail goes to files") })
         #expect(cold.contains { $0.warning && $0.text.contains("is this machine") })
@@ -22,7 +23,8 @@ import Testing
         shop.mail.smtpHost = "smtp.example"
         let secret = "whsec_do_not_print_me"
         let live = StartupSummary(
-            config: shop, secrets: WebhookSecrets(stripe: secret), signingKey: "k1", manifest: nil
+            config: shop, secrets: WebhookSecrets(stripe: secret), signingKey: "k1", manifest: nil,
+            printer: "/usr/bin/chromium"
         ).lines
         #expect(live.allSatisfy { !$0.warning }, "\(live)")
         #expect(

@@ -58,6 +58,8 @@
       const next = item.querySelector(".library-continue");
       next.textContent = fill(course.started ? page.dataset.continue : page.dataset.start, { lesson: course.continue_title });
       next.href = course.continue_url;
+      item.querySelector(".library-epub").href = course.downloads.epub;
+      item.querySelector(".library-pdf").href = course.downloads.pdf;
       list.append(item);
     }
     list.hidden = false;

@@ -21,6 +21,7 @@ int lectern_pipe(int fds[2]);
 /// Instead of Foundation's Process.run(), which on Linux lists /proc/self/fd to close descriptors and
 /// can read past glibc's readdir buffer and crash the whole process (swift-corelibs-foundation PR 5472,
 /// not in Swift 6.3.1): lecternd starts curl for every e-mail.
-int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3);
+int lectern_spawn(const char *path, char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd, int fd3,
+                  int new_group);
 
 #endif

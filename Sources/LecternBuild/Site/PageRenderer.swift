@@ -61,6 +61,9 @@ struct PageRenderer: @unchecked Sendable {
         var proseText: String = ""
         /// A paid lesson's windows that a free page also has (see `freeWindows`), each once.
         var sharedWindows: [Int] = []
+        /// The lesson as a chapter of the buyer's offline edition (`editionChapter`), for the paid bundle.
+        var chapter: Data?
+        var chapterOutput = ""
 
         /// The files this page links to, where they go and the URL they are served at: public beside a
         /// free page, in the paid bundle (behind the gate) beside a paid one.
@@ -72,7 +75,8 @@ struct PageRenderer: @unchecked Sendable {
                     key: "\(course)/\(asset.relativePath)",
                     output: isPublic
                         ? "\(SiteRoutes.publicSegment)/\(course)/\(asset.relativePath)"
-                        : "\(course)/files/\(asset.relativePath)")
+                        : "\(course)/files/\(asset.relativePath)",
+                    paidOutput: "\(course)/files/\(asset.relativePath)")
             }
         }
     }
@@ -90,6 +94,8 @@ struct PageRenderer: @unchecked Sendable {
         /// `<course>/<path>`: one copy per course and destination, however many pages link to it.
         var key: String
         var output: String
+        /// Where it goes in the paid bundle, whichever side it is on (a buyer's edition carries free lessons' files).
+        var paidOutput: String
     }
 
     func render(_ job: Job) throws -> Result {
@@ -142,7 +148,9 @@ struct PageRenderer: @unchecked Sendable {
                         outputPath: SiteRoutes.publicOutput(course: course.slug, lesson: lesson.slug),
                         data: data, sha256: BuildManifest.hash(data), assets: [], isPublic: true,
                         feedSummary: description, date: lesson.date, title: lesson.title,
-                        searchText: body.plainText, courseTitle: course.title),
+                        searchText: body.plainText, courseTitle: course.title,
+                        chapter: try editionChapter(lesson, in: course, body: body.html),
+                        chapterOutput: PaidPage.chapterOutput(course: course.slug, lesson: lesson.slug)),
                     body: body)
             }
             var context = contexts.lesson(
@@ -169,7 +177,9 @@ struct PageRenderer: @unchecked Sendable {
                     data: data, sha256: BuildManifest.hash(data), assets: [],
                     isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title,
                     sharedWindows: freeWindows.isEmpty
-                        ? [] : Array(Set(LeakLint.windowHashes(body.proseText).filter(freeWindows.contains)))),
+                        ? [] : Array(Set(LeakLint.windowHashes(body.proseText).filter(freeWindows.contains))),
+                    chapter: try editionChapter(lesson, in: course, body: body.html),
+                    chapterOutput: PaidPage.chapterOutput(course: course.slug, lesson: lesson.slug)),
                 body: body)
         }
     }

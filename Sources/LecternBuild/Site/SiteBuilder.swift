@@ -64,6 +64,11 @@ public struct SiteBuilder {
         let write: @Sendable (inout PageRenderer.Result) throws -> Void = { result in
             try staging.write(result.data, to: result.outputPath, in: result.isPublic ? .publicSite : .paidBundle)
             result.data = Data()
+            if let chapter = result.chapter {
+                // Kept for the manifest as its hash only: the daemon remakes an edition when a chapter changed.
+                try staging.write(chapter, to: result.chapterOutput, in: .paidBundle)
+                result.chapter = Data(BuildManifest.hash(chapter).utf8)
+            }
             if !result.isPublic { (result.plainText, result.proseText) = ("", "") }
         }
         let total = jobs.count
@@ -109,6 +114,12 @@ public struct SiteBuilder {
                 .init(
                     url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256
                 ))
+            if let hash = result.chapter {
+                manifest.pages.append(
+                    .init(
+                        url: result.url, kind: .chapter, source: result.source, output: result.chapterOutput,
+                        sha256: String(decoding: hash, as: UTF8.self)))
+            }
             search.add(result)
             if result.isPublic {
                 feedEntries.append(
@@ -117,6 +128,10 @@ public struct SiteBuilder {
             for file in result.assetFiles(course: job.course.slug) {
                 if result.isPublic, publicAssets.insert(file.key).inserted {
                     try staging.copy(file.source, to: file.output, in: .publicSite)
+                    // A free lesson's image goes in the buyer's edition too, which is made from the paid bundle.
+                    if result.chapter != nil, paidAssets.insert(file.key).inserted {
+                        try staging.copy(file.source, to: file.paidOutput, in: .paidBundle)
+                    }
                 } else if !result.isPublic, paidAssets.insert(file.key).inserted {
                     try staging.copy(file.source, to: file.output, in: .paidBundle)
                 }

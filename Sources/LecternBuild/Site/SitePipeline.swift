@@ -121,7 +121,7 @@ struct SitePipeline: @unchecked Sendable {
             listSeparator: string("list_separator") ?? english.listSeparator,
             manageSubscription: config.subscriptions.manageURL.map { url in
                 string("email_manage_subscription", ["manage_url": url]) ?? "Manage your subscription: \(url)"
-            })
+            }, contents: string("edition_contents") ?? "Contents")
     }
 
     /// The pages made from the whole catalog: the home page, the 404 page and the buyer's library.

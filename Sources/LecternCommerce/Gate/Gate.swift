@@ -28,6 +28,8 @@ public struct Gate: Sendable {
         case lesson(html: [UInt8], refresh: IssuedCookie?)
         /// A file of the paid bundle that the course's paid lessons link to (`<course>/files/…`), if it exists.
         case asset(RequestPath, refresh: IssuedCookie?)
+        /// The buyer's offline edition of the course (`EditionShelf` makes it).
+        case edition(EditionRequest, refresh: IssuedCookie?)
         case redirect(location: String)
         /// No token and no cookie: the course's landing page sells it.
         case noAccess(course: BuildManifest.CourseEntry)
@@ -145,6 +147,18 @@ public struct Gate: Sendable {
                 lastRead.flatMap { slug in course.lessons.first { $0.slug == slug } }
                 ?? course.lessons.first { !$0.free } ?? course.lessons.first
             return start.map { .redirect(location: Self.url(course: course.slug, lesson: $0)) } ?? .notFound
+        }
+        if let format = EditionFormat(segments: rest, isFolder: isFolder) {
+            // The lessons open to this buyer today: one not yet open by its drip delay is left out.
+            let lessons = course.lessons.filter { lesson in
+                guard !lesson.free, let days = lesson.availableAfterDays else { return true }
+                return grant.startsAt.addingTimeInterval(TimeInterval(days) * 86_400) <= now
+            }
+            return .edition(
+                EditionRequest(
+                    format: format, course: course, grant: grant, lessons: lessons, wording: wording,
+                    language: bundle.manifest.language),
+                refresh: refresh)
         }
         if rest.count == 1, let lesson = course.lessons.first(where: { $0.slug == first }) {
             guard isFolder else { return .redirect(location: Self.url(course: course.slug, lesson: lesson)) }

@@ -48,7 +48,15 @@ public final class LiveBundle: Sendable {
 
     /// The paid page of a lesson, or nil when the bundle has none (free lesson, unknown slug).
     public func page(course: String, lesson: String) -> PaidPage? {
-        let path = directoryPath + course + "/" + lesson + ".page"
+        load(directoryPath + course + "/" + lesson + ".page")
+    }
+
+    /// A lesson as a chapter of the offline edition (`PaidPage.chapterOutput`), or nil when the build made none.
+    public func chapter(course: String, lesson: String) -> PaidPage? {
+        load(directoryPath + PaidPage.chapterOutput(course: course, lesson: lesson))
+    }
+
+    private func load(_ path: String) -> PaidPage? {
         guard let identity = FileIdentity.regularFile(path) else { return nil }
         if let (known, page) = pages.withLock({ $0[path] }), known == identity { return page }
         guard let data = FileManager.default.contents(atPath: path), let page = try? PaidPage.decode(data, file: path)

@@ -3,9 +3,10 @@ import Foundation
 import LecternCore
 
 /// A program run to completion with text on its standard input (and optionally on descriptor 3): the
-/// daemon's one child, curl, per e-mail. Started with `lectern_spawn` (posix_spawn) rather than
-/// Foundation's `Process`, whose `run()` on Linux can read past glibc's readdir buffer while it closes
-/// descriptors and crash the whole daemon (swift-corelibs-foundation PR 5472, not in Swift 6.3.1).
+/// daemon's children, curl per e-mail and Chromium per PDF edition. Started with `lectern_spawn`
+/// (posix_spawn) rather than Foundation's `Process`, whose `run()` on Linux can read past glibc's readdir
+/// buffer while it closes descriptors and crash the whole daemon (swift-corelibs-foundation PR 5472, not in
+/// Swift 6.3.1).
 ///
 /// Every pipe is non-blocking and polled, so no Swift concurrency thread ever waits on the child: a
 /// cancelled caller (a daemon stopping) ends the child at once with SIGKILL, whatever the SMTP server does.
@@ -28,7 +29,11 @@ enum ChildProcess {
 
     /// - Parameter fd3: text the child reads from its descriptor 3 (curl's `--config /dev/fd/3`), written
     ///   before `input`.
-    static func run(_ path: String, _ arguments: [String], input: String, fd3: String? = nil) async throws -> Result {
+    /// - Parameter newProcessGroup: start it in a process group of its own, which is ended whole (a browser and
+    ///   its helpers) when the caller is cancelled, and once it has exited.
+    static func run(
+        _ path: String, _ arguments: [String], input: String, fd3: String? = nil, newProcessGroup: Bool = false
+    ) async throws -> Result {
         ignoreBrokenPipes
         var pipes: [[Int32]] = []
         defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
@@ -42,7 +47,8 @@ enum ChildProcess {
         defer { if devNull >= 0 { close(devNull) } }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let pid = lectern_spawn(path, &argv, pipes[0][0], devNull, pipes[1][1], fd3 == nil ? -1 : pipes[2][0])
+        let pid = lectern_spawn(
+            path, &argv, pipes[0][0], devNull, pipes[1][1], fd3 == nil ? -1 : pipes[2][0], newProcessGroup ? 1 : 0)
         let spawnError = errno
         // The child's ends are the child's now; ours stay open (closed by the defer, or when done).
         for index in pipes.indices {
@@ -106,11 +112,13 @@ enum ChildProcess {
             do {
                 try await Task.sleep(for: .milliseconds(5))
             } catch {
-                kill(pid, SIGKILL)
+                kill(newProcessGroup ? -pid : pid, SIGKILL)
                 while !exited && waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 throw error
             }
         }
+        // Helpers the program left behind go with it.
+        if newProcessGroup { kill(-pid, SIGKILL) }
         let signalNumber = status & 0x7f
         return Result(
             status: signalNumber == 0 ? (status >> 8) & 0xff : 128 + signalNumber,

@@ -9,6 +9,8 @@ public struct BuildManifest: Codable, Sendable {
         /// Which output a page went to: `public/` (anyone) or the paid bundle (the daemon, per buyer).
         public enum Kind: String, Codable, Sendable {
             case `public`, paid
+            /// A lesson (free or paid) as a chapter of a buyer's offline edition, in the paid bundle.
+            case chapter
         }
 
         public var url: String

@@ -20,6 +20,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     /// "Manage your subscription: https://…", added to e-mails about a subscription when the site has a
     /// `[subscriptions] manage_url`; nil otherwise.
     public var manageSubscription: String?
+    /// The heading of an offline edition's table of contents ("Contents", "目录"); nil in older manifests.
+    public var contents: String?
     /// `stamp` cut at its marks once, so a paid page's stamp is a few appends (it is made per request).
     private var stampParts: [StampPart] = []
 
@@ -29,14 +31,15 @@ public struct ReaderWording: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case stamp, date, monthNames, emails, listSeparator, manageSubscription
+        case stamp, date, monthNames, emails, listSeparator, manageSubscription, contents
     }
 
     public init(
         stamp: String, date: String, monthNames: [String], emails: [String: EmailWording], listSeparator: String = ", ",
-        manageSubscription: String? = nil
+        manageSubscription: String? = nil, contents: String? = nil
     ) {
         self.manageSubscription = manageSubscription
+        self.contents = contents
         self.stamp = stamp
         self.date = date
         self.monthNames = monthNames
@@ -53,7 +56,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             monthNames: try container.decode([String].self, forKey: .monthNames),
             emails: try container.decodeIfPresent([String: EmailWording].self, forKey: .emails) ?? [:],
             listSeparator: try container.decodeIfPresent(String.self, forKey: .listSeparator) ?? ", ",
-            manageSubscription: try container.decodeIfPresent(String.self, forKey: .manageSubscription))
+            manageSubscription: try container.decodeIfPresent(String.self, forKey: .manageSubscription),
+            contents: try container.decodeIfPresent(String.self, forKey: .contents))
     }
 
     private static func parts(of stamp: String) -> [StampPart] {
@@ -78,7 +82,8 @@ public struct ReaderWording: Codable, Sendable, Equatable {
             "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December",
         ],
-        emails: Dictionary(uniqueKeysWithValues: EmailWording.english.map { ($0.key.rawValue, $0.value) }))
+        emails: Dictionary(uniqueKeysWithValues: EmailWording.english.map { ($0.key.rawValue, $0.value) }),
+        contents: "Contents")
 
     /// The subject and body of a link e-mail (plain text: nothing escaped).
     public func email(_ kind: EmailKind, _ values: EmailWording.Values) -> (String, String) {

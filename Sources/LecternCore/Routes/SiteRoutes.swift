@@ -24,6 +24,9 @@ public enum SiteRoutes {
     /// A course on the gate: a signed link lands here; with access, it sends the reader to the first paid lesson.
     public static func gate(_ course: String) -> String { "/\(gateSegment)/\(segment(course))/" }
 
+    /// A buyer's offline edition of a course (behind the gate, like its paid lessons).
+    public static func edition(_ course: String, format: EditionFormat) -> String { gate(course) + format.fileName }
+
     /// A lesson: public when free, on the gate when paid.
     public static func lesson(_ lesson: String, course: String, free: Bool) -> String {
         (free ? landing(course) : gate(course)) + segment(lesson) + "/"

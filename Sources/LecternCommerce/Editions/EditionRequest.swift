@@ -1,0 +1,34 @@
+import Foundation
+import LecternCore
+import LecternStore
+
+/// What the gate allows a buyer to download: one course as one file, made of the lessons open to them.
+public struct EditionRequest: Sendable {
+    public var format: EditionFormat
+    public var course: BuildManifest.CourseEntry
+    public var grant: GrantRecord
+    /// The lessons the buyer may read now, in the course's order (a lesson still closed by its drip delay is
+    /// left out, so a later download has more).
+    public var lessons: [BuildManifest.LessonEntry]
+    public var wording: ReaderWording
+    /// The site's language (BCP 47), the edition's `dc:language` and `xml:lang`.
+    public var language: String
+
+    public init(
+        format: EditionFormat, course: BuildManifest.CourseEntry, grant: GrantRecord,
+        lessons: [BuildManifest.LessonEntry], wording: ReaderWording, language: String
+    ) {
+        self.format = format
+        self.course = course
+        self.grant = grant
+        self.lessons = lessons
+        self.wording = wording
+        self.language = language
+    }
+
+    /// The buyer's stamp, HTML-escaped: on every chapter and, in a PDF, every page.
+    public var stamp: String { wording.stamp(email: grant.email, order: grant.order) }
+
+    /// The name a browser saves it as: the course's slug (percent-encoded when not ASCII, as in its URL).
+    public var fileName: String { SiteRoutes.segment(course.slug) + "." + format.rawValue }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LecternCommerce
+import LecternCore
+import LecternStore
+import LecternTestSupport
+import Testing
+
+@testable import LecternServer
+
+/// A buyer's offline edition through the daemon's router: what the gate lets them download, what the file
+/// holds, when it is made again and when it is refused. The EPUB's validity (epubcheck), its text as other
+/// tools read it and the PDF are checked over loopback in `DaemonEditionTests`.
+@Suite struct EditionRouterTests {
+    typealias Site = DaemonRouterTests.Site
+
+    /// Buys the example course for `email` and signs in with the e-mailed link: the access cookie.
+    static func buyAndSignIn(_ site: Site, _ client: some TestClientProtocol, id: String) async throws -> String {
+        let purchase = DaemonRouterTests.stripePurchase(id: id)
+        let headers: HTTPFields = [.init("Stripe-Signature")!: purchase.signature, .contentType: "application/json"]
+        let bought = try await client.execute(
+            uri: "/webhooks/stripe", method: .post, headers: headers, body: purchase.body)
+        try #require(bought.status == .ok)
+        var links: [String] = []
+        for _ in 0..<200 where links.isEmpty {
+            links = site.mailedLinks()
+            if links.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let link = try #require(links.last)
+        let path = String(link.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+        let signIn = try await client.execute(uri: path, method: .get)
+        return try #require(signIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+    }
+
+    static let epub = SiteRoutes.edition("practical-sqlite", format: .epub)
+
+    /// The EPUB's files by name, read with Info-ZIP's `unzip` (not our own code).
+    static func entries(of bytes: [UInt8], in site: Site) throws -> [String: String] {
+        let file = site.site.root.appendingPathComponent("book-\(UUID().uuidString).epub")
+        try Data(bytes).write(to: file)
+        let list = try runProgram("/usr/bin/unzip", ["-Z1", file.path])
+        try #require(list.status == 0, "unzip could not list the EPUB: \(list.stderr)")
+        var entries: [String: String] = [:]
+        for name in list.stdout.split(separator: "\n").map(String.init) {
+            entries[name] = try runProgram("/usr/bin/unzip", ["-p", file.path, name]).stdout
+        }
+        return entries
+    }
+
+    @Test func aBuyerDownloadsAnEPUBOfTheLessonsOpenToThemStampedAndMarked() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            let cookie = try await Self.buyAndSignIn(site, client, id: "edition1")
+            let reply = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType] == "application/epub+zip")
+            #expect(reply.headers[.contentDisposition] == "attachment; filename=\"practical-sqlite.epub\"")
+            #expect(reply.headers[.cacheControl] == "private, no-store")
+            let bytes = Array(reply.body.readableBytesView)
+            // OCF: the first entry is `mimetype`, stored, no extra field, so a reader recognises the file at
+            // a fixed offset.
+            #expect(Array(bytes[30..<38]) == Array("mimetype".utf8))
+            #expect(Array(bytes[38..<58]) == Array("application/epub+zip".utf8))
+            #expect(bytes[8] == 0 && bytes[28] == 0, "stored, no extra field")
+
+            let entries = try Self.entries(of: bytes, in: site)
+            let manifest = try BuildManifest.load(
+                from: site.daemon.config.url(site.daemon.config.paidDir).appendingPathComponent(BuildManifest.fileName))
+            let course = try #require(manifest.courses.first { $0.slug == "practical-sqlite" })
+            let open = course.lessons.filter { $0.free || $0.availableAfterDays == nil }
+            let locked = course.lessons.filter { !$0.free && $0.availableAfterDays != nil }
+            #expect(!locked.isEmpty, "the example course drips lessons")
+            let chapters = entries.keys.filter { $0.hasPrefix("OEBPS/c") && $0.hasSuffix(".xhtml") }.sorted()
+            #expect(chapters.count == open.count)
+            let navigation = try #require(entries["OEBPS/nav.xhtml"])
+            for lesson in open { #expect(navigation.contains(MarkupEscaping.escape(lesson.title))) }
+            for lesson in locked {
+                #expect(!navigation.contains(lesson.title), "\(lesson.slug) is not open yet: left out")
+            }
+            let fingerprint = Fingerprint(
+                secret: try KeyStore(directory: site.site.root.appendingPathComponent("keys")).watermarkSecret())
+            let grant = try #require(try CreatorQueries(store: site.daemon.store).grantIDs().first)
+            for name in chapters {
+                let chapter = try #require(entries[name])
+                #expect(chapter.contains("Licensed to ada@example.com"), "\(name) carries the stamp")
+                let text = chapter.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+                guard case .traced(let named, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
+                    Issue.record("\(name) does not trace")
+                    continue
+                }
+                #expect(Int64(named) == grant)
+            }
+            #expect(entries.keys.contains("OEBPS/files/images/file-layout.svg"), "the image a lesson shows")
+            #expect(entries["OEBPS/content.opf"]?.contains("<dc:rights>Licensed to ada@example.com") == true)
+
+            // The links: on every paid lesson, and in the library's data.
+            let lesson = try await client.execute(
+                uri: "/learn/practical-sqlite/schema-design/", method: .get, headers: [.cookie: cookie])
+            let html = String(buffer: lesson.body)
+            for format in EditionFormat.allCases {
+                #expect(html.contains("href=\"\(SiteRoutes.edition("practical-sqlite", format: format))\""))
+            }
+        }
+    }
+
+    @Test func anEditionIsKeptRemadeWhenTheCourseChangesAndRefusedAfterARefund() async throws {
+        let site = try Site()
+        let folder = Daemon.editionsFolder(database: site.daemon.store.path)
+        @Sendable func kept() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".epub") }
+        }
+        try await site.daemon.application.test(.router) { client in
+            let cookie = try await Self.buyAndSignIn(site, client, id: "edition2")
+            let first = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+            let again = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+            #expect(first.status == .ok && first.body == again.body)
+            #expect(kept().count == 1)
+            let mode =
+                try FileManager.default.attributesOfItem(
+                    atPath: folder.appendingPathComponent(kept()[0]).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "an edition names its buyer")
+
+            // The creator changes a lesson and builds: the next download has the new text, and replaces the
+            // kept file.
+            let file = "content/practical-sqlite/01-foundations/03-schema-design.md"
+            try site.site.write(file, try site.site.read(file) + "\nPostscriptum: written after the first download.\n")
+            try site.site.build()
+            let changed = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+            #expect(changed.status == .ok && changed.body != first.body)
+            let entries = try Self.entries(of: Array(changed.body.readableBytesView), in: site)
+            #expect(entries.values.contains { $0.contains("Postscriptum") }, "words are split by the mark: one word")
+            #expect(kept().count == 1)
+
+            // Without access: the course's page sells it, and a JSON client gets 401.
+            let stranger = try await client.execute(uri: Self.epub, method: .get)
+            #expect(stranger.status == .seeOther && stranger.headers[.location] == "/courses/practical-sqlite/")
+            let json = try await client.execute(uri: Self.epub, method: .get, headers: [.accept: "application/json"])
+            #expect(json.status == .unauthorized && json.headers[.contentType] == "application/problem+json")
+
+            // Refunded: the door shuts on the download as on the pages.
+            let refund = DaemonRouterTests.signedStripe([
+                "id": "evt_refund2", "object": "event", "type": "charge.refunded",
+                "created": Int(Date().timeIntervalSince1970),
+                "data": [
+                    "object": [
+                        "id": "ch_2", "object": "charge", "payment_intent": "pi_edition2", "amount": 4900,
+                        "amount_refunded": 4900, "refunded": true,
+                    ]
+                ],
+            ])
+            let refunded = try await client.execute(
+                uri: "/webhooks/stripe", method: .post,
+                headers: [.init("Stripe-Signature")!: refund.signature, .contentType: "application/json"],
+                body: refund.body)
+            #expect(refunded.status == .ok)
+            let refused = try await client.execute(
+                uri: Self.epub, method: .get, headers: [.cookie: cookie, .accept: "application/json"])
+            #expect(refused.status == .forbidden)
+            #expect(String(buffer: refused.body).contains("access-withdrawn"))
+        }
+    }
+
+    @Test func downloadsPerHourAreCountedPerGrant() async throws {
+        let site = try Site { site in
+            try site.write("lectern.toml", try site.read("lectern.toml") + "\n[daemon]\ndownloads_per_hour = 2\n")
+        }
+        try await site.daemon.application.test(.router) { client in
+            let cookie = try await Self.buyAndSignIn(site, client, id: "edition3")
+            for _ in 0..<2 {
+                #expect(
+                    try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie]).status == .ok)
+            }
+            let limited = try await client.execute(
+                uri: Self.epub, method: .get, headers: [.cookie: cookie, .accept: "application/json"])
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(limited.headers[.contentType] == "application/problem+json")
+            // Reading goes on: the limit is on downloads only.
+            let page = try await client.execute(
+                uri: "/learn/practical-sqlite/schema-design/", method: .get, headers: [.cookie: cookie])
+            #expect(page.status == .ok)
+        }
+    }
+}
