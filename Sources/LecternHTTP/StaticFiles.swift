@@ -50,7 +50,7 @@ public final class StaticFiles: Sendable {
         let bytes = [UInt8](data)
         let type = ContentTypes.type(forExtension: file.pathExtension)
         let compressed = ContentTypes.isCompressible(type) && bytes.count >= 256 ? Gzip.compress(bytes) : nil
-        let digest = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(SHA256.hash(data: bytes).prefix(12))
         let served = ServedFile(
             bytes: bytes, gzipped: compressed.flatMap { $0.count < bytes.count ? $0 : nil }, contentType: type,
             etag: "\"\(digest)\"",

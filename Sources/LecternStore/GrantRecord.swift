@@ -20,6 +20,16 @@ public struct GrantRecord: Sendable, Equatable {
     /// Bought with a subscription: access follows it (`endsAt`), and its e-mails say where to manage it.
     public var isSubscription = false
 
+    /// A grant as a value (the benchmarks' made-up buyers); the daemon reads them with `load`.
+    public init(
+        id: Int64, buyerID: Int64, product: String, email: String, order: String, startsAt: Date, endsAt: Date? = nil,
+        revokedAt: Date? = nil, reason: String? = nil, isSubscription: Bool = false
+    ) {
+        (self.id, self.buyerID, self.product, self.email, self.order) = (id, buyerID, product, email, order)
+        (self.startsAt, self.endsAt, self.revokedAt, self.reason) = (startsAt, endsAt, revokedAt, reason)
+        self.isSubscription = isSubscription
+    }
+
     public enum State: Sendable, Equatable {
         case live
         case revoked(reason: String?)

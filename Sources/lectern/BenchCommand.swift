@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    struct Trace: ParsableCommand {
+    struct Trace: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Leak-tracing experiment on a built site's paid pages.")
         @OptionGroup var site: SiteOptions
@@ -46,8 +46,14 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Words in each mix of two buyers' copies (0: no collusion rows).") var mixedWords = 1_000
         @Option(help: "Buyers' pages printed to PDF by Chromium, 10 excerpts of 150 words each (0: no PDF row).")
         var printed = 0
+        @Option(help: "Buyers' offline editions (EPUB and PDF) of --course made and read back (0: no edition rows).")
+        var editions = 0
+        @Option(help: "Excerpt unit for the edition rows: words, or characters (Chinese).")
+        var editionUnit = "words"
+        @Option(help: "A program printing an EPUB's text (default: read as `lectern trace` does).")
+        var epubReader: String?
 
-        func run() throws {
+        func run() async throws {
             let config = try SiteConfig.load(root: site.rootURL)
             let paid = config.url(config.paidDir)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: paid.path)) ?? []
@@ -85,6 +91,23 @@ struct BenchCommand: ParsableCommand {
                 print(
                     "| 150 words of a page printed to PDF (\(printed) copies) | \(o.excerpts) "
                         + "| \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
+            }
+            if editions > 0 {
+                guard let course, let unit = TraceExperiment.Unit(rawValue: editionUnit) else {
+                    throw LecternError(
+                        .trace, "--editions needs --course, and --edition-unit words or characters",
+                        hint: "e.g. --editions 20 --course practical-sqlite")
+                }
+                for format in EditionFormat.allCases {
+                    let perCopy = max(1, excerpts / editions)
+                    let o = try await experiment.runEditions(
+                        format, site: config, course: course, copies: editions, excerptsPerCopy: perCopy,
+                        length: 150, unit: unit, epubReader: epubReader?.split(separator: " ").map(String.init))
+                    let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
+                    print(
+                        "| 150 \(unit.rawValue) of the downloaded \(format.rawValue.uppercased()) (\(editions) copies) "
+                            + "| \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
+                }
             }
             guard mixedWords > 0 else { return }
             let columns = ["two buyers mixed by", "words", "excerpts", "a colluder named", "both named"]

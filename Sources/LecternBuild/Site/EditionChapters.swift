@@ -16,7 +16,7 @@ extension PageRenderer {
             let chapter = PaidPage.assemble(
                 renderedLayout: templates.render(.editionChapter, context), stampPlaceholder: stampPlaceholder,
                 bodyPlaceholder: bodyPlaceholder,
-                body: Self.offline(body, course: course.slug, baseURL: config.baseURL),
+                body: (standAlone[course.slug] ?? Self.standAlone(course: course.slug, baseURL: config.baseURL))(body),
                 course: course.slug, lesson: lesson.slug, title: lesson.title,
                 availableAfterDays: lesson.isFree ? nil : lesson.availableAfterDays)
         else {
@@ -28,23 +28,19 @@ extension PageRenderer {
         return try chapter.encoded()
     }
 
-    /// A lesson body made for the web, made to stand alone in a file: the course's files it shows come with
+    /// Makes a lesson body made for the web stand alone in a file: the course's files it shows come with
     /// the edition (`files/…`), every other site link points at the site (a lesson the edition leaves out,
     /// not yet open for this buyer, is then still a working link), and cmark-gfm's value-less footnote
     /// attributes get a value, as XML requires. The HTML is the builder's own output, attributes in double
     /// quotes, so plain replacements are exact.
-    static func offline(_ html: String, course: String, baseURL: String) -> String {
-        var text = html
-        for free in [true, false] {
-            text = text.replacingOccurrences(
-                of: "src=\"\(SiteRoutes.courseFile("", course: course, free: free))", with: "src=\"files/")
+    static func standAlone(course: String, baseURL: String) -> ByteSearch.Replacer {
+        var rules: [(target: String, replacement: String)] = [true, false].map { free in
+            ("src=\"\(SiteRoutes.courseFile("", course: course, free: free))", "src=\"files/")
         }
-        text = text.replacingOccurrences(of: "href=\"/", with: "href=\"\(baseURL)/")
-        text = text.replacingOccurrences(of: "src=\"/", with: "src=\"\(baseURL)/")
+        rules += [("href=\"/", "href=\"\(baseURL)/"), ("src=\"/", "src=\"\(baseURL)/")]
         for attribute in ["data-footnotes", "data-footnote-ref", "data-footnote-backref"] {
-            text = text.replacingOccurrences(of: " \(attribute)>", with: " \(attribute)=\"\">")
-            text = text.replacingOccurrences(of: " \(attribute) ", with: " \(attribute)=\"\" ")
+            rules += [(" \(attribute)>", " \(attribute)=\"\">"), (" \(attribute) ", " \(attribute)=\"\" ")]
         }
-        return text
+        return ByteSearch.Replacer(rules)
     }
 }

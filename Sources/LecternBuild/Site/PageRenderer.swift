@@ -27,6 +27,8 @@ struct PageRenderer: @unchecked Sendable {
     /// The leak-lint windows of the build's free pages (`LeakLint.windowHashes`), rendered first: a paid
     /// lesson keeps the ones it shares (`sharedWindows`), and the builder refuses the free page.
     var freeWindows = WindowSet()
+    /// Per course slug, what makes a lesson's HTML stand alone as an edition's chapter (`standAlone`).
+    var standAlone: [String: ByteSearch.Replacer] = [:]
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
     let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"

@@ -191,5 +191,5 @@ public struct EditionShelf: Sendable {
         }
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+    private static func hex(_ digest: SHA256.Digest) -> String { Hex.string(digest) }
 }

@@ -144,7 +144,7 @@ struct EpubPackage {
         var bytes = Array(SHA256.hash(data: Data("lectern-edition:\(grant):\(course)".utf8)).prefix(16))
         bytes[6] = bytes[6] & 0x0f | 0x80
         bytes[8] = bytes[8] & 0x3f | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.string(bytes)
         let cuts = [8, 12, 16, 20]
         var parts: [Substring] = []
         var start = hex.startIndex

@@ -181,7 +181,7 @@ public struct BuildManifest: Codable, Sendable {
     }
 
     package static func hash(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: data))
     }
 
     package func encoded() throws -> Data {
