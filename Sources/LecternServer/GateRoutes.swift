@@ -118,7 +118,8 @@ struct GateRoutes: Sendable {
     ) async throws
         -> Response
     {
-        if request.method == .get, case .limited(let seconds) = downloads.take("\(edition.grant.id)") {
+        // HEAD counts too: it makes the file as GET does.
+        if case .limited(let seconds) = downloads.take("\(edition.grant.id)") {
             return .notice(gate.pages.tooManyRequests(retryAfter: seconds), for: request)
         }
         let bytes: [UInt8]
