@@ -9,6 +9,7 @@ package enum TOMLSettingsReader {
         _ text: String, file: String, step: LecternError.Step, firstLine: Int = 1
     ) throws -> SettingsTable {
         try rejectNonASCIITableNames(text, file: file, step: step, firstLine: firstLine)
+        try TOMLBracketGuard.check(text, file: file, step: step, firstLine: firstLine)
         let toml: TOMLTable
         do {
             toml = try TOMLTable(string: text)

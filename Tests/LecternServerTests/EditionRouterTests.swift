@@ -182,4 +182,41 @@ import Testing
             #expect(page.status == .ok)
         }
     }
+
+    @Test func aLessonJoinsTheEditionOnItsDripDay() async throws {
+        let site = try Site()
+        try await site.daemon.application.test(.router) { client in
+            let ada = try await Self.buyAndSignIn(site, client, id: "edition4")
+            let adaLinks = site.mailedLinks()
+            // Bo's access began eight days ago: the lesson that opens on day 7 is in his edition, the one that opens
+            // on day 14 in nobody's yet.
+            try CreatorQueries(store: site.daemon.store).compGrant(
+                email: try #require(EmailAddress("bo@example.com")), product: "practical-sqlite",
+                now: Date().addingTimeInterval(-8 * 86_400))
+            var boLinks: [String] = []
+            for _ in 0..<200 where boLinks.isEmpty {
+                boLinks = site.mailedLinks().filter { !adaLinks.contains($0) }
+                if boLinks.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let link = try #require(boLinks.first)
+            let path = String(link.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+            let signIn = try await client.execute(uri: path, method: .get)
+            let bo = try #require(signIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+
+            let manifest = try BuildManifest.load(
+                from: site.daemon.config.url(site.daemon.config.paidDir).appendingPathComponent(BuildManifest.fileName))
+            let lessons = try #require(manifest.courses.first { $0.slug == "practical-sqlite" }).lessons
+            let day7 = try #require(lessons.first { $0.availableAfterDays == 7 })
+            let day14 = try #require(lessons.first { $0.availableAfterDays == 14 })
+            func contents(_ cookie: String) async throws -> String {
+                let reply = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+                try #require(reply.status == .ok)
+                return try #require(try Self.entries(of: Array(reply.body.readableBytesView), in: site)["OEBPS/nav.xhtml"])
+            }
+            let adaContents = try await contents(ada)
+            let boContents = try await contents(bo)
+            #expect(!adaContents.contains(day7.title) && !adaContents.contains(day14.title))
+            #expect(boContents.contains(day7.title) && !boContents.contains(day14.title))
+        }
+    }
 }

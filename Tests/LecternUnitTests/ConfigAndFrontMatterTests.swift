@@ -58,6 +58,23 @@ import Testing
         #expect(toml.bodyFirstLine == 5 && toml.settings.line(of: "free") == 3)
     }
 
+    /// toml++ aborted the process on a `}` where an array wanted a value (found by fuzzing); it is now a
+    /// typo like any other, with its line, and a `}` in a string, a comment or an inline table still parses.
+    @Test func aBraceInsideAnArrayIsAnErrorWithItsLineNotACrash() throws {
+        for (text, line) in [("tags = [}", 3), ("tags = [1,\n  }", 4), ("a = [[1], [ }]]", 3)] {
+            let error = lecternError {
+                _ = try FrontMatter.parse("+++\ntitle = \"T\"\n\(text)\n+++\nBody\n", file: "b.md")
+            }
+            #expect(
+                error?.message.contains("`}` inside an array") == true && error?.line == line,
+                "\(text): \(String(describing: error))")
+        }
+        let fine = try FrontMatter.parse(
+            "+++\ntitle = \"a } b\"\ntags = [\"}\", '}', # not a } brace\n  \"\"\"x}\"\"\", { k = \"}\" }]\n+++\nBody\n",
+            file: "c.md")
+        #expect(try fine.settings.string("title") == "a } b")
+    }
+
     @Test func quotedTrueIsTextNotABool() {
         let error = lecternError {
             let fm = try FrontMatter.parse("---\nfree: \"yes\"\n---\n", file: "z.md")
