@@ -211,7 +211,8 @@ import Testing
             func contents(_ cookie: String) async throws -> String {
                 let reply = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
                 try #require(reply.status == .ok)
-                return try #require(try Self.entries(of: Array(reply.body.readableBytesView), in: site)["OEBPS/nav.xhtml"])
+                let entries = try Self.entries(of: Array(reply.body.readableBytesView), in: site)
+                return try #require(entries["OEBPS/nav.xhtml"])
             }
             let adaContents = try await contents(ada)
             let boContents = try await contents(bo)
