@@ -138,10 +138,9 @@ struct GateRoutes: Sendable {
                 status: 503, kind: .rateLimited, title: "Busy", detail: "many editions are being made; retry shortly",
                 extensions: ["retry_after": "30"])
         }
-        // The slug, percent-encoded when not ASCII: nothing in it can end the quoted string.
         var response = paid(
             bytes, type: edition.format.contentType, compressible: false, refresh: refresh, request: request)
-        response.headers[.contentDisposition] = "attachment; filename=\"\(edition.fileName)\""
+        response.headers[.contentDisposition] = edition.contentDisposition
         return response
     }
 

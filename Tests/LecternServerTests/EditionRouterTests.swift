@@ -15,7 +15,7 @@ import Testing
 @Suite struct EditionRouterTests {
     typealias Site = DaemonRouterTests.Site
 
-    /// Buys the example course for `email` and signs in with the e-mailed link: the access cookie.
+    /// Buys the example course and signs in with the e-mailed link: the cookies, as a Cookie header.
     static func buyAndSignIn(_ site: Site, _ client: some TestClientProtocol, id: String) async throws -> String {
         let purchase = DaemonRouterTests.stripePurchase(id: id)
         let headers: HTTPFields = [.init("Stripe-Signature")!: purchase.signature, .contentType: "application/json"]
@@ -30,10 +30,14 @@ import Testing
         let link = try #require(links.last)
         let path = String(link.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
         let signIn = try await client.execute(uri: path, method: .get)
-        return try #require(signIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+        // Every cookie the sign-in set (the course's and the library's), as one Cookie header.
+        let cookies = signIn.headers[values: .setCookie].compactMap { $0.split(separator: ";").first }
+        try #require(!cookies.isEmpty)
+        return cookies.joined(separator: "; ")
     }
 
     static let epub = SiteRoutes.edition("practical-sqlite", format: .epub)
+    static let pdf = SiteRoutes.edition("practical-sqlite", format: .pdf)
 
     /// The EPUB's files by name, read with Info-ZIP's `unzip` (not our own code).
     static func entries(of bytes: [UInt8], in site: Site) throws -> [String: String] {
@@ -101,6 +105,19 @@ import Testing
             for format in EditionFormat.allCases {
                 #expect(html.contains("href=\"\(SiteRoutes.edition("practical-sqlite", format: format))\""))
             }
+            let library = try await client.execute(
+                uri: SiteRoutes.libraryData, method: .get, headers: [.cookie: cookie])
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(library.body.readableBytesView)) as? [String: Any])
+            let owned = try #require((json["courses"] as? [[String: Any]])?.first)
+            #expect(owned["downloads"] as? [String: String] == ["epub": Self.epub, "pdf": Self.pdf])
+
+            // Nothing else under the course is an edition.
+            for path in ["download.epub/", "download.EPUB", "download.mobi", "download.epub%00", "x/download.epub"] {
+                let reply = try await client.execute(
+                    uri: "/learn/practical-sqlite/\(path)", method: .get, headers: [.cookie: cookie])
+                #expect([400, 404].contains(reply.status.code), "\(path): \(reply.status)")
+            }
         }
     }
 
@@ -159,6 +176,21 @@ import Testing
             #expect(refused.status == .forbidden)
             #expect(String(buffer: refused.body).contains("access-withdrawn"))
         }
+    }
+
+    /// A Chinese slug is saved under its own name (RFC 6266 `filename*`), with a plain fallback.
+    @Test func aChineseCourseIsSavedUnderItsName() throws {
+        let course = BuildManifest.CourseEntry(
+            slug: "写作课", title: "写作课", pricing: ProductPricing(price: Money(minorUnits: 100, currency: "CNY")),
+            buyLink: "",
+            products: [], lessons: [])
+        let grant = GrantRecord(
+            id: 1, buyerID: 1, product: "写作课", email: "a@example.com", order: "X", startsAt: Date())
+        let request = EditionRequest(
+            format: .epub, course: course, grant: grant, lessons: [], wording: .english, language: "zh-CN")
+        #expect(
+            request.contentDisposition
+                == "attachment; filename=\"course.epub\"; filename*=UTF-8''%E5%86%99%E4%BD%9C%E8%AF%BE.epub")
     }
 
     @Test func downloadsPerHourAreCountedPerGrant() async throws {

@@ -29,6 +29,15 @@ public struct EditionRequest: Sendable {
     /// The buyer's stamp, HTML-escaped: on every chapter and, in a PDF, every page.
     public var stamp: String { wording.stamp(email: grant.email, order: grant.order) }
 
-    /// The name a browser saves it as: the course's slug (percent-encoded when not ASCII, as in its URL).
-    public var fileName: String { SiteRoutes.segment(course.slug) + "." + format.rawValue }
+    /// `Content-Disposition` for saving it under the course's slug: as it is when ASCII, and for a Chinese slug
+    /// as RFC 6266's `filename*` (UTF-8, percent-encoded: the slug's URL segment), with a plain fallback. Slugs
+    /// are checked when the site is built, and neither form can hold a quote or a line break.
+    public var contentDisposition: String {
+        let slug = course.slug
+        guard slug.allSatisfy(\.isASCII) else {
+            return "attachment; filename=\"course.\(format.rawValue)\"; "
+                + "filename*=UTF-8''\(SiteRoutes.segment(slug)).\(format.rawValue)"
+        }
+        return "attachment; filename=\"\(slug).\(format.rawValue)\""
+    }
 }
