@@ -30,7 +30,8 @@ extension TraceExperiment {
         }
         let shelf = EditionShelf(
             bundle: bundle, watermarker: Watermarker(fingerprint: fingerprint), folder: folder,
-            stylesheet: site.url(site.publicDir).appendingPathComponent("edition.css"), printer: printer)
+            stylesheet: site.url(site.publicDir).appendingPathComponent("edition.css"), printer: printer,
+            baseURL: site.baseURL)
         var outcome = Outcome(
             length: length, unit: unit, excerpts: copies * excerptsPerCopy, right: 0, wrong: 0, unnamed: 0)
         for _ in 0..<copies {

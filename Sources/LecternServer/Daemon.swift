@@ -67,7 +67,7 @@ public struct Daemon: Sendable {
         let editions = EditionShelf(
             bundle: bundle, watermarker: gate.watermarker, folder: Self.editionsFolder(database: store.path),
             stylesheet: config.url(config.publicDir).appendingPathComponent("edition.css"),
-            printer: EditionPrinter.find(environment: environment))
+            printer: EditionPrinter.find(environment: environment), baseURL: config.baseURL)
 
         let router = Router(context: LecternRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics, logger: logger))

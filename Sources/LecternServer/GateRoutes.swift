@@ -128,7 +128,7 @@ struct GateRoutes: Sendable {
         } catch EditionShelf.Failure.noEdition {
             throw HTTPProblem(
                 status: 404, kind: .notFound, title: "No offline edition",
-                detail: "this site was built without an offline edition (layouts/edition-chapter.mustache)")
+                detail: "the site was built by a lectern without offline editions; build it again with this one")
         } catch EditionShelf.Failure.noPrinter {
             throw HTTPProblem(
                 status: 503, kind: .notConfigured, title: "PDF not available",

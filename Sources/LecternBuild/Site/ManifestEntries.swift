@@ -9,7 +9,9 @@ extension BuildManifest {
             slug: course.slug, title: course.title, pricing: course.pricing, buyLink: course.buyURL,
             products: course.productIDs,
             lessons: course.lessons.map {
-                LessonEntry(slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays)
+                LessonEntry(
+                    slug: $0.slug, title: $0.title, free: $0.isFree, availableAfterDays: $0.availableAfterDays,
+                    module: $0.module?.title)
             })
     }
 

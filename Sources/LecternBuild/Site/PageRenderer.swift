@@ -27,8 +27,6 @@ struct PageRenderer: @unchecked Sendable {
     /// The leak-lint windows of the build's free pages (`LeakLint.windowHashes`), rendered first: a paid
     /// lesson keeps the ones it shares (`sharedWindows`), and the builder refuses the free page.
     var freeWindows = WindowSet()
-    /// Per course slug, what makes a lesson's HTML stand alone as an edition's chapter (`standAlone`).
-    var standAlone: [String: ByteSearch.Replacer] = [:]
     /// Unique per build, so no creator text can collide with them.
     let stampPlaceholder = "lectern-stamp-slot-\(UUID().uuidString)"
     let bodyPlaceholder = "lectern-body-slot-\(UUID().uuidString)"
@@ -63,7 +61,8 @@ struct PageRenderer: @unchecked Sendable {
         var proseText: String = ""
         /// A paid lesson's windows that a free page also has (see `freeWindows`), each once.
         var sharedWindows: [Int] = []
-        /// The lesson as a chapter of the buyer's offline edition (`editionChapter`), for the paid bundle.
+        /// A free lesson's body, for the buyer's offline edition (a paid lesson's page holds its own:
+        /// `PaidPage.bodyStart`).
         var chapter: Data?
         var chapterOutput = ""
 
@@ -151,7 +150,11 @@ struct PageRenderer: @unchecked Sendable {
                         data: data, sha256: BuildManifest.hash(data), assets: [], isPublic: true,
                         feedSummary: description, date: lesson.date, title: lesson.title,
                         searchText: body.plainText, courseTitle: course.title,
-                        chapter: try editionChapter(lesson, in: course, body: body.html),
+                        chapter: mode == .build
+                            ? try PaidPage.chapter(
+                                course: course.slug, lesson: lesson.slug, title: lesson.title,
+                                body: body.html
+                            ).encoded() : nil,
                         chapterOutput: PaidPage.chapterOutput(course: course.slug, lesson: lesson.slug)),
                     body: body)
             }
@@ -179,9 +182,7 @@ struct PageRenderer: @unchecked Sendable {
                     data: data, sha256: BuildManifest.hash(data), assets: [],
                     isPublic: false, feedSummary: "", date: lesson.date, title: lesson.title,
                     sharedWindows: freeWindows.isEmpty
-                        ? [] : Array(Set(LeakLint.windowHashes(body.proseText).filter(freeWindows.contains))),
-                    chapter: try editionChapter(lesson, in: course, body: body.html),
-                    chapterOutput: PaidPage.chapterOutput(course: course.slug, lesson: lesson.slug)),
+                        ? [] : Array(Set(LeakLint.windowHashes(body.proseText).filter(freeWindows.contains)))),
                 body: body)
         }
     }

@@ -181,9 +181,6 @@ struct SitePipeline: @unchecked Sendable {
             config: config, templates: templates, markdown: MarkdownRenderer(allowRawHTML: config.allowRawHTML),
             links: LinkResolver(catalog: catalog), contexts: contexts, syllabi: syllabi)
         renderer.related = relatedCourses(catalog, config: config, purchases: purchases)
-        for course in catalog.courses {
-            renderer.standAlone[course.slug] = PageRenderer.standAlone(course: course.slug, baseURL: config.baseURL)
-        }
         return renderer
     }
 

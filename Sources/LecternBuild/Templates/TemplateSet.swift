@@ -19,11 +19,8 @@ public struct TemplateSet: Sendable {
         /// A product's landing page (`/bundles/<id>/`). Optional as the library is: without it, products are
         /// sold from their buy links only.
         case bundle
-        /// A lesson as a chapter of a buyer's offline edition (EPUB, PDF): an XHTML fragment. Optional:
-        /// without it, no edition is offered.
-        case editionChapter = "edition-chapter"
 
-        public var isRequired: Bool { self != .library && self != .bundle && self != .editionChapter }
+        public var isRequired: Bool { self != .library && self != .bundle }
     }
 
     private let library: MustacheLibrary

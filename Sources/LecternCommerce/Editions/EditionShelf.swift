@@ -9,7 +9,7 @@ import LecternStore
 /// or the set of open lessons changes; the file it replaces is deleted.
 public struct EditionShelf: Sendable {
     public enum Failure: Error, Sendable {
-        /// The bundle has no chapters for this course (built without `layouts/edition-chapter.mustache`).
+        /// The bundle has no chapters for this course (built by a lectern without editions).
         case noEdition
         /// PDF asked for, and no Chromium on this machine.
         case noPrinter
@@ -23,8 +23,14 @@ public struct EditionShelf: Sendable {
     /// `public/edition.css` (the template's `static/edition.css`), read when an edition is made.
     let stylesheet: URL
     public let printer: EditionPrinter?
+    /// `[site] base_url`: links to the site from inside an edition point there.
+    let baseURL: String
 
-    public init(bundle: LiveBundle, watermarker: Watermarker, folder: URL, stylesheet: URL, printer: EditionPrinter?) {
+    public init(
+        bundle: LiveBundle, watermarker: Watermarker, folder: URL, stylesheet: URL, printer: EditionPrinter?,
+        baseURL: String
+    ) {
+        self.baseURL = baseURL
         self.bundle = bundle
         self.watermarker = watermarker
         self.folder = folder
@@ -39,10 +45,10 @@ public struct EditionShelf: Sendable {
         let hashes = Dictionary(manifest.pages.map { ($0.output, $0.sha256) }, uniquingKeysWith: { first, _ in first })
         var key = "\(request.format.rawValue)\n\(request.stamp)\n\(request.language)\n\(request.course.title)\n"
         for lesson in request.lessons {
-            guard let hash = hashes[PaidPage.chapterOutput(course: request.course.slug, lesson: lesson.slug)] else {
+            guard let hash = hashes[EditionChapters.source(course: request.course.slug, lesson: lesson)] else {
                 throw Failure.noEdition
             }
-            key += "\(lesson.slug) \(lesson.title) \(hash)\n"
+            key += "\(lesson.slug) \(lesson.title) \(lesson.module ?? "") \(hash)\n"
         }
         let css = FileManager.default.contents(atPath: stylesheet.path).map { [UInt8]($0) }
         key += css.map { Self.hex(SHA256.hash(data: $0)) } ?? "-"
@@ -51,7 +57,8 @@ public struct EditionShelf: Sendable {
             prefix + Self.hex(SHA256.hash(data: Data(key.utf8))).prefix(24) + "." + request.format.rawValue)
         if let kept = FileManager.default.contents(atPath: file.path) { return [UInt8](kept) }
 
-        let chapters = try spliced(request)
+        let chunks = watermarker.chunks(grant: UInt32(truncatingIfNeeded: request.grant.id))
+        let chapters = try EditionChapters(bundle: bundle, baseURL: baseURL).make(request, chunks: chunks)
         let bytes: [UInt8]
         switch request.format {
         case .epub:
@@ -67,24 +74,6 @@ public struct EditionShelf: Sendable {
         }
         try keep(bytes, at: file, replacing: prefix, format: request.format)
         return bytes
-    }
-
-    /// Each open lesson's chapter with the buyer's stamp and mark, as the web pages have them.
-    private func spliced(_ request: EditionRequest) throws -> [EpubPackage.Chapter] {
-        let chunks = watermarker.chunks(grant: UInt32(truncatingIfNeeded: request.grant.id))
-        let stamp = request.stamp
-        // The mark's parts run on from one chapter into the next (a page of the site starts again at the first),
-        // so an excerpt across a chapter's end still holds consecutive parts.
-        var carried = 0
-        return try request.lessons.map { lesson in
-            guard let chapter = bundle.chapter(course: request.course.slug, lesson: lesson.slug) else {
-                throw Failure.noEdition
-            }
-            let start = carried
-            let fragment = chapter.splice(stamp: stamp) { chunks[(start + $0) % chunks.count] }
-            carried = (carried + chapter.markOffsets.count) % chunks.count
-            return EpubPackage.Chapter(title: lesson.title, fragment: fragment)
-        }
     }
 
     /// The course files the chapters show (`src="files/…"`, as the builder writes them), from the paid bundle.

@@ -9,7 +9,7 @@ public struct BuildManifest: Codable, Sendable {
         /// Which output a page went to: `public/` (anyone) or the paid bundle (the daemon, per buyer).
         public enum Kind: String, Codable, Sendable {
             case `public`, paid
-            /// A lesson (free or paid) as a chapter of a buyer's offline edition, in the paid bundle.
+            /// A free lesson's body as a chapter of a buyer's offline edition, in the paid bundle.
             case chapter
         }
 
@@ -97,12 +97,15 @@ public struct BuildManifest: Codable, Sendable {
         public var title: String
         public var free: Bool
         public var availableAfterDays: Int?
+        /// The module's title, above the lesson's in an offline edition; nil outside modules (and in older bundles).
+        public var module: String?
 
-        public init(slug: String, title: String, free: Bool, availableAfterDays: Int?) {
+        public init(slug: String, title: String, free: Bool, availableAfterDays: Int?, module: String? = nil) {
             self.slug = slug
             self.title = title
             self.free = free
             self.availableAfterDays = availableAfterDays
+            self.module = module
         }
     }
 

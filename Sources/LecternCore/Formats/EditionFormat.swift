@@ -21,12 +21,19 @@ public enum EditionFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// A lesson as a chapter of an edition: written by the builder beside the lesson's paid page, as
-/// `<course>/<lesson>.chapter` in `PaidPage`'s format (an XHTML fragment with the stamp slot and mark slots).
+/// A free lesson as a chapter of an edition: its body in `PaidPage`'s format, written by the builder to the paid
+/// bundle as `<course>/<lesson>.chapter` (a paid lesson's page holds its body already: `PaidPage.bodyStart`).
 extension PaidPage {
     public static let chapterExtension = "chapter"
 
     public static func chapterOutput(course: String, lesson: String) -> String {
         "\(course)/\(lesson).\(chapterExtension)"
+    }
+
+    /// `body` (the Markdown's HTML) alone, with its mark slots, as an edition's chapter.
+    package static func chapter(course: String, lesson: String, title: String, body: String) -> PaidPage {
+        PaidPage(
+            course: course, lesson: lesson, title: title, availableAfterDays: nil, html: body, stampOffset: 0,
+            markOffsets: InsertionPoints.find(in: body), body: 0..<body.utf8.count)
     }
 }

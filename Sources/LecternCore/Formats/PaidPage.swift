@@ -19,11 +19,17 @@ public struct PaidPage: Codable, Sendable, Equatable {
     public var html: String
     public var stampOffset: Int
     public var markOffsets: [Int]
+    /// Where the lesson's own HTML (the Markdown's, without the layout) starts and ends: what a buyer's offline
+    /// edition takes as the chapter. Absent in pages built before editions.
+    public var bodyStart: Int?
+    public var bodyEnd: Int?
 
     public init(
         course: String, lesson: String, title: String, availableAfterDays: Int?,
-        html: String, stampOffset: Int, markOffsets: [Int]
+        html: String, stampOffset: Int, markOffsets: [Int], body: Range<Int>? = nil
     ) {
+        bodyStart = body?.lowerBound
+        bodyEnd = body?.upperBound
         self.format = Self.formatVersion
         self.course = course
         self.lesson = lesson
@@ -51,10 +57,12 @@ public struct PaidPage: Codable, Sendable, Equatable {
         var html = ""
         var marks: [Int] = []
         var stampOffset = 0
+        var bodyRange = 0..<0
         func appendBody() {
             let base = html.utf8.count
             marks.append(contentsOf: bodyPoints.map { $0 + base })
             html += body
+            bodyRange = base..<html.utf8.count
         }
         if let (head, tail) = bodyBefore {
             html += head
@@ -71,7 +79,7 @@ public struct PaidPage: Codable, Sendable, Equatable {
         }
         return PaidPage(
             course: course, lesson: lesson, title: title, availableAfterDays: availableAfterDays, html: html,
-            stampOffset: stampOffset, markOffsets: marks)
+            stampOffset: stampOffset, markOffsets: marks, body: bodyRange)
     }
 
     /// The file format: line 1 a JSON header (everything but the offsets and the HTML), line 2 the
@@ -127,8 +135,14 @@ public struct PaidPage: Codable, Sendable, Equatable {
         page.html = String(decoding: bytes[(secondBreak + 1)...], as: UTF8.self)
         page.markOffsets = offsets
         let size = page.html.utf8.count
+        let bodyFits =
+            switch (page.bodyStart, page.bodyEnd) {
+            case (nil, nil): true
+            case (let start?, let end?): start >= 0 && start <= end && end <= size
+            default: false
+            }
         guard page.stampOffset <= size, offsets.allSatisfy({ $0 <= size }),
-            zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 })
+            zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }), bodyFits
         else {
             throw LecternError(
                 .output, file: file, line: 2, "paid page offsets do not fit its HTML",
@@ -182,6 +196,27 @@ public struct PaidPage: Codable, Sendable, Equatable {
             }
             copy(upTo: bytes.count)
             return out
+        }
+    }
+
+    /// The lesson's own HTML (`bodyStart..<bodyEnd`) with `mark(i)` at the i-th mark slot inside it, i counted
+    /// from the body's first slot; nil for a page built before editions.
+    public func splicedBody(mark: (Int) -> String?) -> String? {
+        guard let bodyStart, let bodyEnd else { return nil }
+        var html = self.html
+        return html.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bodyEnd - bodyStart + markOffsets.count * 16)
+            var cursor = bodyStart
+            var index = 0
+            for offset in markOffsets where offset >= bodyStart && offset <= bodyEnd {
+                out.append(contentsOf: bytes[cursor..<offset])
+                cursor = offset
+                if let inserted = mark(index) { out.append(contentsOf: inserted.utf8) }
+                index += 1
+            }
+            out.append(contentsOf: bytes[cursor..<bodyEnd])
+            return String(decoding: out, as: UTF8.self)
         }
     }
 }

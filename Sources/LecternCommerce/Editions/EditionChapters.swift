@@ -1,0 +1,64 @@
+import Foundation
+import LecternCore
+
+/// The lessons of a buyer's edition as chapters: each lesson's own HTML (a paid lesson's page, between
+/// `PaidPage.bodyStart` and `bodyEnd`; a free lesson's `.chapter`) with the buyer's mark, made to stand alone,
+/// under the stamp, the module and the title. XHTML: an EPUB reader parses it as XML, and the builder's HTML
+/// (cmark-gfm's) is that already but for footnote attributes without a value.
+struct EditionChapters {
+    let bundle: LiveBundle
+    /// `[site] base_url`: where a link to the site points from a file read offline.
+    let baseURL: String
+
+    /// The file whose bytes a lesson's chapter comes from, as the build manifest names it (for the edition's key).
+    static func source(course: String, lesson: BuildManifest.LessonEntry) -> String {
+        lesson.free ? PaidPage.chapterOutput(course: course, lesson: lesson.slug) : "\(course)/\(lesson.slug).page"
+    }
+
+    /// Each open lesson's chapter. The mark's parts run on from one chapter into the next (a page of the site
+    /// starts again at the first), so an excerpt across a chapter's end still holds consecutive parts.
+    func make(_ request: EditionRequest, chunks: [String]) throws -> [EpubPackage.Chapter] {
+        let course = request.course.slug
+        let standAlone = Self.standAlone(course: course, baseURL: baseURL)
+        var carried = 0
+        return try request.lessons.enumerated().map { number, lesson in
+            let page =
+                lesson.free
+                ? bundle.chapter(course: course, lesson: lesson.slug) : bundle.page(course: course, lesson: lesson.slug)
+            var marks = 0
+            guard
+                let body = page?.splicedBody(mark: { index in
+                    marks += 1
+                    return chunks[(carried + index) % chunks.count]
+                })
+            else { throw EditionShelf.Failure.noEdition }
+            carried = (carried + marks) % chunks.count
+            let module = lesson.module.map { #"<p class="module">\#(MarkupEscaping.escape($0))</p>"# } ?? ""
+            let fragment = """
+                <section class="chapter" id="chapter-\(number + 1)">
+                <p class="watermark" role="note">\(request.stamp)</p>
+                <article class="prose">
+                \(module)<h1>\(MarkupEscaping.escape(lesson.title))</h1>
+                \(standAlone(body))
+                </article>
+                </section>
+                """
+            return EpubPackage.Chapter(title: lesson.title, fragment: fragment)
+        }
+    }
+
+    /// A body made for the web, made to stand alone in a file: the course's files it shows come with the edition
+    /// (`files/…`), every other site link points at the site (a lesson the edition leaves out, not yet open for
+    /// this buyer, is then still a working link), and cmark-gfm's value-less footnote attributes get a value.
+    /// The HTML is the builder's own output, attributes in double quotes, so plain replacements are exact.
+    static func standAlone(course: String, baseURL: String) -> ByteSearch.Replacer {
+        var rules: [(target: String, replacement: String)] = [true, false].map { free in
+            ("src=\"\(SiteRoutes.courseFile("", course: course, free: free))", "src=\"files/")
+        }
+        rules += [("href=\"/", "href=\"\(baseURL)/"), ("src=\"/", "src=\"\(baseURL)/")]
+        for attribute in ["data-footnotes", "data-footnote-ref", "data-footnote-backref"] {
+            rules += [(" \(attribute)>", " \(attribute)=\"\">"), (" \(attribute) ", " \(attribute)=\"\" ")]
+        }
+        return ByteSearch.Replacer(rules)
+    }
+}
