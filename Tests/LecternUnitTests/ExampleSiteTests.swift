@@ -118,6 +118,17 @@ import Testing
         #expect(
             spliced.replacingOccurrences(of: "\u{2064}", with: "")
                 == page.splice(stamp: "Licensed to ada@example.com", mark: { _ in nil }))
+        // The lesson's own HTML, as an offline edition takes it: every mark slot, none of the layout.
+        let body = try #require(page.splicedBody(mark: { _ in "\u{2064}" }))
+        #expect(body.count { $0 == "\u{2064}" } == page.markOffsets.count)
+        #expect(body.hasPrefix("<p>") && !body.contains("<aside") && !body.contains("watermark"))
+        #expect(
+            spliced.replacingOccurrences(of: "\u{2064}", with: "").contains(
+                body.replacingOccurrences(of: "\u{2064}", with: "")))
+        // A page whose body range leaves its HTML is refused, not trusted.
+        var header = try #require(String(data: data, encoding: .utf8))
+        header = header.replacingOccurrences(of: "\"bodyEnd\":\(page.bodyEnd ?? 0)", with: "\"bodyEnd\":99999999")
+        #expect(throws: LecternError.self) { try PaidPage.decode(Data(header.utf8), file: "bad.page") }
     }
 }
 
