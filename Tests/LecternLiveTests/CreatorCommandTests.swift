@@ -66,7 +66,8 @@ import Testing
         #expect(listed.status == 0)
         let row = try #require(listed.stdout.split(separator: "\n").first { $0.contains("ada@example.com") })
         let columns = row.split(separator: "\t", omittingEmptySubsequences: false)
-        #expect(columns.count == 7 && columns[4] == "1" && columns[5] != "given up", "\(row)")
+        // One attempt or more: on a loaded machine the retry can come before the listing does.
+        #expect(columns.count == 7 && (Int(columns[4]) ?? 0) >= 1 && columns[5] != "given up", "\(row)")
         #expect(columns[6].contains("refused") || columns[6].contains("connect"), "\(row)")
         #expect(listed.stdout.contains("1 waiting, 1 after a failure") && !listed.stdout.contains("token="))
     }

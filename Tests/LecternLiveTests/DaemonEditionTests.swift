@@ -66,7 +66,12 @@ import Testing
     @Test func theEPUBPassesEpubcheckAndItsTextTracesFromExcerpts() async throws {
         try #require(
             FileManager.default.fileExists(atPath: Self.epubcheck), "epubcheck is not installed: run scripts/test")
-        let daemon = try await DaemonHarness()
+        // An image from another site in a paid lesson: an EPUB may not load it (epubcheck's RSC-006), so the
+        // edition links to it instead.
+        let daemon = try await DaemonHarness { site in
+            let file = "content/practical-sqlite/01-foundations/03-schema-design.md"
+            try site.write(file, try site.read(file) + "\n![A remote diagram](https://example.com/diagram.png)\n")
+        }
         defer { _ = daemon.stop() }
         let (jar, grant, tracer) = try await buyEverything(daemon)
         for (course, unit) in Self.courses {
@@ -81,6 +86,9 @@ import Testing
             try #require(extracted.status == 0, "EbookLib could not read \(course): \(extracted.stderr)")
             let text = extracted.stdout
             #expect(text.contains("ada@example.com"), "the stamp is in the book's text")
+            if course == "practical-sqlite" {
+                #expect(text.contains("A remote diagram"), "the remote image's alt text, as a link")
+            }
             guard case .traced(grant, _, _) = tracer.trace(text) else {
                 Issue.record("\(course): the whole EPUB's text does not trace: \(tracer.trace(text))")
                 continue

@@ -39,7 +39,7 @@ struct EditionChapters {
                 <p class="watermark" role="note">\(request.stamp)</p>
                 <article class="prose">
                 \(module)<h1>\(MarkupEscaping.escape(lesson.title))</h1>
-                \(standAlone(body))
+                \(Self.remoteImagesAsLinks(standAlone(body)))
                 </article>
                 </section>
                 """
@@ -60,5 +60,34 @@ struct EditionChapters {
             rules += [(" \(attribute)>", " \(attribute)=\"\">"), (" \(attribute) ", " \(attribute)=\"\" ")]
         }
         return ByteSearch.Replacer(rules)
+    }
+
+    /// An image from another site becomes a link to it, its alt text the link's: an EPUB may not load images from
+    /// the network (epubcheck: RSC-006), and the PDF's printer resolves no host. cmark-gfm writes an image as
+    /// `<img src="URL" alt="TEXT" … />`, both values escaped already.
+    static func remoteImagesAsLinks(_ html: String) -> String {
+        let opening = Array(#"<img src="http"#.utf8)
+        let bytes = Array(html.utf8)
+        guard ByteSearch.find(opening, in: bytes, from: 0) != nil else { return html }
+        var out: [UInt8] = []
+        var cursor = 0
+        while let start = ByteSearch.find(opening, in: bytes, from: cursor),
+            let end = ByteSearch.find(Array("/>".utf8), in: bytes, from: start)
+        {
+            let tag = String(decoding: bytes[start..<(end + 2)], as: UTF8.self)
+            let source = attribute("src", in: tag) ?? ""
+            let alt = attribute("alt", in: tag).flatMap { $0.isEmpty ? nil : $0 } ?? source
+            out += bytes[cursor..<start]
+            out += Array(#"<a href="\#(source)">\#(alt)</a>"#.utf8)
+            cursor = end + 2
+        }
+        out += bytes[cursor...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The value of ` name="…"` in a tag the builder wrote (double quotes, escaped inside).
+    private static func attribute(_ name: String, in tag: String) -> String? {
+        guard let start = tag.range(of: " \(name)=\"") else { return nil }
+        return String(tag[start.upperBound...].prefix { $0 != "\"" })
     }
 }
