@@ -38,10 +38,14 @@ import Testing
         return file
     }
 
-    /// 100 excerpts of `text`: how many name `grant`, how many name someone else, and what the first misses said.
-    func excerpts(
-        of text: String, unit: TraceExperiment.Unit, grant: UInt32, tracer: LeakTracer
-    ) -> (right: Int, wrong: Int, missed: [String]) {
+    /// The whole text names `grant`, and so do at least 99 of 100 excerpts of 150 `unit`s of it, none anyone else.
+    func expectTraces(
+        _ text: String, _ what: String, unit: TraceExperiment.Unit, grant: UInt32, tracer: LeakTracer
+    ) {
+        guard case .traced(grant, _, _) = tracer.trace(text) else {
+            Issue.record("\(what): the whole text does not trace: \(tracer.trace(text))")
+            return
+        }
         var rng = SplitMix64(seed: 15)
         var (right, wrong, missed) = (0, 0, [String]())
         for _ in 0..<100 {
@@ -55,7 +59,9 @@ import Testing
                 missed.append("\(tracer.trace(excerpt)) in «\(excerpt)»")
             }
         }
-        return (right, wrong, missed)
+        #expect(
+            right >= 99 && wrong == 0, "\(what), 100 excerpts of 150 \(unit): \(right) right, \(wrong) wrong; \(missed)"
+        )
     }
 
     static let courses = [
@@ -89,15 +95,7 @@ import Testing
             if course == "practical-sqlite" {
                 #expect(text.contains("A remote diagram"), "the remote image's alt text, as a link")
             }
-            guard case .traced(grant, _, _) = tracer.trace(text) else {
-                Issue.record("\(course): the whole EPUB's text does not trace: \(tracer.trace(text))")
-                continue
-            }
-            let (right, wrong, missed) = excerpts(of: text, unit: unit, grant: grant, tracer: tracer)
-            #expect(
-                right >= 99 && wrong == 0,
-                "\(course) EPUB, 100 excerpts of 150 \(unit): \(right) right, \(wrong) wrong; \(missed)"
-            )
+            expectTraces(text, "\(course) EPUB", unit: unit, grant: grant, tracer: tracer)
         }
     }
 
@@ -118,14 +116,7 @@ import Testing
                 #expect(text.stdout.contains("ada@example.com"), "\(course), page \(page) carries the stamp")
             }
             let text = try LeakDocument.text(of: try Data(contentsOf: pdf), file: pdf)
-            guard case .traced(grant, _, _) = tracer.trace(text) else {
-                Issue.record("\(course): the whole PDF does not trace: \(tracer.trace(text))")
-                continue
-            }
-            let (right, wrong, missed) = excerpts(of: text, unit: unit, grant: grant, tracer: tracer)
-            #expect(
-                right >= 99 && wrong == 0,
-                "\(course) PDF, 100 excerpts of 150 \(unit): \(right) right, \(wrong) wrong; \(missed)")
+            expectTraces(text, "\(course) PDF", unit: unit, grant: grant, tracer: tracer)
         }
     }
 }

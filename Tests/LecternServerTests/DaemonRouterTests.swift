@@ -37,6 +37,16 @@ import Testing
                 ])
         }
 
+        /// The signed links e-mailed since `known`, waiting up to 10 s for the first (the outbox sends every second).
+        func newLinks(since known: [String] = []) async throws -> [String] {
+            for _ in 0..<200 {
+                let fresh = mailedLinks().filter { !known.contains($0) }
+                if !fresh.isEmpty { return fresh }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return []
+        }
+
         /// The signed links the daemon e-mailed so far (file transport: one .eml per message).
         func mailedLinks() -> [String] {
             let folder = site.root.appendingPathComponent("mail")
@@ -136,12 +146,7 @@ import Testing
             #expect(try CreatorQueries(store: site.daemon.store).orders().count == 1)
 
             // The e-mail is sent by the outbox service running beside the router.
-            var links: [String] = []
-            for _ in 0..<100 where links.isEmpty {
-                links = site.mailedLinks()
-                if links.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            let link = try #require(links.first)
+            let link = try #require(try await site.newLinks().first)
             let path = String(link.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
             #expect(path.hasPrefix("/learn/practical-sqlite/?token="))
 
