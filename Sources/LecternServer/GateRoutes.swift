@@ -137,6 +137,14 @@ struct GateRoutes: Sendable {
             throw HTTPProblem(
                 status: 503, kind: .rateLimited, title: "Busy", detail: "many editions are being made; retry shortly",
                 extensions: ["retry_after": "30"])
+        } catch {
+            // What the buyer can do is retry; what went wrong (Chromium's last words, a full disk) is the operator's.
+            var problem = HTTPProblem(
+                status: 503, kind: .editionFailed, title: "Edition not made",
+                detail: "your copy could not be made just now; try again in a minute",
+                extensions: ["retry_after": "60"])
+            problem.cause = "\(error)"
+            throw problem
         }
         var response = paid(
             bytes, type: edition.format.contentType, compressible: false, refresh: refresh, request: request)

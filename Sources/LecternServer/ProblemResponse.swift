@@ -12,6 +12,8 @@ extension HTTPProblem: HTTPResponseError {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         headers[.cacheControl] = "no-store"
+        // A problem that says when to come back says it where clients look too.
+        if let retry = extensions["retry_after"] { headers[.retryAfter] = retry }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json())))
     }
 }

@@ -24,7 +24,7 @@ import Testing
         let site: TempSite
         let daemon: Daemon
 
-        init(prepare: (TempSite) throws -> Void = { _ in }) throws {
+        init(environment extra: [String: String] = [:], prepare: (TempSite) throws -> Void = { _ in }) throws {
             site = try TempSite(withExampleContent: true)
             try prepare(site)
             try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
@@ -34,7 +34,7 @@ import Testing
                 environment: [
                     "LECTERN_STRIPE_WEBHOOK_SECRET": DaemonRouterTests.stripeSecret,
                     "LECTERN_METRICS_TOKEN": DaemonRouterTests.metricsToken,
-                ])
+                ].merging(extra) { $1 })
         }
 
         /// The signed links e-mailed since `known`, waiting up to 10 s for the first (the outbox sends every second).

@@ -188,6 +188,27 @@ import Testing
                 == "attachment; filename=\"course.epub\"; filename*=UTF-8''%E5%86%99%E4%BD%9C%E8%AF%BE.epub")
     }
 
+    /// No Chromium: the PDF is "not configured" and the EPUB still comes. A Chromium that fails: "try again in a
+    /// minute", with Retry-After, and nothing kept.
+    @Test func aServerThatCannotPrintStillGivesTheEPUBAndSaysWhenToRetry() async throws {
+        for (chromium, kind) in [("/nonexistent/chromium", "not-configured"), ("/bin/false", "edition-failed")] {
+            let site = try Site(environment: ["LECTERN_CHROMIUM": chromium])
+            try await site.daemon.application.test(.router) { client in
+                let cookie = try await Self.buyAndSignIn(site, client, id: "edition5")
+                let pdf = try await client.execute(
+                    uri: Self.pdf, method: .get, headers: [.cookie: cookie, .accept: "application/json"])
+                #expect(pdf.status == .serviceUnavailable && String(buffer: pdf.body).contains(kind), "\(chromium)")
+                #expect((kind == "edition-failed") == (pdf.headers[.retryAfter] == "60"))
+                let kept =
+                    (try? FileManager.default.contentsOfDirectory(
+                        atPath: Daemon.editionsFolder(database: site.daemon.store.path).path)) ?? []
+                #expect(!kept.contains { $0.hasSuffix(".pdf") })
+                let epub = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
+                #expect(epub.status == .ok)
+            }
+        }
+    }
+
     @Test func downloadsPerHourAreCountedPerGrant() async throws {
         let site = try Site { site in
             try site.write("lectern.toml", try site.read("lectern.toml") + "\n[daemon]\ndownloads_per_hour = 2\n")

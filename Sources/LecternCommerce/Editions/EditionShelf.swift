@@ -39,7 +39,7 @@ public struct EditionShelf: Sendable {
     }
 
     /// The edition's bytes, made now or kept from before.
-    public func edition(_ request: EditionRequest, now: Date = Date()) async throws -> [UInt8] {
+    public func edition(_ request: EditionRequest) async throws -> [UInt8] {
         if request.format == .pdf, printer == nil { throw Failure.noPrinter }
         let manifest = bundle.manifest
         let hashes = Dictionary(manifest.pages.map { ($0.output, $0.sha256) }, uniquingKeysWith: { first, _ in first })
@@ -51,10 +51,10 @@ public struct EditionShelf: Sendable {
             key += "\(lesson.slug) \(lesson.title) \(lesson.module ?? "") \(hash)\n"
         }
         let css = FileManager.default.contents(atPath: stylesheet.path).map { [UInt8]($0) }
-        key += css.map { Self.hex(SHA256.hash(data: $0)) } ?? "-"
-        let prefix = "\(request.grant.id)-\(Self.hex(SHA256.hash(data: Data(request.course.slug.utf8))).prefix(12))-"
+        key += css.map { Hex.string(SHA256.hash(data: $0)) } ?? "-"
+        let prefix = "\(request.grant.id)-\(Hex.string(SHA256.hash(data: Data(request.course.slug.utf8))).prefix(12))-"
         let file = folder.appendingPathComponent(
-            prefix + Self.hex(SHA256.hash(data: Data(key.utf8))).prefix(24) + "." + request.format.rawValue)
+            prefix + Hex.string(SHA256.hash(data: Data(key.utf8))).prefix(24) + "." + request.format.rawValue)
         if let kept = FileManager.default.contents(atPath: file.path) { return [UInt8](kept) }
 
         let chunks = watermarker.chunks(grant: UInt32(truncatingIfNeeded: request.grant.id))
@@ -179,6 +179,4 @@ public struct EditionShelf: Sendable {
             }
         }
     }
-
-    private static func hex(_ digest: SHA256.Digest) -> String { Hex.string(digest) }
 }

@@ -79,6 +79,8 @@ extension HTTPProblem {
         case accessEnded = "access-ended"
         case accessWithdrawn = "access-withdrawn"
         case badPath = "bad-path"
+        /// A buyer's offline edition could not be made just now (Chromium failed, the disk refused it).
+        case editionFailed = "edition-failed"
         case badSignature = "bad-signature"
         case headersTooLarge = "headers-too-large"
         case invalidEmail = "invalid-email"

@@ -39,7 +39,8 @@ public struct ZipArchive: Sendable {
     public mutating func add(_ name: String, _ data: [UInt8], method: Method = .deflated) throws {
         let packed = method == .deflated ? Deflate.compress(data, wrapper: .raw) : nil
         let stored = packed ?? data
-        let limit = Int(UInt32.max) - 1
+        // Half of ZIP's 4 GiB leaves room for the central directory `finished()` appends (an edition is MBs).
+        let limit = Int(UInt32.max / 2)
         guard data.count < limit, bytes.count + stored.count + name.utf8.count + 30 < limit, entries.count < 65_535
         else { throw LecternError(.output, "the archive is too large for ZIP without ZIP64") }
         let entry = Entry(
