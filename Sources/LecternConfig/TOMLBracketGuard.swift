@@ -23,10 +23,13 @@ enum TOMLBracketGuard {
             while index < scalars.count {
                 let c = scalars[index]
                 if c == "\n" {
+                    // A one-line string cut short: the parser reports it; the main loop counts this line break.
+                    if !multiline { return }
                     line += 1
-                    if !multiline { return }  // a one-line string cut short: the parser reports it
                 }
                 if !literal && c == "\\" {
+                    // A backslash at a line's end (a multi-line string's line continuation) still ends the line.
+                    if index + 1 < scalars.count && scalars[index + 1] == "\n" { line += 1 }
                     index += 2
                     continue
                 }

@@ -48,7 +48,12 @@ import Testing
     }
 
     @Test func aBuyerDownloadsAnEPUBOfTheLessonsOpenToThemStampedAndMarked() async throws {
-        let site = try Site()
+        // An image of a type e-readers need not show (AVIF) is linked on the site instead.
+        let site = try Site { site in
+            try site.write("content/practical-sqlite/images/photo.avif", "not really an image")
+            let file = "content/practical-sqlite/01-foundations/03-schema-design.md"
+            try site.write(file, try site.read(file) + "\n![A photo](../images/photo.avif)\n")
+        }
         try await site.daemon.application.test(.router) { client in
             let cookie = try await Self.buyAndSignIn(site, client, id: "edition1")
             let reply = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
@@ -91,6 +96,12 @@ import Testing
                 #expect(Int64(named) == grant)
             }
             #expect(entries.keys.contains("OEBPS/files/images/file-layout.svg"), "the image a lesson shows")
+            #expect(!entries.keys.contains { $0.hasSuffix(".avif") })
+            #expect(
+                entries.values.contains {
+                    $0.contains(
+                        #"<a href="http://127.0.0.1:8080/learn/practical-sqlite/images/photo.avif">A photo</a>"#)
+                })
             #expect(entries["OEBPS/content.opf"]?.contains("<dc:rights>Licensed to ada@example.com") == true)
 
             // The links: on every paid lesson, and in the library's data.
@@ -261,6 +272,33 @@ import Testing
             let boContents = try await contents(bo)
             #expect(!adaContents.contains(day7.title) && !adaContents.contains(day14.title))
             #expect(boContents.contains(day7.title) && !boContents.contains(day14.title))
+        }
+    }
+
+    /// Every lesson still closed by its drip delay: the download says when the first one opens, as its page would,
+    /// instead of an empty book.
+    @Test func anEditionWithNothingOpenYetSaysWhenTheFirstLessonOpens() async throws {
+        let site = try Site { site in
+            for folder in ["01-foundations", "02-in-production"] {
+                let dir = "content/practical-sqlite/\(folder)"
+                let names = try FileManager.default.contentsOfDirectory(
+                    atPath: site.root.appendingPathComponent(dir).path)
+                for name in names where name.hasSuffix(".md") && name != "_index.md" {
+                    var text = try site.read("\(dir)/\(name)").replacingOccurrences(of: "free: true\n", with: "")
+                    if !text.contains("available_after_days") {
+                        text = text.replacingOccurrences(
+                            of: "---\ntitle:", with: "---\navailable_after_days: 30\ntitle:")
+                    }
+                    try site.write("\(dir)/\(name)", text)
+                }
+            }
+        }
+        try await site.daemon.application.test(.router) { client in
+            let cookie = try await Self.buyAndSignIn(site, client, id: "edition6")
+            let reply = try await client.execute(
+                uri: Self.epub, method: .get, headers: [.cookie: cookie, .accept: "application/json"])
+            #expect(
+                reply.status.code == 403 && String(buffer: reply.body).contains("not-yet-available"), "\(reply.status)")
         }
     }
 }

@@ -61,7 +61,8 @@ import Testing
     /// toml++ aborted the process on a `}` where an array wanted a value (found by fuzzing); it is now a
     /// typo like any other, with its line, and a `}` in a string, a comment or an inline table still parses.
     @Test func aBraceInsideAnArrayIsAnErrorWithItsLineNotACrash() throws {
-        for (text, line) in [("tags = [}", 3), ("tags = [1,\n  }", 4), ("a = [[1], [ }]]", 3)] {
+        let continued = "note = \"\"\"a \\\nb\"\"\"\nunclosed = \"x\ntags = [}"
+        for (text, line) in [("tags = [}", 3), ("tags = [1,\n  }", 4), ("a = [[1], [ }]]", 3), (continued, 6)] {
             let error = lecternError {
                 _ = try FrontMatter.parse("+++\ntitle = \"T\"\n\(text)\n+++\nBody\n", file: "b.md")
             }

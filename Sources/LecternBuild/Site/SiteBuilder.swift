@@ -128,12 +128,11 @@ public struct SiteBuilder {
             for file in result.assetFiles(course: job.course.slug) {
                 if result.isPublic, publicAssets.insert(file.key).inserted {
                     try staging.copy(file.source, to: file.output, in: .publicSite)
-                    // A free lesson's image goes in the buyer's edition too, which is made from the paid bundle.
-                    if result.chapter != nil, paidAssets.insert(file.key).inserted {
-                        try staging.copy(file.source, to: file.paidOutput, in: .paidBundle)
-                    }
-                } else if !result.isPublic, paidAssets.insert(file.key).inserted {
-                    try staging.copy(file.source, to: file.output, in: .paidBundle)
+                }
+                // A free lesson's image goes in the buyer's edition too, which is made from the paid bundle (checked
+                // on its own: the course's landing page may have claimed the public copy already).
+                if !result.isPublic || result.chapter != nil, paidAssets.insert(file.key).inserted {
+                    try staging.copy(file.source, to: file.paidOutput, in: .paidBundle)
                 }
             }
         }

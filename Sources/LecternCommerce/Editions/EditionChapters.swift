@@ -39,7 +39,7 @@ struct EditionChapters {
                 <p class="watermark" role="note">\(request.stamp)</p>
                 <article class="prose">
                 \(module)<h1>\(MarkupEscaping.escape(lesson.title))</h1>
-                \(Self.remoteImagesAsLinks(standAlone(body)))
+                \(imagesAsLinks(standAlone(body), course: course))
                 </article>
                 </section>
                 """
@@ -62,31 +62,43 @@ struct EditionChapters {
         return ByteSearch.Replacer(rules)
     }
 
-    /// An image from another site becomes a link to it, its alt text the link's: an EPUB may not load images from
-    /// the network (epubcheck: RSC-006), and the PDF's printer resolves no host. cmark-gfm writes an image as
-    /// `<img src="URL" alt="TEXT" … />`, both values escaped already.
-    static func remoteImagesAsLinks(_ html: String) -> String {
-        let opening = Array(#"<img src="http"#.utf8)
+    /// An image an edition cannot carry becomes a link to it, its alt text the link's: one from another site (an
+    /// EPUB may not load images from the network, epubcheck's RSC-006, and the PDF's printer resolves no host),
+    /// and a course file of a type e-readers need not show (AVIF, BMP…; EPUB's core media types are PNG, JPEG,
+    /// GIF, SVG, WebP), linked on the site. cmark-gfm writes `<img src="URL" alt="TEXT" … />`, values escaped;
+    /// a tag ends at its first `>` (raw HTML may omit the `/`).
+    func imagesAsLinks(_ html: String, course: String) -> String {
+        let opening = Array("<img ".utf8)
         let bytes = Array(html.utf8)
         guard ByteSearch.find(opening, in: bytes, from: 0) != nil else { return html }
         var out: [UInt8] = []
         var cursor = 0
         while let start = ByteSearch.find(opening, in: bytes, from: cursor),
-            let end = ByteSearch.find(Array("/>".utf8), in: bytes, from: start)
+            let close = bytes[start...].firstIndex(of: UInt8(ascii: ">"))
         {
-            let tag = String(decoding: bytes[start..<(end + 2)], as: UTF8.self)
-            let source = attribute("src", in: tag) ?? ""
-            let alt = attribute("alt", in: tag).flatMap { $0.isEmpty ? nil : $0 } ?? source
+            let tag = String(decoding: bytes[start...close], as: UTF8.self)
+            let source = Self.attribute("src", in: tag) ?? ""
+            let local = source.hasPrefix("files/")
+            let type = ContentTypes.type(forExtension: (source as NSString).pathExtension.lowercased())
+            guard !local || !EpubPackage.imageTypes.contains(type) else {
+                out += bytes[cursor...close]
+                cursor = close + 1
+                continue
+            }
+            let target =
+                local
+                ? baseURL + SiteRoutes.courseFile(String(source.dropFirst(6)), course: course, free: false) : source
+            let alt = Self.attribute("alt", in: tag).flatMap { $0.isEmpty ? nil : $0 } ?? target
             out += bytes[cursor..<start]
-            out += Array(#"<a href="\#(source)">\#(alt)</a>"#.utf8)
-            cursor = end + 2
+            out += Array(#"<a href="\#(target)">\#(alt)</a>"#.utf8)
+            cursor = close + 1
         }
         out += bytes[cursor...]
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The value of ` name="…"` in a tag the builder wrote (double quotes, escaped inside).
-    private static func attribute(_ name: String, in tag: String) -> String? {
+    /// The value of ` name="…"` in a tag the builder wrote (double quotes, escaped inside), as written.
+    static func attribute(_ name: String, in tag: String) -> String? {
         guard let start = tag.range(of: " \(name)=\"") else { return nil }
         return String(tag[start.upperBound...].prefix { $0 != "\"" })
     }

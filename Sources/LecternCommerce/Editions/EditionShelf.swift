@@ -17,6 +17,7 @@ public struct EditionShelf: Sendable {
         case busy
     }
 
+    static let printFolderPrefix = "lectern-print-"
     let bundle: LiveBundle
     let watermarker: Watermarker
     let folder: URL
@@ -43,7 +44,9 @@ public struct EditionShelf: Sendable {
         if request.format == .pdf, printer == nil { throw Failure.noPrinter }
         let manifest = bundle.manifest
         let hashes = Dictionary(manifest.pages.map { ($0.output, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        // Everything the file is made of: the build (its images too), the buyer's stamp, the words and the lessons.
         var key = "\(request.format.rawValue)\n\(request.stamp)\n\(request.language)\n\(request.course.title)\n"
+        key += "\(manifest.builtAt.timeIntervalSince1970)\n\(baseURL)\n\(request.wording.contents ?? "")\n"
         for lesson in request.lessons {
             guard let hash = hashes[EditionChapters.source(course: request.course.slug, lesson: lesson)] else {
                 throw Failure.noEdition
@@ -76,11 +79,13 @@ public struct EditionShelf: Sendable {
         return bytes
     }
 
-    /// The course files the chapters show (`src="files/…"`, as the builder writes them), from the paid bundle.
+    /// The course files the chapters show (`<img src="files/…">`, as the builder and `EditionChapters` leave them),
+    /// read from the paid bundle: regular files inside it only, decoded once (HTML, then percent-encoding).
     private func files(shownIn chapters: [EpubPackage.Chapter], course: String) -> [EpubPackage.File] {
         var seen = Set<String>()
         var files: [EpubPackage.File] = []
-        let marker = Array(#"src="files/"#.utf8)
+        let marker = Array(#"<img src="files/"#.utf8)
+        let root = bundle.directory.resolvingSymlinksInPath().path + "/"
         for chapter in chapters {
             let bytes = Array(chapter.fragment.utf8)
             var from = 0
@@ -88,17 +93,16 @@ public struct EditionShelf: Sendable {
                 let valueStart = start + marker.count - "files/".utf8.count
                 guard let end = bytes[valueStart...].firstIndex(of: UInt8(ascii: "\"")) else { break }
                 from = end
-                let href = String(decoding: bytes[valueStart..<end], as: UTF8.self)
-                guard seen.insert(href).inserted, let decoded = href.removingPercentEncoding,
-                    let path = RequestPath("/" + decoded), !path.isFolder,
-                    let data = FileManager.default.contents(
-                        atPath: bundle.directory.appendingPathComponent(course).appendingPathComponent(
-                            path.segments.joined(separator: "/")
-                        ).path)
+                let href = MarkupEscaping.unescape(String(decoding: bytes[valueStart..<end], as: UTF8.self))
+                guard seen.insert(href).inserted, let path = RequestPath("/" + href), !path.isFolder else { continue }
+                let name = path.segments.joined(separator: "/")
+                let file = bundle.directory.appendingPathComponent(course).appendingPathComponent(name)
+                let type = ContentTypes.type(forExtension: file.pathExtension.lowercased())
+                guard EpubPackage.imageTypes.contains(type), file.resolvingSymlinksInPath().path.hasPrefix(root),
+                    FileIdentity.regularFile(file.path) != nil,
+                    let data = FileManager.default.contents(atPath: file.path)
                 else { continue }
-                let type = ContentTypes.type(forExtension: (decoded as NSString).pathExtension.lowercased())
-                guard EpubPackage.imageTypes.contains(type) else { continue }
-                files.append(EpubPackage.File(href: href, path: decoded, mediaType: type, bytes: [UInt8](data)))
+                files.append(EpubPackage.File(href: href, path: name, mediaType: type, bytes: [UInt8](data)))
             }
         }
         return files
@@ -110,7 +114,8 @@ public struct EditionShelf: Sendable {
         _ request: EditionRequest, chapters: [EpubPackage.Chapter], stylesheet: [UInt8]?
     ) async throws -> [UInt8] {
         guard let printer else { throw Failure.noPrinter }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lectern-print-\(UUID().uuidString)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            Self.printFolderPrefix + UUID().uuidString)
         try FileManager.default.createDirectory(
             at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: work) }
@@ -129,7 +134,7 @@ public struct EditionShelf: Sendable {
             <link rel="stylesheet" href="edition.css"></head>
             <body>
             <div class="edition-stamp" role="note">\(request.stamp)</div>
-            \(chapters.map(\.fragment).joined(separator: "\n"))
+            \(chapters.enumerated().map { Self.ownIDs($1.fragment, chapter: $0 + 1) }.joined(separator: "\n"))
             </body>
             </html>
 
@@ -141,6 +146,12 @@ public struct EditionShelf: Sendable {
         } catch is PrintSlots.Busy {
             throw Failure.busy
         }
+    }
+
+    /// A chapter's ids and `#` links prefixed with its number: in the PDF the chapters share one document, and
+    /// chapter 3's footnote link must not land on chapter 1's `fn-1`.
+    static func ownIDs(_ fragment: String, chapter: Int) -> String {
+        ByteSearch.Replacer([(" id=\"", " id=\"c\(chapter)-"), (" href=\"#", " href=\"#c\(chapter)-")])(fragment)
     }
 
     /// Writes the edition where the next download finds it (0600, whole or not at all), and deletes the one it
@@ -169,6 +180,14 @@ public struct EditionShelf: Sendable {
     /// Deletes the editions of grants that no longer open anything (`isLive` false) and any older than
     /// `maxAge`: they name their buyer, and are made again on the next download.
     public func sweep(maxAge: TimeInterval, now: Date = Date(), isLive: (Int64) -> Bool) {
+        // Print folders a stopped daemon left behind (a print takes seconds; an hour is stale).
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix(Self.printFolderPrefix) {
+            let path = temporary.appendingPathComponent(name).path
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
+            if now.timeIntervalSince(modified ?? now) > 3_600 { try? FileManager.default.removeItem(atPath: path) }
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in names {
             let path = folder.appendingPathComponent(name).path

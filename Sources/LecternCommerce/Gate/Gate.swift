@@ -150,9 +150,16 @@ public struct Gate: Sendable {
         }
         if let format = EditionFormat(segments: rest, isFolder: isFolder) {
             // The lessons open to this buyer today: one not yet open by its drip delay is left out.
-            let lessons = course.lessons.filter { lesson in
-                guard !lesson.free, let days = lesson.availableAfterDays else { return true }
-                return grant.startsAt.addingTimeInterval(TimeInterval(days) * 86_400) <= now
+            func opens(_ lesson: BuildManifest.LessonEntry) -> Date? {
+                guard !lesson.free, let days = lesson.availableAfterDays else { return nil }
+                return grant.startsAt.addingTimeInterval(TimeInterval(days) * 86_400)
+            }
+            let lessons = course.lessons.filter { (opens($0) ?? now) <= now }
+            // Nothing open yet (every lesson drips): say when the first one opens, as its page would.
+            guard !lessons.isEmpty else {
+                let first = course.lessons.compactMap { lesson in opens(lesson).map { (lesson, $0) } }
+                    .min { $0.1 < $1.1 }
+                return first.map { .notice(pages.notYetAvailable(course: course, lesson: $0.0, on: $0.1)) } ?? .notFound
             }
             return .edition(
                 EditionRequest(

@@ -72,7 +72,17 @@ enum ChildProcess {
         var buffer = [UInt8](repeating: 0, count: 4_096)
         var status: Int32 = 0
         var exited = false
+        /// Ends the child (its group, when it has one) and reaps it: the caller was cancelled.
+        func end() {
+            kill(newProcessGroup ? -pid : pid, SIGKILL)
+            while !exited && waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         while true {
+            // A child that writes without pause never lets the loop sleep: look for a cancellation here too.
+            if Task.isCancelled {
+                end()
+                throw CancellationError()
+            }
             var progressed = false
             // Inputs in order: the config first (curl reads it before the message), then the message.
             if let index = writes.firstIndex(where: { $0.fd >= 0 }) {
@@ -112,8 +122,7 @@ enum ChildProcess {
             do {
                 try await Task.sleep(for: .milliseconds(5))
             } catch {
-                kill(newProcessGroup ? -pid : pid, SIGKILL)
-                while !exited && waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                end()
                 throw error
             }
         }

@@ -35,8 +35,8 @@ package enum ByteSearch {
     }
 
     /// Replaces every occurrence of each rule's target in one pass from the left; where several targets start
-    /// at one place, the first rule listed wins. Prepared once, used per page. (Foundation's
-    /// `replacingOccurrences` on Linux, eight times per lesson, more than doubled a 10,000-lesson build.)
+    /// at one place, the first rule listed wins (an edition's links and ids, HTML references undone). Foundation's
+    /// `replacingOccurrences` on Linux, eight calls per lesson, had more than doubled a 10,000-lesson build.
     package struct Replacer: Sendable {
         private let targets: [[UInt8]]
         private let replacements: [[UInt8]]

@@ -15,4 +15,12 @@ public enum MarkupEscaping {
         }
         return out
     }
+
+    /// `escape` undone: an attribute value Lectern wrote (cmark-gfm's or `escape`'s five references) as text.
+    public static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return ByteSearch.Replacer([
+            ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#x27;", "'"),
+        ])(text)
+    }
 }
