@@ -8,7 +8,7 @@ public struct EditionPrinter: Sendable {
     public let chromium: String
     /// A print that takes longer is ended (its whole process group) and the request fails.
     public var timeout: Duration = .seconds(90)
-    private let slots = PrintSlots()
+    private let slots = EditionSlots(running: 1, waiting: 8)
 
     public init(chromium: String) { self.chromium = chromium }
 
@@ -27,17 +27,9 @@ public struct EditionPrinter: Sendable {
     }
 
     /// Prints `html` (a document in `folder`, with its stylesheet and images beside it) to a PDF's bytes.
-    /// Waits for the print before it; throws `PrintSlots.Busy` when too many are waiting.
+    /// Waits for the print before it; throws `EditionSlots.Busy` when too many are waiting.
     func print(_ html: URL, in folder: URL) async throws -> [UInt8] {
-        try await slots.acquire()
-        do {
-            let pdf = try await render(html, in: folder)
-            await slots.release()
-            return pdf
-        } catch {
-            await slots.release()
-            throw error
-        }
+        try await slots.run { try await render(html, in: folder) }
     }
 
     private func render(_ html: URL, in folder: URL) async throws -> [UInt8] {
@@ -75,28 +67,5 @@ public struct EditionPrinter: Sendable {
                 hint: String(result.standardError.suffix(300)))
         }
         return [UInt8](pdf)
-    }
-}
-
-/// One print at a time, a few waiting; past that a request is refused (503 with Retry-After) rather than
-/// queued for minutes.
-actor PrintSlots {
-    struct Busy: Error {}
-
-    static let maxWaiting = 8
-    private var running = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async throws {
-        guard running else {
-            running = true
-            return
-        }
-        guard waiting.count < Self.maxWaiting else { throw Busy() }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    func release() {
-        if waiting.isEmpty { running = false } else { waiting.removeFirst().resume() }
     }
 }

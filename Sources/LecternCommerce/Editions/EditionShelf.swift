@@ -18,6 +18,8 @@ public struct EditionShelf: Sendable {
     }
 
     static let printFolderPrefix = "lectern-print-"
+    /// EPUBs made at once (PDFs have the printer's own).
+    private let making = EditionSlots(running: 2, waiting: 32)
     let bundle: LiveBundle
     let watermarker: Watermarker
     let folder: URL
@@ -61,18 +63,25 @@ public struct EditionShelf: Sendable {
         if let kept = FileManager.default.contents(atPath: file.path) { return [UInt8](kept) }
 
         let chunks = watermarker.chunks(grant: UInt32(truncatingIfNeeded: request.grant.id))
-        let chapters = try EditionChapters(bundle: bundle, baseURL: baseURL).make(request, chunks: chunks)
         let bytes: [UInt8]
         switch request.format {
         case .epub:
-            bytes = try EpubPackage(
-                title: request.course.title, language: request.language,
-                identifier: EpubPackage.identifier(grant: request.grant.id, course: request.course.slug),
-                modified: manifest.builtAt, rights: request.stamp,
-                contentsHeading: request.wording.contents ?? "Contents", chapters: chapters, stylesheet: css,
-                files: files(shownIn: chapters, course: request.course.slug)
-            ).archive()
+            do {
+                bytes = try await making.run {
+                    let chapters = try EditionChapters(bundle: bundle, baseURL: baseURL).make(request, chunks: chunks)
+                    return try EpubPackage(
+                        title: request.course.title, language: request.language,
+                        identifier: EpubPackage.identifier(grant: request.grant.id, course: request.course.slug),
+                        modified: manifest.builtAt, rights: request.stamp,
+                        contentsHeading: request.wording.contents ?? "Contents", chapters: chapters, stylesheet: css,
+                        files: files(shownIn: chapters, course: request.course.slug)
+                    ).archive()
+                }
+            } catch is EditionSlots.Busy {
+                throw Failure.busy
+            }
         case .pdf:
+            let chapters = try EditionChapters(bundle: bundle, baseURL: baseURL).make(request, chunks: chunks)
             bytes = try await printed(request, chapters: chapters, stylesheet: css)
         }
         try keep(bytes, at: file, replacing: prefix, format: request.format)
@@ -143,7 +152,7 @@ public struct EditionShelf: Sendable {
         try Data(html.utf8).write(to: page)
         do {
             return try await printer.print(page, in: work)
-        } catch is PrintSlots.Busy {
+        } catch is EditionSlots.Busy {
             throw Failure.busy
         }
     }
