@@ -41,10 +41,7 @@ struct LibraryRoutes: Sendable {
                     "continue_title": start?.title ?? "", "started": last != nil,
                     "lessons": course.lessons.count, "read": lessons.count,
                     "read_urls": lessons.map { SiteRoutes.lesson($0.slug, course: course.slug, free: $0.free) },
-                    "downloads": Dictionary(
-                        uniqueKeysWithValues: EditionFormat.allCases.map {
-                            ($0.rawValue, SiteRoutes.edition(course.slug, format: $0))
-                        }),
+                    "downloads": SiteRoutes.editions(course.slug),
                 ]
             }
             let email = try self.read { try library.email(buyer: buyer) } ?? ""

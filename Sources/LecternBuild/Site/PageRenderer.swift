@@ -65,6 +65,8 @@ struct PageRenderer: @unchecked Sendable {
         /// `PaidPage.bodyStart`).
         var chapter: Data?
         var chapterOutput = ""
+        /// The chapter's SHA-256 once it is written (its bytes are dropped then, as the page's are).
+        var chapterSHA256: String?
 
         /// The files this page links to, where they go and the URL they are served at: public beside a
         /// free page, in the paid bundle (behind the gate) beside a paid one.

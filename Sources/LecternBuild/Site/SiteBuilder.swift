@@ -67,7 +67,8 @@ public struct SiteBuilder {
             if let chapter = result.chapter {
                 // Kept for the manifest as its hash only: the daemon remakes an edition when a chapter changed.
                 try staging.write(chapter, to: result.chapterOutput, in: .paidBundle)
-                result.chapter = Data(BuildManifest.hash(chapter).utf8)
+                result.chapterSHA256 = BuildManifest.hash(chapter)
+                result.chapter = Data()
             }
             if !result.isPublic { (result.plainText, result.proseText) = ("", "") }
         }
@@ -114,11 +115,11 @@ public struct SiteBuilder {
                 .init(
                     url: result.url, kind: kind, source: result.source, output: result.outputPath, sha256: result.sha256
                 ))
-            if let hash = result.chapter {
+            if let hash = result.chapterSHA256 {
                 manifest.pages.append(
                     .init(
                         url: result.url, kind: .chapter, source: result.source, output: result.chapterOutput,
-                        sha256: String(decoding: hash, as: UTF8.self)))
+                        sha256: hash))
             }
             search.add(result)
             if result.isPublic {

@@ -114,10 +114,7 @@ struct PageContexts {
                 "module": lesson.module?.title ?? "", "url": lesson.path,
             ],
             "content": content,
-            "downloads": Dictionary(
-                uniqueKeysWithValues: EditionFormat.allCases.map {
-                    ($0.rawValue, SiteRoutes.edition(course.slug, format: $0))
-                }),
+            "downloads": SiteRoutes.editions(course.slug),
         ]
         if let prev = neighbour(index - 1) { context["prev"] = prev }
         if let next = neighbour(index + 1) { context["next"] = next }

@@ -27,6 +27,11 @@ public enum SiteRoutes {
     /// A buyer's offline edition of a course (behind the gate, like its paid lessons).
     public static func edition(_ course: String, format: EditionFormat) -> String { gate(course) + format.fileName }
 
+    /// Every edition of a course by format (`epub`, `pdf`): the links a paid page and the library show.
+    public static func editions(_ course: String) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: EditionFormat.allCases.map { ($0.rawValue, edition(course, format: $0)) })
+    }
+
     /// A lesson: public when free, on the gate when paid.
     public static func lesson(_ lesson: String, course: String, free: Bool) -> String {
         (free ? landing(course) : gate(course)) + segment(lesson) + "/"
