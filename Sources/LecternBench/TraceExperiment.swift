@@ -74,30 +74,43 @@ public struct TraceExperiment {
         return String(collapsed[visible[first]...visible[first + count - 1]])
     }
 
-    private static func isMarkCharacter(_ character: Character) -> Bool {
-        character.unicodeScalars.allSatisfy { (0x2060...0x2064).contains($0.value) }
+    static func isMarkCharacter(_ character: Character) -> Bool {
+        character.unicodeScalars.allSatisfy(InvisibleMarkCodec.isMarkScalar)
     }
 
     /// The lesson text between `<article` and `</article>`, tags removed, entities decoded: what a
     /// reader selecting the lesson and copying it would paste.
     static func articleText(_ html: String) -> String {
-        let body = articleHTML(html)
-        var text = ""
+        // One pass over scalars: Foundation's replacingOccurrences and Character appends were most of an
+        // experiment's time on long lessons.
+        let body = Array(articleHTML(html).unicodeScalars)
+        let entities: [(name: [Unicode.Scalar], value: Unicode.Scalar)] = [
+            (Array("lt;".unicodeScalars), "<"), (Array("gt;".unicodeScalars), ">"),
+            (Array("quot;".unicodeScalars), "\""), (Array("amp;".unicodeScalars), "&"),
+        ]
+        var text = String.UnicodeScalarView()
         var inTag = false
-        for char in body {
-            if char == "<" {
+        var index = 0
+        while index < body.count {
+            let scalar = body[index]
+            index += 1
+            if scalar == "<" {
                 inTag = true
                 text.append(" ")
-                continue
-            }
-            if char == ">" {
+            } else if scalar == ">" {
                 inTag = false
-                continue
+            } else if !inTag {
+                if scalar == "&",
+                    let entity = entities.first(where: { body[index...].starts(with: $0.name) })
+                {
+                    text.append(entity.value)
+                    index += entity.name.count
+                } else {
+                    text.append(scalar)
+                }
             }
-            if !inTag { text.append(char) }
         }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+        return String(text)
     }
 
     /// Words as a reader counts them: a token of invisible characters alone (a PDF's text puts each on a line

@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Excerpt lengths in characters (Chinese, Japanese), comma-separated.")
         var characters = "150,100,80,60"
         @Option(help: "Only this course's paid pages (default: every course).") var course: String?
+        @Option(help: "Lengths (or `lesson`) of excerpts of cleaned copies (Cf deleted, NFKC, spaces collapsed).")
+        var cleaned = "lesson,800,300"
+        @Option(help: "Unit of the --cleaned lengths: words, or characters (Chinese).") var cleanedUnit = "words"
         @Option(help: "Words in each mix of two buyers' copies (0: no collusion rows).") var mixedWords = 1_000
         @Option(help: "Buyers' pages printed to PDF by Chromium, 10 excerpts of 150 words each (0: no PDF row).")
         var printed = 0
@@ -81,6 +84,20 @@ struct BenchCommand: ParsableCommand {
                         "| \(o.length) \(o.unit.rawValue) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) "
                             + "| \(o.unnamed) |")
                 }
+            }
+            guard let unit = TraceExperiment.Unit(rawValue: cleanedUnit) else {
+                throw LecternError(
+                    .trace, "--cleaned-unit must be words or characters", hint: "e.g. --cleaned-unit characters")
+            }
+            // "lesson": each excerpt is a whole lesson.
+            for item in cleaned.split(separator: ",") {
+                guard let length = item == "lesson" ? Int.max : Int(item) else { continue }
+                let o = experiment.runCleaned(length: length, unit: unit, excerpts: excerpts)
+                let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
+                let label = length == Int.max ? "whole lesson" : "\(o.length) \(o.unit.rawValue)"
+                print(
+                    "| \(label), Cf deleted + NFKC + white space collapsed | \(o.excerpts) "
+                        + "| \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
             }
             if printed > 0 {
                 let stylesheet = try String(

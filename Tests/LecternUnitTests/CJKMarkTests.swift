@@ -41,12 +41,12 @@ import Testing
                 availableAfterDays: nil))
         let html = Watermarker(fingerprint: fingerprint).render(page, grant: 777, email: "读者@例子.中国", order: "K7QD")
         let visible = String(
-            String.UnicodeScalarView(html.unicodeScalars.filter { !(0x2060...0x2064).contains($0.value) }))
+            String.UnicodeScalarView(html.unicodeScalars.filter { !InvisibleMarkCodec.isMarkScalar($0) }))
         #expect(visible.contains(paragraph))
         var rng = SplitMix64(seed: 5)
         let excerpt = TraceExperiment.characterExcerpt(
             of: TraceExperiment.articleText(html), characters: 150, rng: &rng)
-        #expect(excerpt.unicodeScalars.filter { !(0x2060...0x2064).contains($0.value) }.count == 150)
+        #expect(excerpt.unicodeScalars.filter { !InvisibleMarkCodec.isMarkScalar($0) }.count == 150)
         guard case .traced(grant: 777, _, _) = LeakTracer(fingerprint: fingerprint).trace(excerpt) else {
             Issue.record(
                 "a 150-character Chinese excerpt did not trace: \(LeakTracer(fingerprint: fingerprint).trace(excerpt))")
@@ -65,6 +65,19 @@ import Testing
         #expect(pages.count == 3)
         let outcome = TraceExperiment(pages: pages, buyers: 1_000).run(length: 150, unit: .characters, excerpts: 200)
         #expect(outcome.right >= 198 && outcome.wrong == 0, "\(outcome)")
+    }
+
+    /// A cleaned copy of the Chinese course (Cf deleted, NFKC — which turns full-width punctuation into ASCII —
+    /// white space collapsed) still names its buyer from 300 characters, through the combining channel.
+    @Test func cleanedChineseExcerptsNameTheirBuyer() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let folder = site.root.appendingPathComponent("paid/zhishi-fufei-xiezuo")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
+            .map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let experiment = TraceExperiment(pages: pages, buyers: 1_000)
+        let outcome = experiment.runCleaned(length: 300, unit: .characters, excerpts: 40)
+        #expect(outcome.right >= 38 && outcome.wrong == 0, "\(outcome)")
     }
 
     @Test func copiesServedWithWordJoinersStillTrace() {

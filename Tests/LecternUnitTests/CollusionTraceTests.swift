@@ -54,11 +54,30 @@ import Testing
         }
     }
 
+    /// Two buyers mix their copies paragraph by paragraph and clean the mix (Cf deleted, NFKC, white space
+    /// collapsed): the combining channel still names both, and nobody else on record.
+    @Test func aCleanedMixOfTwoCopiesNamesBothColluders() {
+        let first = copy(of: 11, words: 600)
+        let second = copy(of: 12, words: 600)
+        var mixed = ""
+        for paragraph in 0..<12 {
+            let words = (paragraph % 2 == 0 ? first : second)[(paragraph * 50)..<(paragraph * 50 + 50)]
+            mixed += words.joined(separator: "  ") + "\n\n"
+        }
+        let cleaned = TraceExperiment.cleaned(mixed)
+        #expect(InvisibleMarkCodec.read(cleaned).formatChunks == 0)
+        let result = LeakTracer(fingerprint: fingerprint).trace(cleaned, candidates: Array(1...1_000))
+        guard case .mixed(grants: [11, 12], _, let bound) = result, bound <= 1e-6 else {
+            Issue.record("a cleaned mix did not name both colluders: \(result)")
+            return
+        }
+    }
+
     @Test func htmlWithTheMarkAsCharacterReferencesTraces() throws {
         let served = copy(of: 5, words: 40).joined(separator: " ")
         var saved = ""
         for scalar in served.unicodeScalars {
-            saved += (0x2061...0x2064).contains(scalar.value) ? "&#x\(String(scalar.value, radix: 16));" : "\(scalar)"
+            saved += InvisibleMarkCodec.isMarkScalar(scalar) ? "&#x\(String(scalar.value, radix: 16));" : "\(scalar)"
         }
         let text = try LeakDocument.text(of: Data(saved.utf8), file: nil)
         guard case .traced(grant: 5, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
@@ -89,10 +108,10 @@ import Testing
         }
         // Without the grants on record the mix names nobody (the majority mark does not verify).
         if case .traced = tracer.trace(byWord) { Issue.record("a mix named one buyer from the majority alone") }
-        // One buyer's copy with the grants on record is an ordinary trace.
+        // One buyer's copy with the grants on record is an ordinary trace (1,000 gaps, a chunk in each channel).
         #expect(
             tracer.trace(a.joined(separator: " "), candidates: candidates)
-                == .traced(grant: 314, chunks: 1_000, agreement: 1))
+                == .traced(grant: 314, chunks: 2_000, agreement: 1))
     }
 
     @Test func manyCopiesMixedNameNoOneWhoDidNotTakePart() {

@@ -32,7 +32,7 @@ import Testing
     @Test func codecReadsChunksAndIgnoresDamagedRuns() {
         let mark = fingerprint.mark(grant: 99)
         let chunks = InvisibleMarkCodec.chunks(for: mark)
-        #expect(chunks.count == 16 && chunks.allSatisfy { $0.unicodeScalars.count == 4 })
+        #expect(chunks.count == 16 && chunks.allSatisfy { $0.unicodeScalars.count == 7 })
         let words = (0..<40).map { "word\($0)" }
         var text = ""
         for (i, word) in words.enumerated() { text += (i == 0 ? "" : " " + chunks[(i - 1) % 16]) + word }
@@ -48,18 +48,64 @@ import Testing
         damaged.unicodeScalars.append(contentsOf: scalars)
         let reading = InvisibleMarkCodec.read(damaged)
         #expect(reading.damagedRuns == 1 && reading.mark == mark)
+        #expect(reading.formatChunks == 38 && reading.combiningChunks == 39)
+        // The same for a combining run that lost a selector; an emoji's own selector and a lone joiner in the
+        // text are not read as the mark.
+        scalars = Array(text.unicodeScalars)
+        if let selector = scalars.firstIndex(where: { (0xFE00...0xFE0F).contains($0.value) }) {
+            scalars.remove(at: selector)
+        }
+        damaged = "I ❤\u{FE0F} it. A\u{034F}B "
+        damaged.unicodeScalars.append(contentsOf: scalars)
+        let again = InvisibleMarkCodec.read(damaged)
+        #expect(again.damagedRuns == 2 && again.combiningChunks == 38 && again.mark == mark)
+    }
+
+    /// What one line of a text cleaner does to a leaked copy: format characters (Cf) deleted, NFKC, white space
+    /// collapsed. The format channel is gone; the combining channel alone names the buyer, from a whole lesson
+    /// and from 300 words, and the cleaned words are the lesson's own.
+    @Test func aCopyWithFormatCharactersDeletedNormalisedAndCollapsedTraces() throws {
+        let site = try TempSite(withExampleContent: true)
+        try site.build()
+        let folder = site.root.appendingPathComponent("paid/practical-sqlite")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
+            .sorted().map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let tracer = LeakTracer(fingerprint: fingerprint)
+        for page in pages {
+            let html = Watermarker(fingerprint: fingerprint).render(page, grant: 4_242, email: "a@b.c", order: "o")
+            let cleaned = TraceExperiment.cleaned(TraceExperiment.articleText(html))
+            #expect(!cleaned.unicodeScalars.contains { $0.properties.generalCategory == .format })
+            let reading = InvisibleMarkCodec.read(cleaned)
+            #expect(reading.formatChunks == 0 && reading.combiningChunks > 16, "\(page.lesson)")
+            let plain = TraceExperiment.cleaned(
+                TraceExperiment.articleText(page.splice(stamp: "", mark: { _ in nil })))
+            #expect(
+                String(String.UnicodeScalarView(cleaned.unicodeScalars.filter { !InvisibleMarkCodec.isMarkScalar($0) }))
+                    == plain)
+            guard case .traced(grant: 4_242, _, _) = tracer.trace(cleaned) else {
+                Issue.record("the cleaned lesson \(page.lesson) did not trace: \(tracer.trace(cleaned))")
+                continue
+            }
+        }
+        // The issue's rows, on a deterministic sample: whole lessons (shorter than 800 words) and 300 words.
+        let experiment = TraceExperiment(pages: pages, buyers: 1_000)
+        for length in [800, 300] {
+            let outcome = experiment.runCleaned(length: length, unit: .words, excerpts: 40)
+            #expect(outcome.right >= 38 && outcome.wrong == 0, "\(length) words: \(outcome)")
+        }
     }
 
     @Test func tracerNamesOnlyVerifiedMarks() {
         let tracer = LeakTracer(fingerprint: fingerprint)
         #expect(tracer.trace("Plain text that was never watermarked.") == .noFingerprint)
         let sixteen = InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: 5)).joined(separator: " x ")
-        guard case .traced(grant: 5, chunks: 16, _) = tracer.trace(sixteen) else {
+        // Each chunk is read twice: once from either channel.
+        guard case .traced(grant: 5, chunks: 32, _) = tracer.trace(sixteen) else {
             Issue.record("expected grant 5, got \(tracer.trace(sixteen))")
             return
         }
         let eight = InvisibleMarkCodec.chunks(for: fingerprint.mark(grant: 5)).prefix(8).joined(separator: " x ")
-        #expect(tracer.trace(eight) == .incomplete(chunks: 8, covered: 8))
+        #expect(tracer.trace(eight) == .incomplete(chunks: 16, covered: 8))
         // Random invisible noise covering every index: must not name anyone.
         var rng = SplitMix64(seed: 3)
         for _ in 0..<2_000 {
@@ -77,8 +123,8 @@ import Testing
         let watermarker = Watermarker(fingerprint: fingerprint)
         let html = watermarker.render(page, grant: 1042, email: "ada+<x>@example.com", order: "ord_1")
         #expect(html.contains("Licensed to ada+&lt;x&gt;@example.com · order ord_1"))
-        let invisible = CharacterSet(charactersIn: "\u{2064}\u{2061}\u{2062}\u{2063}")
-        let visible = String(String.UnicodeScalarView(html.unicodeScalars.filter { !invisible.contains($0) }))
+        let visible = String(
+            String.UnicodeScalarView(html.unicodeScalars.filter { !InvisibleMarkCodec.isMarkScalar($0) }))
         #expect(
             visible
                 == page.splice(
@@ -86,7 +132,7 @@ import Testing
         // Code, URLs and attributes are untouched.
         let pre = try #require(html.range(of: "<pre>")).lowerBound
         let preEnd = try #require(html.range(of: "</pre>")).upperBound
-        #expect(!html[pre..<preEnd].unicodeScalars.contains { invisible.contains($0) })
+        #expect(!html[pre..<preEnd].unicodeScalars.contains(where: InvisibleMarkCodec.isMarkScalar))
         #expect(html.contains("href=\"/learn/practical-sqlite/wal-mode/\""))
         let text = TraceExperiment.articleText(html)
         let excerpt = TraceExperiment.visibleWords(of: text).suffix(80).joined(separator: " ")

@@ -1,35 +1,58 @@
-/// Writes a 64-bit mark into text as runs of zero-width characters, and reads it back from any
-/// excerpt long enough to hold each part at least once.
+/// Writes a 64-bit mark into text as runs of invisible characters, and reads it back from any excerpt long
+/// enough to hold each part at least once.
 ///
-/// The mark is cut into 16 nibbles. Word gap number i carries chunk (i mod 16): four invisible
-/// characters, two for the chunk's index and two for its nibble, from a 4-letter alphabet of
-/// default-ignorable, non-joining code points of line-break class AL: they change neither the
-/// shaping of joined scripts nor where a line may break — glued to the word after a space, and
-/// between two ideographs (`InsertionPoints`) leaving a break opportunity on either side of the run.
-/// (ZERO WIDTH SPACE was tried first: it adds break opportunities, and headless Chromium laid a table
-/// out differently with it; ZWJ/ZWNJ would alter Arabic or Indic shaping. WORD JOINER, used until
-/// Chinese text was marked, forbids a break on both sides, so between two ideographs it moved line
-/// breaks in Chromium at every width tried; it is still read, so copies served before stay traceable.)
-/// Chromium's `innerText` keeps all four, so copy-paste keeps the mark. The visible text between gaps
-/// frames each chunk, so a run that lost or gained a character has the wrong length and
-/// is ignored instead of misread. White space does not frame: a PDF's text has a line per invisible
-/// character. Repetition across the page is the error correction: each index is
-/// decided by a majority vote over every copy in the excerpt.
+/// The mark is cut into 16 nibbles. Word gap number i carries chunk (i mod 16) twice, in two channels that a
+/// cleaner removes separately, so that a copy which lost one still names its buyer:
+///
+/// - **Format characters** (category Cf): four of them, two for the chunk's index and two for its nibble, from
+///   a 4-letter alphabet of default-ignorable, non-joining code points of line-break class AL: they change
+///   neither the shaping of joined scripts nor where a line may break — glued to the word after a space, and
+///   between two ideographs (`InsertionPoints`) leaving a break opportunity on either side of the run.
+///   (ZERO WIDTH SPACE was tried first: it adds break opportunities, and headless Chromium laid a table out
+///   differently with it; ZWJ/ZWNJ would alter Arabic or Indic shaping. WORD JOINER, used until Chinese text
+///   was marked, forbids a break on both sides, so between two ideographs it moved line breaks in Chromium at
+///   every width tried; it is still read, so copies served before stay traceable.) This channel survives a PDF
+///   (Chromium's print and `pdftotext -raw` keep it), but one line of a text cleaner deletes every Cf.
+/// - **Combining characters** (category Mn), which survive deleting Cf, NFKC and white space collapsed:
+///   COMBINING GRAPHEME JOINER, then two variation selectors (VS1–VS16, 4 bits each: index, nibble). Both are
+///   default-ignorable and of line-break class CM, so they draw nothing, attach to what precedes them and move
+///   no line break (identical pixels in Chromium, `BrowserWatermarkTests`). The joiner comes first so that the
+///   selectors never follow a letter or an ideograph they could pick a glyph variant of (Unicode defines such
+///   sequences for some ideographs and digits); a selector after the joiner selects nothing. Deleting every
+///   default-ignorable character removes this channel too (see `docs/protection.md`).
+///
+/// Chromium's `innerText` keeps both, so copy-paste keeps the mark, and find-in-page still matches the words.
+/// The visible text between gaps frames each chunk, so a run that lost or gained a character has the wrong
+/// length and is ignored instead of misread. White space does not frame: a PDF's text has a line per
+/// invisible character. Repetition across the page is the error correction: each index is decided by a
+/// majority vote over every copy in the excerpt, in either channel.
 public enum InvisibleMarkCodec {
     /// INVISIBLE PLUS, FUNCTION APPLICATION, INVISIBLE TIMES, INVISIBLE SEPARATOR.
     static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2061}", "\u{2062}", "\u{2063}"]
+    /// COMBINING GRAPHEME JOINER: starts a run of the combining channel.
+    static let combiningLead: Unicode.Scalar = "\u{034F}"
+    /// VARIATION SELECTOR-1 … -16: the combining channel's 16 letters.
+    static let selectors = 0xFE00...0xFE0F
     public static let chunkCount = 16
     static let symbolsPerChunk = 4
+    static let selectorsPerChunk = 2
 
-    /// The 16 chunk strings for a mark; chunk i goes into word gaps i, i+16, i+32, …
+    /// The 16 chunk strings for a mark (both channels); chunk i goes into word gaps i, i+16, i+32, …
     public static func chunks(for mark: UInt64) -> [String] {
         (0..<chunkCount).map { index in
             let nibble = nibble(of: mark, at: index)
-            let symbols = [index >> 2, index & 3, nibble >> 2, nibble & 3].map { alphabet[$0] }
             var chunk = ""
-            chunk.unicodeScalars.append(contentsOf: symbols)
+            chunk.unicodeScalars.append(
+                contentsOf: [index >> 2, index & 3, nibble >> 2, nibble & 3].map { alphabet[$0] })
+            chunk.unicodeScalars.append(combiningLead)
+            chunk.unicodeScalars.append(contentsOf: [index, nibble].compactMap { Unicode.Scalar(0xFE00 + $0) })
             return chunk
         }
+    }
+
+    /// Whether a scalar belongs to either channel's alphabet (for setting the mark aside in a comparison).
+    public static func isMarkScalar(_ scalar: Unicode.Scalar) -> Bool {
+        (0x2060...0x2064).contains(scalar.value) || scalar == combiningLead || selectors.contains(Int(scalar.value))
     }
 
     /// The part of `mark` that chunk `index` carries (most significant first).
@@ -42,6 +65,9 @@ public enum InvisibleMarkCodec {
         public var votes: [[Int]] = Array(repeating: Array(repeating: 0, count: 16), count: chunkCount)
         /// Runs of invisible characters of the wrong length (damage).
         public var damagedRuns = 0
+        /// Chunks read from each channel (format characters, combining characters).
+        public var formatChunks = 0
+        public var combiningChunks = 0
 
         public var chunksSeen: Int { votes.reduce(0) { $0 + $1.reduce(0, +) } }
         public var indicesCovered: Int { votes.filter { $0.contains { $0 > 0 } }.count }
@@ -67,28 +93,49 @@ public enum InvisibleMarkCodec {
 
     public static func read(_ text: String) -> Reading {
         var reading = Reading()
-        var run: [Int] = []
-        func close() {
-            if run.count == symbolsPerChunk {
-                let index = run[0] << 2 | run[1]
-                let nibble = run[2] << 2 | run[3]
-                reading.votes[index][nibble] += 1
-            } else if !run.isEmpty {
+        var format: [Int] = []
+        // nil: no combining run open; otherwise the selectors read since its joiner.
+        var combining: [Int]?
+        func closeFormat() {
+            if format.count == symbolsPerChunk {
+                reading.votes[format[0] << 2 | format[1]][format[2] << 2 | format[3]] += 1
+                reading.formatChunks += 1
+            } else if !format.isEmpty {
                 reading.damagedRuns += 1
             }
-            run.removeAll(keepingCapacity: true)
+            format.removeAll(keepingCapacity: true)
+        }
+        func closeCombining() {
+            guard let run = combining else { return }
+            if run.count == selectorsPerChunk {
+                reading.votes[run[0]][run[1]] += 1
+                reading.combiningChunks += 1
+            } else {
+                reading.damagedRuns += 1
+            }
+            combining = nil
         }
         for scalar in text.unicodeScalars {
             if let symbol = symbol(scalar) {
-                run.append(symbol)
-            } else if run.isEmpty || !scalar.properties.isWhitespace {
-                close()
+                closeCombining()
+                format.append(symbol)
+            } else if scalar == combiningLead {
+                closeFormat()
+                closeCombining()
+                combining = []
+            } else if selectors.contains(Int(scalar.value)), combining != nil {
+                combining?.append(Int(scalar.value) - selectors.lowerBound)
+            } else if !scalar.properties.isWhitespace || (format.isEmpty && combining == nil) {
+                closeFormat()
+                closeCombining()
             }
             // White space inside a run is skipped: `pdftotext -raw` gives each zero-width character of a PDF
             // on its own line (and its default mode drops repeats drawn at one spot), and a reflowed or
-            // re-wrapped copy may put a line break where a run was.
+            // re-wrapped copy may put a line break where a run was. A selector outside a run (an emoji's, say)
+            // is an ordinary character here.
         }
-        close()
+        closeFormat()
+        closeCombining()
         return reading
     }
 

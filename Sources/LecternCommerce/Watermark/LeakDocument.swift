@@ -35,11 +35,12 @@ public enum LeakDocument {
         return decodeMarkReferences(chapters)
     }
 
-    /// `&#x2064;` and `&#8292;` (and the other letters of the mark) as the characters themselves.
+    /// `&#x2064;` and `&#8292;` (and the other letters of either channel of the mark) as the characters
+    /// themselves.
     static func decodeMarkReferences(_ text: String) -> String {
         guard text.contains("&#") else { return text }
         var result = text
-        for value in 0x2060...0x2064 {
+        for value in Array(0x2060...0x2064) + [0x034F] + Array(0xFE00...0xFE0F) {
             let character = String(Character(Unicode.Scalar(UInt32(value)) ?? " "))
             for reference in ["&#x\(String(value, radix: 16));", "&#\(value);"] {
                 result = result.replacingOccurrences(of: reference, with: character, options: .caseInsensitive)

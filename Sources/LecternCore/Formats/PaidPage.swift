@@ -172,7 +172,8 @@ public struct PaidPage: Codable, Sendable, Equatable {
         var html = self.html
         return html.withUTF8 { bytes in
             var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + stamp.utf8.count + markOffsets.count * 16)
+            // A chunk of the mark is 20 bytes of UTF-8 (`InvisibleMarkCodec`).
+            out.reserveCapacity(bytes.count + stamp.utf8.count + markOffsets.count * 20)
             var cursor = 0
             var stampDone = false
             func copy(upTo offset: Int) {
@@ -206,7 +207,7 @@ public struct PaidPage: Codable, Sendable, Equatable {
         var html = self.html
         return html.withUTF8 { bytes in
             var out: [UInt8] = []
-            out.reserveCapacity(bodyEnd - bodyStart + markOffsets.count * 16)
+            out.reserveCapacity(bodyEnd - bodyStart + markOffsets.count * 20)
             var cursor = bodyStart
             var index = 0
             for offset in markOffsets where offset >= bodyStart && offset <= bodyEnd {
