@@ -33,6 +33,7 @@ struct TraceCommand: ParsableCommand {
                         "Confidence: mark verified by its keyed tag (false match ≤ 2.3e-10)"
                         + "; %d chunks read, %.0f%% agreeing",
                     chunks, agreement * 100))
+            printChannels(of: text)
         case .mixed(let grants, let chunks, let falseAccusation):
             print("Traced: a copy mixed from several buyers' copies; each named buyer's whole mark is in it")
             for grant in grants {
@@ -44,6 +45,7 @@ struct TraceCommand: ParsableCommand {
                     format: "Confidence: %d chunks read, checked against %d grants on record"
                         + "; chance that any other buyer would be named ≤ %.1e",
                     chunks, candidates.count, falseAccusation))
+            printChannels(of: text)
         case .noFingerprint:
             print("No fingerprint found: this text carries no Lectern watermark (or it was stripped).")
             throw ExitCode.failure
@@ -60,6 +62,16 @@ struct TraceCommand: ParsableCommand {
             )
             throw ExitCode.failure
         }
+    }
+
+    /// Which of the mark's two channels the copy still had: a copy without format characters went through a
+    /// text cleaner, which a creator may want to know.
+    private func printChannels(of text: String) {
+        let reading = InvisibleMarkCodec.read(text)
+        let cleaned = reading.formatChunks == 0 ? " (format characters removed: the text went through a cleaner)" : ""
+        print(
+            "Channels: \(reading.formatChunks) chunks in format characters, \(reading.combiningChunks) in combining"
+                + " characters\(cleaned)")
     }
 
     private func printOwner(of grant: UInt32, _ queries: CreatorQueries?) throws {

@@ -138,6 +138,13 @@ import Testing
         try site.write("leak.txt", TraceExperiment.articleText(copy))
         let traced = try lectern(["trace", "leak.txt"], in: site.root)
         #expect(traced.status == 0 && traced.stdout.hasPrefix("Traced: grant 77"))
+        #expect(!traced.stdout.contains("went through a cleaner"), "\(traced.stdout)")
+        // The same copy through a text cleaner (Cf deleted, NFKC, white space collapsed) still traces, and says so.
+        try site.write("cleaned.txt", TraceExperiment.cleaned(TraceExperiment.articleText(copy)))
+        let cleaned = try lectern(["trace", "cleaned.txt"], in: site.root)
+        #expect(cleaned.status == 0 && cleaned.stdout.hasPrefix("Traced: grant 77"), "\(cleaned.stdout)")
+        #expect(cleaned.stdout.contains("Channels: 0 chunks in format characters"), "\(cleaned.stdout)")
+        #expect(cleaned.stdout.contains("went through a cleaner"))
         try site.write("clean.txt", "Nothing to see here, just words someone typed.")
         let clean = try lectern(["trace", "clean.txt"], in: site.root)
         #expect(clean.status == 1 && clean.stdout.hasPrefix("No fingerprint found"))
