@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import LecternCommerce
 import LecternCore
@@ -9,23 +8,9 @@ import LecternCore
 extension TraceExperiment {
     /// Traces `excerpts` cleaned excerpts of `length` words or characters (a lesson shorter than that whole).
     public func runCleaned(length: Int, unit: Unit, excerpts: Int) -> Outcome {
-        var rng = SplitMix64(seed: seed &+ UInt64(min(length, 1 << 30)) &+ 7)
-        let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
-        let watermarker = Watermarker(fingerprint: fingerprint)
-        let tracer = LeakTracer(fingerprint: fingerprint)
-        var outcome = Outcome(length: length, unit: unit, excerpts: excerpts, right: 0, wrong: 0, unnamed: 0)
-        for _ in 0..<excerpts {
-            let grant = UInt32(rng.next() % UInt64(buyers)) + 1
-            let page = pages[Int(rng.next() % UInt64(pages.count))]
-            let html = watermarker.render(page, grant: grant, email: "buyer\(grant)@example.com", order: "o\(grant)")
-            let text = Self.cleaned(Self.articleText(html))
-            let excerpt = Self.cleanedExcerpt(of: text, length: length, unit: unit, rng: &rng)
-            switch tracer.trace(excerpt) {
-            case .traced(let named, _, _): if named == grant { outcome.right += 1 } else { outcome.wrong += 1 }
-            default: outcome.unnamed += 1
-            }
+        trace(length: length, unit: unit, excerpts: excerpts, seedOffset: 7) { text, rng in
+            Self.cleanedExcerpt(of: Self.cleaned(text), length: length, unit: unit, rng: &rng)
         }
-        return outcome
     }
 
     /// What a text cleaner leaves: format characters (Cf) deleted, NFKC, runs of white space as one space.

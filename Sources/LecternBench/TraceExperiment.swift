@@ -31,7 +31,20 @@ public struct TraceExperiment {
 
     /// Traces `excerpts` random excerpts of `length` words or characters; every named grant is checked.
     public func run(length: Int, unit: Unit, excerpts: Int) -> Outcome {
-        var rng = SplitMix64(seed: seed &+ UInt64(length))
+        trace(length: length, unit: unit, excerpts: excerpts, seedOffset: 0) { text, rng in
+            switch unit {
+            case .words: Self.wordExcerpt(of: text, words: length, rng: &rng)
+            case .characters: Self.characterExcerpt(of: text, characters: length, rng: &rng)
+            }
+        }
+    }
+
+    /// Random buyers' copies of random pages (the article's text), cut by `excerpt` and traced.
+    func trace(
+        length: Int, unit: Unit, excerpts: Int, seedOffset: UInt64,
+        excerpt: (String, inout SplitMix64) -> String
+    ) -> Outcome {
+        var rng = SplitMix64(seed: seed &+ UInt64(min(length, 1 << 30)) &+ seedOffset)
         let fingerprint = Fingerprint(secret: SymmetricKey(size: .bits256))
         let watermarker = Watermarker(fingerprint: fingerprint)
         let tracer = LeakTracer(fingerprint: fingerprint)
@@ -40,13 +53,7 @@ public struct TraceExperiment {
             let grant = UInt32(rng.next() % UInt64(buyers)) + 1
             let page = pages[Int(rng.next() % UInt64(pages.count))]
             let html = watermarker.render(page, grant: grant, email: "buyer\(grant)@example.com", order: "o\(grant)")
-            let text = Self.articleText(html)
-            let excerpt =
-                switch unit {
-                case .words: Self.wordExcerpt(of: text, words: length, rng: &rng)
-                case .characters: Self.characterExcerpt(of: text, characters: length, rng: &rng)
-                }
-            switch tracer.trace(excerpt) {
+            switch tracer.trace(excerpt(Self.articleText(html), &rng)) {
             case .traced(let named, _, _): if named == grant { outcome.right += 1 } else { outcome.wrong += 1 }
             default: outcome.unnamed += 1
             }

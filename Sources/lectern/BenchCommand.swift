@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
         var characters = "150,100,80,60"
         @Option(help: "Only this course's paid pages (default: every course).") var course: String?
         @Option(help: "Lengths (or `lesson`) of excerpts of cleaned copies (Cf deleted, NFKC, spaces collapsed).")
-        var cleaned = "lesson,800,300"
+        var cleaned = ""
         @Option(help: "Unit of the --cleaned lengths: words, or characters (Chinese).") var cleanedUnit = "words"
         @Option(help: "Words in each mix of two buyers' copies (0: no collusion rows).") var mixedWords = 1_000
         @Option(help: "Buyers' pages printed to PDF by Chromium, 10 excerpts of 150 words each (0: no PDF row).")

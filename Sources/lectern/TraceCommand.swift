@@ -64,11 +64,11 @@ struct TraceCommand: ParsableCommand {
         }
     }
 
-    /// Which of the mark's two channels the copy still had: a copy without format characters went through a
-    /// text cleaner, which a creator may want to know.
+    /// Which of the mark's two channels the copy still had. Not one format-channel character left means a
+    /// text cleaner deleted them, which a creator may want to know (damaged runs alone do not say that).
     private func printChannels(of text: String) {
         let reading = InvisibleMarkCodec.read(text)
-        let cleaned = reading.formatChunks == 0 ? " (format characters removed: the text went through a cleaner)" : ""
+        let cleaned = reading.formatScalars == 0 ? " (no format characters left: the text went through a cleaner)" : ""
         print(
             "Channels: \(reading.formatChunks) chunks in format characters, \(reading.combiningChunks) in combining"
                 + " characters\(cleaned)")

@@ -46,6 +46,15 @@ import Testing
             Issue.record("\(what): the whole text does not trace: \(tracer.trace(text))")
             return
         }
+        // Both channels came through; cleaned of format characters (and NFKC, white space collapsed) it still
+        // names the buyer.
+        let reading = InvisibleMarkCodec.read(text)
+        #expect(reading.formatChunks > 16 && reading.combiningChunks > 16, "\(what): \(reading)")
+        let cleaned = TraceExperiment.cleaned(text)
+        guard case .traced(grant, _, _) = tracer.trace(cleaned) else {
+            Issue.record("\(what): the cleaned text does not trace: \(tracer.trace(cleaned))")
+            return
+        }
         var rng = SplitMix64(seed: 15)
         var (right, wrong, missed) = (0, 0, [String]())
         for _ in 0..<100 {

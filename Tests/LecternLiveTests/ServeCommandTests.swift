@@ -67,7 +67,7 @@ import Testing
         #expect(answer.contains("\"generation\":1"), "\(answer)")
         let updated = try get("/learn/practical-sqlite/schema-design/")
         #expect(
-            String(updated.unicodeScalars.filter { !InvisibleMarkCodec.isMarkScalar($0) }).contains(
+            InvisibleMarkCodec.removingMark(updated).contains(
                 "Saved from the editor."))
 
         // A broken edit shows the error on the page instead of stopping the server.

@@ -75,11 +75,23 @@ import Testing
 
     @Test func htmlWithTheMarkAsCharacterReferencesTraces() throws {
         let served = copy(of: 5, words: 40).joined(separator: " ")
-        var saved = ""
-        for scalar in served.unicodeScalars {
-            saved += InvisibleMarkCodec.isMarkScalar(scalar) ? "&#x\(String(scalar.value, radix: 16));" : "\(scalar)"
+        // As scrapers write them: lower-case hex, upper-case hex with leading zeros, decimal.
+        var saved = "&#x41; &#; &#x; &#99999999999; "
+        for (index, scalar) in served.unicodeScalars.enumerated() {
+            let hex = String(scalar.value, radix: 16)
+            saved +=
+                !InvisibleMarkCodec.isMarkScalar(scalar)
+                ? "\(scalar)"
+                : [
+                    "&#x\(hex);", "&#X\(String(repeating: "0", count: 6 - hex.count) + hex.uppercased());",
+                    "&#\(scalar.value);",
+                ][index % 3]
         }
         let text = try LeakDocument.text(of: Data(saved.utf8), file: nil)
+        #expect(text.hasPrefix("&#x41; &#; &#x; &#99999999999; "), "other references are left as they are")
+        #expect(!text.contains("&#x2") && !text.contains("&#X0") && !text.contains("&#6"))
+        let reading = InvisibleMarkCodec.read(text)
+        #expect(reading.formatChunks == 40 && reading.combiningChunks == 40, "\(reading)")
         guard case .traced(grant: 5, _, _) = LeakTracer(fingerprint: fingerprint).trace(text) else {
             Issue.record("a page saved with character references did not trace")
             return

@@ -283,7 +283,9 @@ def backup_rebuild(bin_dir, mailbox, smtp_port, events, failures):
     stop_reading.set()
     reading.join()
     _, _, last = daemon.request("GET", lesson, headers={"Cookie": cookie})
-    visible = "".join(c for c in last if unicodedata.category(c) != "Cf")  # without the invisible mark
+    # Without the invisible mark: its format characters (Cf), and each combining run (U+034F and the variation
+    # selectors after it).
+    visible = re.sub("\u034f[\ufe00-\ufe0f]*", "", "".join(c for c in last if unicodedata.category(c) != "Cf"))
     if f"round {rounds - 1}." not in visible:
         failures.append("backup-rebuild: the paid lesson did not follow the last build")
     counts = mailbox.wait(events + 1, 120)

@@ -14,25 +14,30 @@
 ///   every width tried; it is still read, so copies served before stay traceable.) This channel survives a PDF
 ///   (Chromium's print and `pdftotext -raw` keep it), but one line of a text cleaner deletes every Cf.
 /// - **Combining characters** (category Mn), which survive deleting Cf, NFKC and white space collapsed:
-///   COMBINING GRAPHEME JOINER, then two variation selectors (VS1–VS16, 4 bits each: index, nibble). Both are
-///   default-ignorable and of line-break class CM, so they draw nothing, attach to what precedes them and move
-///   no line break (identical pixels in Chromium, `BrowserWatermarkTests`). The joiner comes first so that the
-///   selectors never follow a letter or an ideograph they could pick a glyph variant of (Unicode defines such
-///   sequences for some ideographs and digits); a selector after the joiner selects nothing. Deleting every
-///   default-ignorable character removes this channel too (see `docs/protection.md`).
+///   COMBINING GRAPHEME JOINER, then two variation selectors (VS1–VS16, 4 bits each: index, nibble). All three
+///   are default-ignorable and draw nothing (identical pixels in Chromium, `BrowserWatermarkTests`). The joiner
+///   comes first so that the selectors never follow a letter or an ideograph they could pick a glyph variant of
+///   (Unicode defines such sequences for some ideographs and digits); after the joiner they select nothing, and
+///   it frames the run, so an emoji's own selector is never read as the mark. The joiner is of line-break class
+///   GL (glue), so it comes after the format run: the break opportunity before the whole run (after a space,
+///   or between two ideographs: ID ÷ AL) is where the line could break before, and nothing after it moves.
+///   Deleting every default-ignorable character removes this channel too (see `docs/protection.md`).
 ///
 /// Chromium's `innerText` keeps both, so copy-paste keeps the mark, and find-in-page still matches the words.
 /// The visible text between gaps frames each chunk, so a run that lost or gained a character has the wrong
-/// length and is ignored instead of misread. White space does not frame: a PDF's text has a line per
-/// invisible character. Repetition across the page is the error correction: each index is decided by a
-/// majority vote over every copy in the excerpt, in either channel.
+/// length and is ignored. (A run whose characters were reordered would be misread; `pdftotext -raw` keeps them
+/// in order, and the majority over every copy in the excerpt outvotes a stray one.) White space does not frame:
+/// a PDF's text has a line per invisible character. Each index is decided by a majority vote over every copy
+/// in the excerpt, in either channel.
 public enum InvisibleMarkCodec {
     /// INVISIBLE PLUS, FUNCTION APPLICATION, INVISIBLE TIMES, INVISIBLE SEPARATOR.
     static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2061}", "\u{2062}", "\u{2063}"]
+    /// Every scalar the format channel is read from (U+2060 WORD JOINER: the second symbol's old form).
+    static let formatScalars: ClosedRange<UInt32> = 0x2060...0x2064
     /// COMBINING GRAPHEME JOINER: starts a run of the combining channel.
     static let combiningLead: Unicode.Scalar = "\u{034F}"
     /// VARIATION SELECTOR-1 … -16: the combining channel's 16 letters.
-    static let selectors = 0xFE00...0xFE0F
+    static let selectors: ClosedRange<UInt32> = 0xFE00...0xFE0F
     public static let chunkCount = 16
     static let symbolsPerChunk = 4
     static let selectorsPerChunk = 2
@@ -45,15 +50,36 @@ public enum InvisibleMarkCodec {
             chunk.unicodeScalars.append(
                 contentsOf: [index >> 2, index & 3, nibble >> 2, nibble & 3].map { alphabet[$0] })
             chunk.unicodeScalars.append(combiningLead)
-            chunk.unicodeScalars.append(contentsOf: [index, nibble].compactMap { Unicode.Scalar(0xFE00 + $0) })
+            chunk.unicodeScalars.append(contentsOf: [index, nibble].compactMap { selector($0) })
             return chunk
         }
     }
 
-    /// Whether a scalar belongs to either channel's alphabet (for setting the mark aside in a comparison).
+    /// Whether a scalar is one the mark is written with (either channel). A variation selector is also an
+    /// emoji's or an ideograph's own; `removingMark` tells them apart.
     public static func isMarkScalar(_ scalar: Unicode.Scalar) -> Bool {
-        (0x2060...0x2064).contains(scalar.value) || scalar == combiningLead || selectors.contains(Int(scalar.value))
+        formatScalars.contains(scalar.value) || scalar == combiningLead || selectors.contains(scalar.value)
     }
+
+    /// `text` without the mark: the format channel's characters, and each combining run (the joiner and the
+    /// selectors after it); a selector outside a run (❤️'s) stays. What a reader sees and reads.
+    public static func removingMark(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        var inRun = false
+        for scalar in text.unicodeScalars {
+            if formatScalars.contains(scalar.value) { continue }
+            if scalar == combiningLead {
+                inRun = true
+                continue
+            }
+            if inRun, selectors.contains(scalar.value) { continue }
+            inRun = false
+            result.append(scalar)
+        }
+        return String(result)
+    }
+
+    static func selector(_ value: Int) -> Unicode.Scalar? { Unicode.Scalar(selectors.lowerBound + UInt32(value)) }
 
     /// The part of `mark` that chunk `index` carries (most significant first).
     static func nibble(of mark: UInt64, at index: Int) -> Int {
@@ -68,6 +94,8 @@ public enum InvisibleMarkCodec {
         /// Chunks read from each channel (format characters, combining characters).
         public var formatChunks = 0
         public var combiningChunks = 0
+        /// Format-channel characters met, in runs whole or damaged: none left means a cleaner deleted them.
+        public var formatScalars = 0
 
         public var chunksSeen: Int { votes.reduce(0) { $0 + $1.reduce(0, +) } }
         public var indicesCovered: Int { votes.filter { $0.contains { $0 > 0 } }.count }
@@ -119,12 +147,13 @@ public enum InvisibleMarkCodec {
             if let symbol = symbol(scalar) {
                 closeCombining()
                 format.append(symbol)
+                reading.formatScalars += 1
             } else if scalar == combiningLead {
                 closeFormat()
                 closeCombining()
                 combining = []
-            } else if selectors.contains(Int(scalar.value)), combining != nil {
-                combining?.append(Int(scalar.value) - selectors.lowerBound)
+            } else if selectors.contains(scalar.value), combining != nil {
+                combining?.append(Int(scalar.value - selectors.lowerBound))
             } else if !scalar.properties.isWhitespace || (format.isEmpty && combining == nil) {
                 closeFormat()
                 closeCombining()

@@ -35,18 +35,47 @@ public enum LeakDocument {
         return decodeMarkReferences(chapters)
     }
 
-    /// `&#x2064;` and `&#8292;` (and the other letters of either channel of the mark) as the characters
-    /// themselves.
+    /// `&#x2064;`, `&#8292;`, `&#x034f;` (any letter of either channel of the mark, in hex or decimal, with
+    /// leading zeros or not) as the characters themselves; every other reference is left as it is. One pass
+    /// over the scalars: a reference is at most `&#x` + 8 digits + `;`, longer runs of digits are not one.
     static func decodeMarkReferences(_ text: String) -> String {
         guard text.contains("&#") else { return text }
-        var result = text
-        for value in Array(0x2060...0x2064) + [0x034F] + Array(0xFE00...0xFE0F) {
-            let character = String(Character(Unicode.Scalar(UInt32(value)) ?? " "))
-            for reference in ["&#x\(String(value, radix: 16));", "&#\(value);"] {
-                result = result.replacingOccurrences(of: reference, with: character, options: .caseInsensitive)
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "&", let (scalar, length) = markReference(scalars, at: index) {
+                result.append(scalar)
+                index += length
+            } else {
+                result.append(scalars[index])
+                index += 1
             }
         }
-        return result
+        return String(result)
+    }
+
+    /// The mark's scalar written as a reference at `start` (`&#…;`), and the reference's length.
+    private static func markReference(_ scalars: [Unicode.Scalar], at start: Int) -> (Unicode.Scalar, Int)? {
+        var index = start + 1
+        guard index < scalars.count, scalars[index] == "#" else { return nil }
+        index += 1
+        let hex = index < scalars.count && (scalars[index] == "x" || scalars[index] == "X")
+        if hex { index += 1 }
+        var value: UInt32 = 0
+        var digits = 0
+        while index < scalars.count, digits < 8, scalars[index].isASCII,
+            let digit = Character(scalars[index]).hexDigitValue,
+            hex || digit < 10
+        {
+            value = value * (hex ? 16 : 10) + UInt32(digit)  // ≤ 8 digits: at most 0xFFFFFFFF, no overflow
+            digits += 1
+            index += 1
+        }
+        guard digits > 0, index < scalars.count, scalars[index] == ";", let scalar = Unicode.Scalar(value),
+            InvisibleMarkCodec.isMarkScalar(scalar)
+        else { return nil }
+        return (scalar, index + 1 - start)
     }
 
     private static func run(_ program: String, _ arguments: [String], file: URL, package: String) throws -> String {
