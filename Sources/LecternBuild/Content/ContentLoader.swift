@@ -253,6 +253,7 @@ public struct ContentLoader {
             )
         }
         let page = try FrontMatter.parse(try TextFile.read(file, displayPath: display), file: display)
+        try PastedMark.check(page.body, firstLine: page.bodyFirstLine, file: display)
         let fm = page.settings
         try fm.rejectUnknownKeys(allowed: Self.lessonKeys)
         let drip = try fm.integer("available_after_days")

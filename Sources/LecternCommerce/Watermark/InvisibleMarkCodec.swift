@@ -1,3 +1,5 @@
+import LecternCore
+
 /// Writes a 64-bit mark into text as runs of invisible characters, and reads it back from any excerpt long
 /// enough to hold each part at least once.
 ///
@@ -32,12 +34,9 @@
 public enum InvisibleMarkCodec {
     /// INVISIBLE PLUS, FUNCTION APPLICATION, INVISIBLE TIMES, INVISIBLE SEPARATOR.
     static let alphabet: [Unicode.Scalar] = ["\u{2064}", "\u{2061}", "\u{2062}", "\u{2063}"]
-    /// Every scalar the format channel is read from (U+2060 WORD JOINER: the second symbol's old form).
-    static let formatScalars: ClosedRange<UInt32> = 0x2060...0x2064
-    /// COMBINING GRAPHEME JOINER: starts a run of the combining channel.
-    static let combiningLead: Unicode.Scalar = "\u{034F}"
-    /// VARIATION SELECTOR-1 … -16: the combining channel's 16 letters.
-    static let selectors: ClosedRange<UInt32> = 0xFE00...0xFE0F
+    static let formatScalars = MarkCharacters.format
+    static let combiningLead = MarkCharacters.combiningLead
+    static let selectors = MarkCharacters.selectors
     public static let chunkCount = 16
     static let symbolsPerChunk = 4
     static let selectorsPerChunk = 2
@@ -57,9 +56,7 @@ public enum InvisibleMarkCodec {
 
     /// Whether a scalar is one the mark is written with (either channel). A variation selector is also an
     /// emoji's or an ideograph's own; `removingMark` tells them apart.
-    public static func isMarkScalar(_ scalar: Unicode.Scalar) -> Bool {
-        formatScalars.contains(scalar.value) || scalar == combiningLead || selectors.contains(scalar.value)
-    }
+    public static func isMarkScalar(_ scalar: Unicode.Scalar) -> Bool { MarkCharacters.contains(scalar) }
 
     /// `text` without the mark: the format channel's characters, and each combining run (the joiner and the
     /// selectors after it); a selector outside a run (❤️'s) stays. What a reader sees and reads.
