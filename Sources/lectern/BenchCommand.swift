@@ -79,10 +79,7 @@ struct BenchCommand: ParsableCommand {
             for (unit, list) in lengths {
                 for length in list.split(separator: ",").compactMap({ Int($0) }) {
                     let o = experiment.run(length: length, unit: unit, excerpts: excerpts)
-                    let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
-                    print(
-                        "| \(o.length) \(o.unit.rawValue) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) "
-                            + "| \(o.unnamed) |")
+                    printRow("\(o.length) \(o.unit.rawValue)", o)
                 }
             }
             guard let unit = TraceExperiment.Unit(rawValue: cleanedUnit) else {
@@ -93,21 +90,15 @@ struct BenchCommand: ParsableCommand {
             for item in cleaned.split(separator: ",") {
                 guard let length = item == "lesson" ? Int.max : Int(item) else { continue }
                 let o = experiment.runCleaned(length: length, unit: unit, excerpts: excerpts)
-                let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
                 let label = length == Int.max ? "whole lesson" : "\(o.length) \(o.unit.rawValue)"
-                print(
-                    "| \(label), Cf deleted + NFKC + white space collapsed | \(o.excerpts) "
-                        + "| \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
+                printRow("\(label), Cf deleted + NFKC + white space collapsed", o)
             }
             if printed > 0 {
                 let stylesheet = try String(
                     contentsOf: config.url(config.publicDir).appendingPathComponent("style.css"), encoding: .utf8)
                 let o = try experiment.runPrinted(
                     copies: printed, length: 150, excerptsPerCopy: 10, stylesheet: stylesheet)
-                let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
-                print(
-                    "| 150 words of a page printed to PDF (\(printed) copies) | \(o.excerpts) "
-                        + "| \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
+                printRow("150 words of a page printed to PDF (\(printed) copies)", o)
             }
             if editions > 0 {
                 guard let course, let unit = TraceExperiment.Unit(rawValue: editionUnit) else {
@@ -120,10 +111,9 @@ struct BenchCommand: ParsableCommand {
                     let o = try await experiment.runEditions(
                         format, site: config, course: course, copies: editions, excerptsPerCopy: perCopy,
                         length: 150, unit: unit, epubReader: epubReader?.split(separator: " ").map(String.init))
-                    let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
-                    print(
-                        "| 150 \(unit.rawValue) of the downloaded \(format.rawValue.uppercased()) (\(editions) copies) "
-                            + "| \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
+                    printRow(
+                        "150 \(unit.rawValue) of the downloaded \(format.rawValue.uppercased()) (\(editions) copies)", o
+                    )
                 }
             }
             guard mixedWords > 0 else { return }
@@ -137,6 +127,12 @@ struct BenchCommand: ParsableCommand {
                     "| \(o.mixing.rawValue) | \(o.words) | \(o.excerpts) | \(o.named) (\(share) %) | \(o.both) "
                         + "| \(o.innocent) | \(o.unnamed) |")
             }
+        }
+
+        /// One row of the trace table: what was traced, and how often it named the right buyer, a wrong one, nobody.
+        private func printRow(_ label: String, _ o: TraceExperiment.Outcome) {
+            let share = String(format: "%.1f", Double(o.right) * 100 / Double(o.excerpts))
+            print("| \(label) | \(o.excerpts) | \(o.right) (\(share) %) | \(o.wrong) | \(o.unnamed) |")
         }
     }
 

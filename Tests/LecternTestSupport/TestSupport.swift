@@ -84,6 +84,13 @@ public final class TempSite {
     }
 
     /// Names in the site folder (to check that no staging folders are left behind).
+    /// A built course's paid pages (`paid/<course>/*.page`), in file-name order.
+    public func paidPages(of course: String) throws -> [PaidPage] {
+        let folder = root.appendingPathComponent("paid/\(course)")
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
+            .sorted().map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+    }
+
     public func topLevelNames() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
     }

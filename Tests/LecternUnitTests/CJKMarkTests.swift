@@ -58,9 +58,7 @@ import Testing
     @Test func excerptsOfTheChineseCourseNameTheirBuyer() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
-        let folder = site.root.appendingPathComponent("paid/zhishi-fufei-xiezuo")
-        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
-            .map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let pages = try site.paidPages(of: "zhishi-fufei-xiezuo")
         #expect(pages.count == 3)
         let outcome = TraceExperiment(pages: pages, buyers: 1_000).run(length: 150, unit: .characters, excerpts: 200)
         #expect(outcome.right >= 198 && outcome.wrong == 0, "\(outcome)")
@@ -71,9 +69,7 @@ import Testing
     @Test func cleanedChineseExcerptsNameTheirBuyer() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
-        let folder = site.root.appendingPathComponent("paid/zhishi-fufei-xiezuo")
-        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
-            .sorted().map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let pages = try site.paidPages(of: "zhishi-fufei-xiezuo")
         let experiment = TraceExperiment(pages: pages, buyers: 1_000)
         let outcome = experiment.runCleaned(length: 300, unit: .characters, excerpts: 40)
         #expect(outcome.right >= 38 && outcome.wrong == 0, "\(outcome)")

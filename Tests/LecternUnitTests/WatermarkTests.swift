@@ -68,9 +68,7 @@ import Testing
     @Test func aCopyWithFormatCharactersDeletedNormalisedAndCollapsedTraces() throws {
         let site = try TempSite(withExampleContent: true)
         try site.build()
-        let folder = site.root.appendingPathComponent("paid/practical-sqlite")
-        let pages = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".page") }
-            .sorted().map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
+        let pages = try site.paidPages(of: "practical-sqlite")
         let tracer = LeakTracer(fingerprint: fingerprint)
         for page in pages {
             let html = Watermarker(fingerprint: fingerprint).render(page, grant: 4_242, email: "a@b.c", order: "o")
