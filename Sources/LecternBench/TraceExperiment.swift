@@ -81,7 +81,7 @@ public struct TraceExperiment {
         return String(collapsed[visible[first]...visible[first + count - 1]])
     }
 
-    static func isMarkCharacter(_ character: Character) -> Bool {
+    private static func isMarkCharacter(_ character: Character) -> Bool {
         character.unicodeScalars.allSatisfy(InvisibleMarkCodec.isMarkScalar)
     }
 

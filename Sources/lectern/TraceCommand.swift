@@ -68,7 +68,8 @@ struct TraceCommand: ParsableCommand {
     /// text cleaner deleted them, which a creator may want to know (damaged runs alone do not say that).
     private func printChannels(of text: String) {
         let reading = InvisibleMarkCodec.read(text)
-        let cleaned = reading.formatScalars == 0 ? " (no format characters left: the text went through a cleaner)" : ""
+        let cleaned =
+            reading.formatCharacters == 0 ? " (no format characters left: the text went through a cleaner)" : ""
         print(
             "Channels: \(reading.formatChunks) chunks in format characters, \(reading.combiningChunks) in combining"
                 + " characters\(cleaned)")

@@ -9,7 +9,7 @@ import LecternCore
 /// - **Format characters** (category Cf): four of them, two for the chunk's index and two for its nibble, from
 ///   a 4-letter alphabet of default-ignorable, non-joining code points of line-break class AL: they change
 ///   neither the shaping of joined scripts nor where a line may break — glued to the word after a space, and
-///   between two ideographs (`InsertionPoints`) leaving a break opportunity on either side of the run.
+///   between two ideographs (`InsertionPoints`) leaving the break opportunity before the run.
 ///   (ZERO WIDTH SPACE was tried first: it adds break opportunities, and headless Chromium laid a table out
 ///   differently with it; ZWJ/ZWNJ would alter Arabic or Indic shaping. WORD JOINER, used until Chinese text
 ///   was marked, forbids a break on both sides, so between two ideographs it moved line breaks in Chromium at
@@ -92,7 +92,7 @@ public enum InvisibleMarkCodec {
         public var formatChunks = 0
         public var combiningChunks = 0
         /// Format-channel characters met, in runs whole or damaged: none left means a cleaner deleted them.
-        public var formatScalars = 0
+        public var formatCharacters = 0
 
         public var chunksSeen: Int { votes.reduce(0) { $0 + $1.reduce(0, +) } }
         public var indicesCovered: Int { votes.filter { $0.contains { $0 > 0 } }.count }
@@ -144,7 +144,7 @@ public enum InvisibleMarkCodec {
             if let symbol = symbol(scalar) {
                 closeCombining()
                 format.append(symbol)
-                reading.formatScalars += 1
+                reading.formatCharacters += 1
             } else if scalar == combiningLead {
                 closeFormat()
                 closeCombining()

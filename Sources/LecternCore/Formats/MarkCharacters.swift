@@ -13,10 +13,4 @@ public enum MarkCharacters {
     public static func contains(_ scalar: Unicode.Scalar) -> Bool {
         format.contains(scalar.value) || scalar == combiningLead || selectors.contains(scalar.value)
     }
-
-    /// Whether `scalar` only ever appears in text as part of a mark: the format channel's letters and the joiner
-    /// (a word joiner or a variation selector has uses of its own).
-    public static func isOnlyMark(_ scalar: Unicode.Scalar) -> Bool {
-        (0x2061...0x2064).contains(scalar.value) || scalar == combiningLead
-    }
 }
