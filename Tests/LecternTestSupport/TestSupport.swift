@@ -83,7 +83,6 @@ public final class TempSite {
         return result.sorted { $0.0 < $1.0 }
     }
 
-    /// Names in the site folder (to check that no staging folders are left behind).
     /// A built course's paid pages (`paid/<course>/*.page`), in file-name order.
     public func paidPages(of course: String) throws -> [PaidPage] {
         let folder = root.appendingPathComponent("paid/\(course)")
@@ -91,6 +90,7 @@ public final class TempSite {
             .sorted().map { try PaidPage.decode(Data(contentsOf: folder.appendingPathComponent($0)), file: $0) }
     }
 
+    /// Names in the site folder (to check that no staging folders are left behind).
     public func topLevelNames() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
     }

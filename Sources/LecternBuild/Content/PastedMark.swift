@@ -12,8 +12,9 @@ enum PastedMark {
         throw LecternError(
             .content, file: file, line: line,
             "this lesson holds the invisible characters of a buyer's fingerprint (pasted from a served copy?)",
-            hint: "every buyer's copy would carry that buyer's mark; delete them, for example with "
-                + "`perl -CSD -pi -e 's/[\\x{2061}-\\x{2064}\\x{34F}]//g' \(file)`, or retype the passage")
+            hint: "every buyer's copy would carry that buyer's mark; delete them (the joiner with the variation "
+                + "selectors after it), for example with `perl -CSD -pi -e "
+                + "'s/\\x{34F}[\\x{FE00}-\\x{FE0F}]*//g; s/[\\x{2061}-\\x{2064}]//g' '\(file)'`, or retype the passage")
     }
 
     /// The byte offset of the first U+2061–U+2064 (E2 81 A1…A4 in UTF-8) or U+034F (CD 8F). One tight pass over

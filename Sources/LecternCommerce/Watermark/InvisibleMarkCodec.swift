@@ -70,7 +70,8 @@ public enum InvisibleMarkCodec {
                 continue
             }
             if inRun, selectors.contains(scalar.value) { continue }
-            inRun = false
+            // As `read` does, white space inside a run (a PDF's line breaks) keeps it open.
+            inRun = inRun && scalar.properties.isWhitespace
             result.append(scalar)
         }
         return String(result)

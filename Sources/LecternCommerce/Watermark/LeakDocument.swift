@@ -37,9 +37,11 @@ public enum LeakDocument {
 
     /// `&#x2064;`, `&#8292;`, `&#x034f;` (any letter of either channel of the mark, in hex or decimal, with
     /// leading zeros or not) as the characters themselves; every other reference is left as it is. One pass
-    /// over the scalars: a reference is at most `&#x` + 8 digits + `;`, longer runs of digits are not one.
+    /// over the scalars: past its leading zeros a reference has at most 8 digits; more are not one.
     static func decodeMarkReferences(_ text: String) -> String {
-        guard text.contains("&#") else { return text }
+        // Bytes, not `contains("&#")`: that compares whole characters, and a prepended mark (U+0600…) before
+        // the `&` would make it miss every reference.
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         let scalars = Array(text.unicodeScalars)
         var result = String.UnicodeScalarView()
         var index = 0
@@ -62,6 +64,12 @@ public enum LeakDocument {
         index += 1
         let hex = index < scalars.count && (scalars[index] == "x" || scalars[index] == "X")
         if hex { index += 1 }
+        // Leading zeros (a browser takes any number) do not count; at most 64 are looked at.
+        var zeros = 0
+        while index < scalars.count, scalars[index] == "0", zeros < 64 {
+            zeros += 1
+            index += 1
+        }
         var value: UInt32 = 0
         var digits = 0
         while index < scalars.count, digits < 8, scalars[index].isASCII,
@@ -72,7 +80,7 @@ public enum LeakDocument {
             digits += 1
             index += 1
         }
-        guard digits > 0, index < scalars.count, scalars[index] == ";", let scalar = Unicode.Scalar(value),
+        guard digits + zeros > 0, index < scalars.count, scalars[index] == ";", let scalar = Unicode.Scalar(value),
             InvisibleMarkCodec.isMarkScalar(scalar)
         else { return nil }
         return (scalar, index + 1 - start)
