@@ -30,6 +30,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Already built for hummingbird; named for the daemon's services (outbox, retention).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The second store engine (several lecternd nodes on one PostgreSQL); linked only by the programs,
+        // never by the builder.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Already built for postgres-nio; named for TLS to a managed PostgreSQL (`?sslmode=require`).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -71,7 +76,24 @@ let package = Package(
         // The database: schema, migrations, every SQL statement, record types.
         .target(
             name: "LecternStore",
-            dependencies: ["LecternCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "LecternCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 of rows, verifying `lectern store copy`.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // The store on PostgreSQL: an engine for `LecternStore`'s statements, and `Store.open(location)`.
+        .target(
+            name: "LecternPostgres",
+            dependencies: [
+                "LecternCore", "LecternStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         // Tokens, watermark, webhooks, mail and the gate's decisions, on the store.
@@ -97,7 +119,7 @@ let package = Package(
         .target(
             name: "LecternServer",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternStore", "LecternCommerce", "LecternHTTP",
+                "LecternCore", "LecternConfig", "LecternStore", "LecternPostgres", "LecternCommerce", "LecternHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -140,8 +162,8 @@ let package = Package(
         .executableTarget(
             name: "lectern",
             dependencies: [
-                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternCommerce", "LecternPreview",
-                "LecternBench",
+                "LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternPostgres", "LecternCommerce",
+                "LecternPreview", "LecternBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -150,14 +172,14 @@ let package = Package(
         // helpers they share (a temporary site, running a program),
         .target(
             name: "LecternTestSupport",
-            dependencies: ["LecternCore", "LecternConfig", "LecternBuild", "LecternStore"],
+            dependencies: ["LecternCore", "LecternConfig", "LecternBuild", "LecternStore", "LecternPostgres"],
             path: "Tests/LecternTestSupport"
         ),
         // the library's parts in-process (a few with the providers' Python libraries as oracles),
         .testTarget(
             name: "LecternUnitTests",
             dependencies: [
-                "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
+                "LecternTestSupport", "LecternPostgres", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
                 "LecternCommerce", "LecternHTTP", "LecternServer", "LecternPreview", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -180,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "LecternLiveTests",
             dependencies: [
-                "LecternTestSupport", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
+                "LecternTestSupport", "LecternPostgres", "LecternCore", "LecternConfig", "LecternBuild", "LecternStore",
                 "LecternCommerce", "LecternServer", "LecternBench",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

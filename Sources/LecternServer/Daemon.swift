@@ -4,6 +4,7 @@ import LecternCommerce
 import LecternConfig
 import LecternCore
 import LecternHTTP
+import LecternPostgres
 import LecternStore
 import Logging
 import NIOCore
@@ -29,6 +30,8 @@ public struct Daemon: Sendable {
 
     let config: SiteConfig
     let store: Store
+    /// Where buyers' EPUB and PDF editions are kept (see `editionsFolder(database:root:)`).
+    let editionsFolder: URL
     let application: Application<RouterResponder<LecternRequestContext>>
 
     public init(
@@ -38,7 +41,9 @@ public struct Daemon: Sendable {
         var logger = Logger(label: "lecternd")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         config = try SiteConfig.load(root: options.root)
-        store = try Store(path: options.database ?? config.databasePath)
+        store = try Store.open(
+            Store.location(option: options.database, default: config.databaseLocation, environment: environment),
+            environment: environment)
 
         let bundle = try LiveBundle(directory: config.url(config.paidDir))
         let keys = KeyStore(config: config)
@@ -64,8 +69,9 @@ public struct Daemon: Sendable {
             concurrency: config.mail.concurrency, from: config.mail.from, links: links)
         let health = DaemonHealth(store: store, sender: sender)
 
+        editionsFolder = Self.editionsFolder(database: store.engine.description, root: options.root)
         let editions = EditionShelf(
-            bundle: bundle, watermarker: gate.watermarker, folder: Self.editionsFolder(database: store.path),
+            bundle: bundle, watermarker: gate.watermarker, folder: editionsFolder,
             stylesheet: config.url(config.publicDir).appendingPathComponent("edition.css"),
             printer: EditionPrinter.find(environment: environment), baseURL: config.baseURL)
 
@@ -149,9 +155,11 @@ public struct Daemon: Sendable {
         )
     }
 
-    /// Buyers' editions are kept beside the database: private like it, and on the same disk.
-    static func editionsFolder(database: String) -> URL {
-        URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("editions")
+    /// Buyers' editions are kept beside the SQLite database (private like it, and on the same disk), or on
+    /// PostgreSQL beside `lectern.toml`: each node keeps its own (they are remade from the bundle).
+    static func editionsFolder(database: String, root: URL) -> URL {
+        guard !database.contains("://") else { return root.appendingPathComponent("editions") }
+        return URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("editions")
     }
 
     static func mailTransport(_ config: SiteConfig, _ environment: [String: String]) -> any MailTransport {

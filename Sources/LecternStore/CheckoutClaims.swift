@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// `/access/claim?session_id=`: the browser that just paid is signed in without waiting for the
@@ -34,7 +33,7 @@ public struct CheckoutClaims: Sendable {
     /// itself (Alipay, WeChat Pay) its own `out_trade_no`, which the provider's return URL carries.
     public func claim(_ provider: PaymentEvent.Provider, order session: String, now: Date = Date()) throws -> Result {
         let row = try store.read { db in
-            try Row.fetchOne(
+            try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT o.id AS order_id, o.status, o.created_at, o.claimed_at, o.gift_to,

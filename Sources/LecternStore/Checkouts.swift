@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// Orders lecternd places itself (Alipay, WeChat Pay), before they are paid: the buyer's e-mail, the
@@ -51,7 +50,7 @@ public struct Checkouts: Sendable {
     /// buyer back), whichever provider it was placed with: the caller checks that.
     public func find(outTradeNo: String) throws -> Checkout? {
         let row = try store.read { db in
-            try Row.fetchOne(
+            try SQLRow.fetchOne(
                 db,
                 sql: "SELECT provider, product, email, amount, currency FROM checkouts WHERE out_trade_no = ?",
                 arguments: [outTradeNo])

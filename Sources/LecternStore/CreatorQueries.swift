@@ -1,20 +1,20 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// What the creator's CLI reads and changes in the store: buyers, orders, comp grants, revocations,
 /// re-sent links, and the owner of a traced grant.
 public struct CreatorQueries: Sendable {
-    // Record types decoded by GRDB from the columns of the same names (snake case), no column strings.
-    public struct BuyerRow: Sendable, Decodable, FetchableRecord {
+    public struct BuyerRow: Sendable, SQLRecord {
         public var email: String
         public var orders: Int
         public var liveGrants: Int
         public var since: String
 
-        public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+        public init(row: SQLRow) {
+            (email, orders, liveGrants, since) = (row["email"], row["orders"], row["live_grants"], row["since"])
+        }
     }
-    public struct OrderRow: Sendable, Decodable, FetchableRecord {
+    public struct OrderRow: Sendable, SQLRecord {
         public var id: Int64
         public var number: String?
         public var provider: String
@@ -27,10 +27,14 @@ public struct CreatorQueries: Sendable {
         public var flag: String?
         public var createdAt: String
 
-        enum CodingKeys: String, CodingKey {
-            case id, number, provider, email, product, amount, currency, status, flag
-            case providerOrderID = "provider_order_id"
-            case createdAt = "created_at"
+        public init(row: SQLRow) {
+            (id, number, provider, providerOrderID) = (
+                row["id"], row["number"], row["provider"], row["provider_order_id"]
+            )
+            (email, product, amount, currency) = (row["email"], row["product"], row["amount"], row["currency"])
+            // The table's CHECK admits no other status.
+            status = OrderStatus(rawValue: row["status"]) ?? .flagged
+            (flag, createdAt) = (row["flag"], row["created_at"])
         }
     }
     public struct GrantOwner: Sendable, Equatable {
@@ -83,7 +87,7 @@ public struct CreatorQueries: Sendable {
             // Access for good already: the link again. Else an earlier comp, extended when this one lasts
             // longer (it keeps its start, for drip). A purchase that ends (a subscription) is left to its
             // provider: the comp is a grant of its own.
-            let live = try Row.fetchAll(
+            let live = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id, ends_at, order_id, subscription_ref FROM grants
@@ -128,7 +132,7 @@ public struct CreatorQueries: Sendable {
     public func approve(number: String, hold: TimeInterval = 0, now: Date = Date()) throws -> Approval? {
         try store.write { db -> Approval? in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT o.id, o.buyer_id, o.product, b.email, o.gift_to, o.gift_date, o.provider,
@@ -209,7 +213,7 @@ public struct CreatorQueries: Sendable {
     /// Who holds a grant, for `lectern trace`.
     public func owner(ofGrant grant: Int64) throws -> GrantOwner? {
         try store.read { db in
-            try Row.fetchOne(
+            try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT b.email, g.product, g.revoked_at, o.provider, o.provider_order_id FROM grants g

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What the gate needs to know about one grant, read on every paid request (a primary-key lookup on
 /// a reader connection; WAL lets it run while a webhook commits).
@@ -44,15 +43,16 @@ public struct GrantRecord: Sendable, Equatable {
 
     public static func load(id: Int64, from store: Store) throws -> GrantRecord? {
         try store.readOneStatement { db in
-            // Cached per connection: compiling (and authorizing) the statement was most of the lookup's cost.
-            let statement = try db.cachedStatement(
+            // Compiled once per connection (SQLite): compiling was most of the lookup's cost.
+            let row = try SQLRow.fetchOne(
+                db,
                 sql: """
                     SELECT g.buyer_id, g.product, g.starts_at, g.ends_at, g.revoked_at, g.reason, b.email,
                       o.id AS order_id, o.number, g.subscription_ref IS NOT NULL AS subscribed
                     FROM grants g JOIN buyers b ON b.id = g.buyer_id LEFT JOIN orders o ON o.id = g.order_id
                     WHERE g.id = ?
-                    """)
-            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+                    """, arguments: [id])
+            guard let row else { return nil }
             let starts: String = row["starts_at"]
             return GrantRecord(
                 id: id, buyerID: row["buyer_id"], product: row["product"], email: row["email"],

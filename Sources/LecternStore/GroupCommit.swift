@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Group commit: write jobs that arrive while a commit is running share the next transaction, each
 /// in its own savepoint, so many webhooks share one fsync instead of paying one each.
@@ -45,23 +44,20 @@ public final class GroupCommit<Output: Sendable>: @unchecked Sendable {
             if batch.isEmpty { return }
             var results: [Result<Output, Error>] = []
             do {
-                try store.queue.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        results = []
-                        for entry in batch {
-                            var outcome: Result<Output, Error> = .failure(CancellationError())
-                            try db.inSavepoint {
-                                do {
-                                    outcome = .success(try entry.job(Ledger(db)))
-                                    return .commit
-                                } catch {
-                                    outcome = .failure(error)
-                                    return .rollback
-                                }
+                try store.engine.write { db in
+                    results = []
+                    for entry in batch {
+                        var outcome: Result<Output, Error> = .failure(CancellationError())
+                        try db.inSavepoint {
+                            do {
+                                outcome = .success(try entry.job(Ledger(db)))
+                                return true
+                            } catch {
+                                outcome = .failure(error)
+                                return false
                             }
-                            results.append(outcome)
                         }
-                        return .commit
+                        results.append(outcome)
                     }
                 }
                 store.noteWrite(nil)

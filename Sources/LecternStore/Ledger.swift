@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// The store's named writes for buyers, orders, grants and e-mails, each inside one transaction that the
@@ -7,20 +6,19 @@ import LecternCore
 /// CLI here, the webhook processor's in `WebhookLedger.swift`. Callers outside the store get a `Ledger`,
 /// never a database handle, so every SQL statement stays in this target.
 public struct Ledger {
-    let db: Database
+    let db: any SQLDatabase
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: any SQLDatabase) { self.db = db }
 
     /// The buyer id for an e-mail, creating the buyer on first purchase.
     public func buyer(email: String, now: Date) throws -> Int64 {
         let now = Store.timestamp(now)
         let normalized = Store.normalizeEmail(email)
-        try db.executeCached(
+        try db.execute(
             sql: "INSERT INTO buyers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
             arguments: [normalized, now])
         guard
-            let id = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM buyers WHERE email = ?"), arguments: [normalized])
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM buyers WHERE email = ?", arguments: [normalized])
         else {
             throw LecternError(.store, "buyer vanished inside its own transaction")
         }
@@ -32,12 +30,15 @@ public struct Ledger {
         buyer: Int64, order: Int64?, product: String, subscription: String?, endsAt: Date? = nil, now: Date
     ) throws -> Int64 {
         let now = Store.timestamp(now)
-        try db.executeCached(
-            sql: """
-                INSERT INTO grants (buyer_id, order_id, product, starts_at, subscription_ref, ends_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [buyer, order, product, now, subscription, endsAt.map(Store.timestamp)])
-        return db.lastInsertedRowID
+        guard
+            let id = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO grants (buyer_id, order_id, product, starts_at, subscription_ref, ends_at)
+                    VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+                    """, arguments: [buyer, order, product, now, subscription, endsAt.map(Store.timestamp)])
+        else { throw LecternError(.store, "a grant was inserted without an id") }
+        return id
     }
 
     /// Queues a link e-mail, written and sent by `OutboxSender` once this transaction commits.

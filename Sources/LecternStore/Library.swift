@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// A buyer's library: every live grant of theirs (whatever course or bundle it is for), and what they have
@@ -19,7 +18,7 @@ public struct Library: Sendable {
     /// The buyer's grants that are live at `now` (not revoked, not ended), oldest first.
     public func liveGrants(buyer: Int64, now: Date = Date()) throws -> [Grant] {
         try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id, product, starts_at FROM grants
@@ -38,7 +37,7 @@ public struct Library: Sendable {
     /// what a signed-in buyer is told about a course they no longer have.
     public func newestGrant(buyer: Int64, where opens: (String) -> Bool) throws -> Int64? {
         try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db, sql: "SELECT id, product FROM grants WHERE buyer_id = ? ORDER BY id DESC", arguments: [buyer]
             ).first { opens($0["product"]) }.map { $0["id"] }
         }
@@ -76,7 +75,7 @@ public struct Library: Sendable {
     /// Lessons read, by course, each with when it was read.
     public func progress(buyer: Int64) throws -> [String: [(lesson: String, readAt: Date)]] {
         let rows = try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db, sql: "SELECT course, lesson, read_at FROM progress WHERE buyer_id = ? ORDER BY read_at",
                 arguments: [buyer])
         }

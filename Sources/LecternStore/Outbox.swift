@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// E-mails waiting to be sent. Rows are written in the same transaction as whatever caused them and
@@ -27,7 +26,7 @@ public enum Outbox {
 
     /// A queued message: a `Letter` (`kind` and `grantID` set, no body yet), or, for rows queued before
     /// letters, a finished subject and body.
-    public struct Message: Sendable, Equatable, Decodable, FetchableRecord {
+    public struct Message: Sendable, Equatable, SQLRecord {
         public var id: Int64
         public var recipient: String
         public var subject: String
@@ -37,10 +36,10 @@ public enum Outbox {
         public var kind: EmailKind?
         public var grantID: Int64?
 
-        enum CodingKeys: String, CodingKey {
-            case id, recipient, subject, body, attempts, kind
-            case createdAt = "created_at"
-            case grantID = "grant_id"
+        public init(row: SQLRow) {
+            (id, recipient, subject, body) = (row["id"], row["recipient"], row["subject"], row["body"])
+            (attempts, createdAt, grantID) = (row["attempts"], row["created_at"], row["grant_id"])
+            kind = (row["kind"] as String?).flatMap(EmailKind.init(rawValue:))
         }
 
         public init(
@@ -61,10 +60,10 @@ public enum Outbox {
     /// a message whose sender died (or whose outcome could not be recorded) goes out again within the hour.
     public static let lease: TimeInterval = 20 * 60
 
-    static func enqueue(_ letter: Letter, to recipient: EmailAddress, db: Database, now: Date) throws {
+    static func enqueue(_ letter: Letter, to recipient: EmailAddress, db: any SQLDatabase, now: Date) throws {
         var due = now.addingTimeInterval(min(max(0, letter.hold), longestHold))
         if let day = letter.notBefore, day > due { due = min(day, now.addingTimeInterval(366 * 86_400)) }
-        try db.executeCached(
+        try db.execute(
             sql: """
                 INSERT INTO outbox (recipient, subject, body, kind, grant_id, next_attempt_at, created_at)
                 VALUES (?, '', '', ?, ?, ?, ?)
@@ -108,7 +107,7 @@ public enum Outbox {
             }
             let until = Store.timestamp(now.addingTimeInterval(lease))
             for message in due {
-                try db.executeCached(
+                try db.execute(
                     sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, message.id])
             }
             return Array(due)
@@ -126,13 +125,13 @@ public enum Outbox {
         try store.write { db in
             for id in delivered {
                 // The body holds a signed link, a bearer credential: once delivered it is not kept.
-                try db.executeCached(
+                try db.execute(
                     sql: "UPDATE outbox SET sent_at = ?, last_error = NULL, body = '' WHERE id = ?",
                     arguments: [Store.timestamp(now), id])
             }
             for failure in failed {
                 let delay = min(3_600, 30 << min(failure.message.attempts, 7))
-                try db.executeCached(
+                try db.execute(
                     sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
                     arguments: [
                         Store.timestamp(failure.at.addingTimeInterval(TimeInterval(delay))), failure.error,
@@ -140,7 +139,7 @@ public enum Outbox {
                     ])
             }
             for id in released {
-                try db.executeCached(
+                try db.execute(
                     sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
                     arguments: [Store.timestamp(now), id])
             }
@@ -152,7 +151,7 @@ public enum Outbox {
     /// outbox with its reason, for the operator.
     public static func abandon(_ message: Message, error: String, in store: Store) throws {
         try store.write { db in
-            try db.executeCached(
+            try db.execute(
                 sql: """
                     UPDATE outbox SET body = '', last_error = ?, next_attempt_at = '9999-12-31T23:59:59.999Z'
                     WHERE id = ?
@@ -193,7 +192,7 @@ public enum Outbox {
     /// Every message not sent yet, oldest first: waiting, failing and retrying, or given up.
     public static func pending(in store: Store) throws -> [Pending] {
         try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT o.id, o.recipient, o.subject, o.kind, g.product, o.attempts, o.created_at,

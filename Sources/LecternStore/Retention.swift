@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Personal data kept no longer than it is useful. A webhook's raw body (the buyer's name, address,
 /// e-mail) serves debugging and disputes for a while; after `[daemon] raw_body_retention` it is
@@ -12,8 +11,8 @@ public enum Retention {
     public static func purgeRawBodies(in store: Store, olderThan age: TimeInterval, now: Date = Date()) throws -> Int {
         try store.write { db in
             try db.execute(
-                sql: "UPDATE webhook_events SET raw_body = x'' WHERE received_at < ? AND length(raw_body) > 0",
-                arguments: [Store.timestamp(now.addingTimeInterval(-age))])
+                sql: "UPDATE webhook_events SET raw_body = ? WHERE received_at < ? AND length(raw_body) > 0",
+                arguments: [Data(), Store.timestamp(now.addingTimeInterval(-age))])
             let emptied = db.changesCount
             try db.execute(
                 sql: "DELETE FROM checkouts WHERE created_at < ?",

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// `lectern sales`: revenue by course and by day, refunds and disputes, and how many orders were kept,
@@ -60,12 +59,13 @@ public struct SalesReport: Sendable, Equatable {
     public static func load(from store: Store, since: String? = nil) throws -> SalesReport {
         let from = since ?? "0000"
         return try store.read { db in
-            let courses = try Row.fetchAll(
+            let courses = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT product, upper(currency) AS currency, COUNT(*) AS orders,
-                      SUM(status = 'refunded') AS refunded, SUM(status = 'disputed') AS disputed,
-                      SUM(status = 'flagged') AS flagged,
+                      SUM(CASE WHEN status = 'refunded' THEN 1 ELSE 0 END) AS refunded,
+                      SUM(CASE WHEN status = 'disputed' THEN 1 ELSE 0 END) AS disputed,
+                      SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END) AS flagged,
                       SUM(CASE WHEN status = 'paid' THEN amount ELSE 0 END) AS net,
                       SUM(CASE WHEN status IN ('refunded', 'disputed') THEN amount ELSE 0 END) AS reversed
                     FROM orders WHERE created_at >= ? GROUP BY product, upper(currency) ORDER BY net DESC, product
@@ -75,7 +75,7 @@ public struct SalesReport: Sendable, Equatable {
                     product: $0["product"], currency: $0["currency"], orders: $0["orders"], refunded: $0["refunded"],
                     disputed: $0["disputed"], flagged: $0["flagged"], net: $0["net"], reversed: $0["reversed"])
             }
-            let days = try Row.fetchAll(
+            let days = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT substr(created_at, 1, 10) AS day, upper(currency) AS currency, COUNT(*) AS orders,
@@ -93,9 +93,9 @@ public struct SalesReport: Sendable, Equatable {
                     sql: """
                         SELECT COUNT(*) FROM (
                           SELECT buyer_id FROM orders WHERE created_at >= ?
-                          GROUP BY buyer_id HAVING COUNT(DISTINCT product) > 1)
+                          GROUP BY buyer_id HAVING COUNT(DISTINCT product) > 1) AS repeat_buyers
                         """, arguments: [from]) ?? 0
-            let currencies = try Row.fetchAll(
+            let currencies = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT upper(currency) AS currency, COUNT(*) AS orders,

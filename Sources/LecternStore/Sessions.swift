@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The browsers a buyer is signed in on: one session per sign-in (a signed link opened, or the claim page
 /// after paying), named in that browser's cookies. Each keeps when it was first and last seen, its browser
@@ -72,7 +71,8 @@ public struct Sessions: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                     """, arguments: [id, buyer, grant, stamp, stamp, network, browser])
             try db.execute(
-                sql: "INSERT OR IGNORE INTO session_sightings (session_id, day, network) VALUES (?, ?, ?)",
+                sql: "INSERT INTO session_sightings (session_id, day, network) VALUES (?, ?, ?) "
+                    + "ON CONFLICT DO NOTHING",
                 arguments: [id, String(stamp.prefix(10)), network])
             return ended
         }
@@ -82,7 +82,7 @@ public struct Sessions: Sendable {
     public func endedReason(_ id: String) throws -> String? {
         try store.readOneStatement { db in
             try String.fetchOne(
-                db.cachedStatement(sql: "SELECT ended_reason FROM sessions WHERE id = ? AND ended_at IS NOT NULL"),
+                db, sql: "SELECT ended_reason FROM sessions WHERE id = ? AND ended_at IS NOT NULL",
                 arguments: [id])
         }
     }
@@ -114,7 +114,7 @@ public struct Sessions: Sendable {
     /// The buyer's live sessions, most recently seen first.
     public func devices(buyer: Int64) throws -> [Device] {
         try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id, browser, started_at, last_seen_at FROM sessions
@@ -134,11 +134,12 @@ public struct Sessions: Sendable {
         guard !sightings.isEmpty else { return }
         try store.write { db in
             for sighting in sightings {
-                try db.executeCached(
-                    sql: "INSERT OR IGNORE INTO session_sightings (session_id, day, network) VALUES (?, ?, ?)",
+                try db.execute(
+                    sql: "INSERT INTO session_sightings (session_id, day, network) VALUES (?, ?, ?) "
+                        + "ON CONFLICT DO NOTHING",
                     arguments: [sighting.session, sighting.day, sighting.network])
-                try db.executeCached(
-                    sql: "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?",
+                try db.execute(
+                    sql: "UPDATE sessions SET last_seen_at = \(db.dialect.greatest)(last_seen_at, ?) WHERE id = ?",
                     arguments: [Store.timestamp(sighting.at), sighting.session])
             }
         }
@@ -147,11 +148,11 @@ public struct Sessions: Sendable {
     /// Buyers seen from at least `networks` networks on one day since `since`, busiest first.
     public func signals(since: Date, networks: Int) throws -> [SharingSignal] {
         try store.read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT b.email, x.day, COUNT(DISTINCT x.network) AS networks, COUNT(DISTINCT s.id) AS sessions,
-                      group_concat(DISTINCT s.browser) AS browsers,
+                      \(db.dialect.joined("DISTINCT s.browser")) AS browsers,
                       (SELECT COUNT(*) FROM sessions t WHERE t.buyer_id = b.id AND t.started_at >= ?) AS sign_ins
                     FROM session_sightings x JOIN sessions s ON s.id = x.session_id JOIN buyers b ON b.id = s.buyer_id
                     WHERE x.day >= ?

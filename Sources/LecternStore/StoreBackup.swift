@@ -15,14 +15,20 @@ public enum StoreBackup {
     }
 
     public static func backup(_ store: Store, to destination: URL) throws -> Summary {
+        guard let engine = store.engine as? SQLiteEngine else {
+            throw LecternError(
+                .store, file: destination.path, "`lectern backup` copies an SQLite database; this one is PostgreSQL",
+                hint: "use `pg_dump` for a copy, and your provider's point-in-time recovery or a streaming replica "
+                    + "(docs/deploy.md)")
+        }
         let temporary = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         do {
             // A backup holds every buyer's address: owner-only, like the database itself.
-            try Store.restrictPermissions(temporary.path)
+            try SQLiteEngine.restrictPermissions(temporary.path)
             let copy = try DatabaseQueue(path: temporary.path)
-            try store.queue.backup(to: copy)
+            try engine.pool.backup(to: copy)
             let summary = try copy.writeWithoutTransaction { db -> Summary in
                 let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 guard check == ["ok"] else {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// Subscriptions and the other names of a payment, inside the webhook's transaction (see `WebhookLedger`).
@@ -13,25 +12,25 @@ extension Ledger {
     public func applySubscription(provider: String, change: SubscriptionChange, endsAt: Date?) throws -> Bool {
         let at = Store.timestamp(change.at)
         let ends = endsAt.map(Store.timestamp)
-        try db.executeCached(
+        try db.execute(
             sql: """
                 INSERT INTO subscription_states (provider, ref, status, ends_at, state_at, order_id)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, ref) DO UPDATE SET status = excluded.status, ends_at = excluded.ends_at,
-                  state_at = excluded.state_at, order_id = coalesce(excluded.order_id, order_id)
+                  state_at = excluded.state_at, order_id = coalesce(excluded.order_id, subscription_states.order_id)
                 WHERE excluded.state_at >= subscription_states.state_at
                 """, arguments: [provider, change.ref, change.status.rawValue, ends, at, change.orderID])
         guard db.changesCount > 0 else { return false }
         if let order = change.orderID {
             // Lemon Squeezy names the subscription's order only here: its grant joins the subscription (and the
             // processor records the subscription as a name of the order's payment, for refunds).
-            try db.executeCached(
+            try db.execute(
                 sql: """
                     UPDATE grants SET subscription_ref = ? WHERE subscription_ref IS NULL
                       AND order_id IN (SELECT id FROM orders WHERE provider = ? AND provider_order_id = ?)
                     """, arguments: [change.ref, provider, order])
         }
-        try db.executeCached(
+        try db.execute(
             sql: "UPDATE grants SET ends_at = ? WHERE subscription_ref = ? AND revoked_at IS NULL",
             arguments: [ends, change.ref])
         return true
@@ -42,12 +41,12 @@ extension Ledger {
     public func knownSubscription(
         provider: String, ref: String?, orderID: String
     ) throws -> (ref: String, endsAt: Date?)? {
-        let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT ref, ends_at FROM subscription_states WHERE provider = ? AND (ref = ? OR order_id = ?)
-                    ORDER BY state_at DESC LIMIT 1
-                    """), arguments: [provider, ref, orderID])
+        let row = try SQLRow.fetchOne(
+            db,
+            sql: """
+                SELECT ref, ends_at FROM subscription_states WHERE provider = ? AND (ref = ? OR order_id = ?)
+                ORDER BY state_at DESC LIMIT 1
+                """, arguments: [provider, ref, orderID])
         guard let row else { return nil }
         return (row["ref"], (row["ends_at"] as String?).flatMap(Store.date(fromTimestamp:)))
     }
@@ -55,7 +54,7 @@ extension Ledger {
     /// Records that refunds and disputes naming any of `aliases` are about the payment `target`.
     public func recordAliases(provider: String, target: String, aliases: [String]) throws {
         for alias in aliases where alias != target && !alias.isEmpty {
-            try db.executeCached(
+            try db.execute(
                 sql: """
                     INSERT INTO payment_aliases (provider, alias, target) VALUES (?, ?, ?)
                     ON CONFLICT (provider, alias) DO UPDATE SET target = excluded.target
@@ -71,13 +70,12 @@ extension Ledger {
         for _ in 0..<4 {
             let hasOrder =
                 try Bool.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE provider = ? AND payment_ref = ?)"),
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM orders WHERE provider = ? AND payment_ref = ?)",
                     arguments: [provider, current]) ?? false
             if hasOrder { return current }
             guard
                 let next = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT target FROM payment_aliases WHERE provider = ? AND alias = ?"),
+                    db, sql: "SELECT target FROM payment_aliases WHERE provider = ? AND alias = ?",
                     arguments: [provider, current])
             else { return current }
             current = next
@@ -96,7 +94,7 @@ extension Ledger {
         for alias in aliases where alias != target {
             if let kind = try pendingReversal(provider: provider, paymentRef: alias) {
                 kinds.append(kind)
-                try db.executeCached(
+                try db.execute(
                     sql: "UPDATE pending_reversals SET payment_ref = ? WHERE provider = ? AND payment_ref = ?",
                     arguments: [target, provider, alias])
             }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LecternCore
 
 /// What an order's row says about it (`orders.status`).
@@ -56,7 +55,7 @@ extension Ledger {
         provider: String, eventID: String, type: String, rawBody: Data, now: Date
     ) throws -> Bool {
         let now = Store.timestamp(now)
-        try db.executeCached(
+        try db.execute(
             sql: """
                 INSERT INTO webhook_events (provider, event_id, type, received_at, raw_body, result)
                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
@@ -65,7 +64,7 @@ extension Ledger {
     }
 
     public func setEventResult(_ effect: WebhookEffect, provider: String, eventID: String) throws {
-        try db.executeCached(
+        try db.execute(
             sql: "UPDATE webhook_events SET result = ? WHERE provider = ? AND event_id = ?",
             arguments: [effect.rawValue, provider, eventID])
     }
@@ -73,14 +72,13 @@ extension Ledger {
     /// A refund or dispute that arrived before its payment, if any.
     public func pendingReversal(provider: String, paymentRef: String) throws -> ReversalKind? {
         try String.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1"),
+            db, sql: "SELECT kind FROM pending_reversals WHERE provider = ? AND payment_ref = ? ORDER BY id LIMIT 1",
             arguments: [provider, paymentRef]
         ).flatMap(ReversalKind.init(rawValue:))
     }
 
     public func clearPendingReversals(provider: String, paymentRef: String) throws {
-        try db.executeCached(
+        try db.execute(
             sql: "DELETE FROM pending_reversals WHERE provider = ? AND payment_ref = ?",
             arguments: [provider, paymentRef])
     }
@@ -91,20 +89,20 @@ extension Ledger {
         provider: String, payment: PaymentEvent.Payment, buyer: Int64, status: OrderStatus, flag: String?, now: Date
     ) throws -> Int64? {
         let now = Store.timestamp(now)
-        try db.executeCached(
+        return try Int64.fetchOne(
+            db,
             sql: """
                 INSERT INTO orders (provider, provider_order_id, payment_ref, buyer_id, product, amount, currency,
                   status, flag, created_at, updated_at, number, discount_amount, tax_amount, gift_to, gift_date,
                   subscription_ref)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (provider, provider_order_id) DO NOTHING
+                ON CONFLICT (provider, provider_order_id) DO NOTHING RETURNING id
                 """,
             arguments: [
                 provider, payment.orderID, payment.paymentRef, buyer, payment.product, payment.amount,
                 payment.currency, status.rawValue, flag, now, now, OrderNumber.random(), payment.discount, payment.tax,
                 payment.giftTo?.value, payment.giftDate.map(Store.timestamp), payment.subscriptionRef,
             ])
-        return db.changesCount == 1 ? db.lastInsertedRowID : nil
     }
 
     /// Marks every order of the payment reversed and revokes its grants; false when no order has that
@@ -114,10 +112,10 @@ extension Ledger {
     ) throws -> Bool {
         let now = Store.timestamp(now)
         let orders = try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT id FROM orders WHERE provider = ? AND payment_ref = ?"),
+            db, sql: "SELECT id FROM orders WHERE provider = ? AND payment_ref = ?",
             arguments: [provider, paymentRef])
         guard !orders.isEmpty else {
-            try db.executeCached(
+            try db.execute(
                 sql: """
                     INSERT INTO pending_reversals (provider, payment_ref, kind, event_id, received_at)
                     VALUES (?, ?, ?, ?, ?)
@@ -126,10 +124,10 @@ extension Ledger {
         }
         for order in orders {
             // Money refunded stays refunded: a dispute after it (or a dispute won) does not say otherwise.
-            try db.executeCached(
+            try db.execute(
                 sql: "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status != 'refunded'",
                 arguments: [kind.orderStatus.rawValue, now, order])
-            try db.executeCached(
+            try db.execute(
                 sql: "UPDATE grants SET revoked_at = ?, reason = ? WHERE order_id = ? AND revoked_at IS NULL",
                 arguments: [now, kind.rawValue, order])
         }
@@ -142,10 +140,10 @@ extension Ledger {
     public func recordRefund(
         provider: String, paymentRef: String, amount: Int, runningTotal: Bool, now: Date
     ) throws -> (refunded: Int, paid: Int)? {
-        try db.executeCached(
+        try db.execute(
             sql: runningTotal
                 ? """
-                UPDATE orders SET refunded_amount = MAX(refunded_amount, ?), updated_at = ?
+                UPDATE orders SET refunded_amount = \(db.dialect.greatest)(refunded_amount, ?), updated_at = ?
                 WHERE provider = ? AND payment_ref = ?
                 """
                 : """
@@ -153,12 +151,12 @@ extension Ledger {
                 WHERE provider = ? AND payment_ref = ?
                 """, arguments: [amount, Store.timestamp(now), provider, paymentRef])
         guard db.changesCount > 0 else { return nil }
-        let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT SUM(refunded_amount) AS refunded, SUM(amount) AS paid FROM orders
-                    WHERE provider = ? AND payment_ref = ?
-                    """),
+        let row = try SQLRow.fetchOne(
+            db,
+            sql: """
+                SELECT SUM(refunded_amount) AS refunded, SUM(amount) AS paid FROM orders
+                WHERE provider = ? AND payment_ref = ?
+                """,
             arguments: [provider, paymentRef])
         return (row?["refunded"] ?? 0, row?["paid"] ?? 0)
     }

@@ -27,7 +27,7 @@ struct BuildCommand: ParsableCommand {
         let progress = ProgressLine(enabled: !quiet)
         let options = SiteBuilder.Options(
             root: site.rootURL, outputBase: out.map { URL(fileURLWithPath: $0).standardizedFileURL },
-            includeDrafts: drafts, purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+            includeDrafts: drafts, purchases: { PaidPurchases.baskets(databasePath: $0.databaseLocation) })
         let report = try SiteBuilder(options: options, progress: progress.update).build()
         progress.finish()
         if verbose && !quiet {

@@ -14,7 +14,8 @@ struct Lectern: AsyncParsableCommand {
             KeysCommand.self, TokenCommand.self,
             TraceCommand.self, BuyersCommand.self, OrdersCommand.self, OutboxCommand.self, SharingCommand.self,
             GrantCommand.self, ApproveCommand.self,
-            RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, BenchCommand.self,
+            RevokeCommand.self, ResendCommand.self, SalesCommand.self, BackupCommand.self, StoreCommand.self,
+            BenchCommand.self,
         ]
     )
 

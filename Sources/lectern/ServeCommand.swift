@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         let started = Date()
         let preview = try PreviewSite(
             root: site.rootURL, includeDrafts: drafts,
-            purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+            purchases: { PaidPurchases.baskets(databasePath: $0.databaseLocation) })
         let server = PreviewServer(
             site: preview, host: host, port: port,
             report: { line in

@@ -4,21 +4,28 @@ import LecternBuild
 import LecternCommerce
 import LecternConfig
 import LecternCore
+import LecternPostgres
 import LecternStore
 
 /// Options of commands that read lecternd's database.
 struct StoreOptions: ParsableArguments {
     @OptionGroup var site: SiteOptions
-    @Option(help: "SQLite database (default: lectern.sqlite beside lectern.toml).") var db: String?
+    @Option(
+        help: """
+            SQLite file or postgres://USER@HOST:PORT/DATABASE (default: LECTERN_DATABASE_URL, else \
+            [daemon] database, else lectern.sqlite beside lectern.toml).
+            """)
+    var db: String?
 
     func open() throws -> (SiteConfig, Store) {
         let config = try SiteConfig.load(root: site.rootURL)
-        let path = db ?? config.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location = Store.location(option: db, default: config.databaseLocation)
+        guard PostgresLocation.isURL(location) || FileManager.default.fileExists(atPath: location) else {
             throw LecternError(
-                .store, file: path, "no database yet", hint: "lecternd creates it when it starts; or pass --db PATH")
+                .store, file: location, "no database yet",
+                hint: "lecternd creates it when it starts; or pass --db PATH or --db postgres://…")
         }
-        return (config, try Store(path: path))
+        return (config, try Store.open(location))
     }
 
     /// A grant, a revocation or a link must name something the site sells: a typo would e-mail a link

@@ -3,6 +3,7 @@ import Foundation
 import LecternCommerce
 import LecternConfig
 import LecternCore
+import LecternPostgres
 import LecternStore
 
 struct TraceCommand: ParsableCommand {
@@ -18,10 +19,10 @@ struct TraceCommand: ParsableCommand {
         let secret = try KeyStore(config: config).watermarkSecret()
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(file)
         let text = try LeakDocument.text(of: data, file: file == "-" ? nil : URL(fileURLWithPath: file))
-        let database = config.databasePath
+        let database = Store.location(option: nil, default: config.databaseLocation)
         let queries =
-            FileManager.default.fileExists(atPath: database)
-            ? CreatorQueries(store: try Store(path: database)) : nil
+            PostgresLocation.isURL(database) || FileManager.default.fileExists(atPath: database)
+            ? CreatorQueries(store: try Store.open(database)) : nil
         let candidates = try queries?.grantIDs().compactMap { UInt32(exactly: $0) } ?? []
         switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text, candidates: candidates) {
         case .traced(let grant, let chunks, let agreement):

@@ -14,7 +14,12 @@ struct LecternD: AsyncParsableCommand {
     @Option(help: "Path of lectern.toml (its folder is the site).") var config = "lectern.toml"
     @Option(help: "Address to listen on (default: [daemon] host).") var host: String?
     @Option(help: "Port to listen on, 0 for any free port (default: [daemon] port).") var port: Int?
-    @Option(help: "SQLite database (default: lectern.sqlite beside lectern.toml).") var db: String?
+    @Option(
+        help: """
+            SQLite file or postgres://USER@HOST:PORT/DATABASE, the password in PGPASSWORD (default: \
+            LECTERN_DATABASE_URL, else [daemon] database, else lectern.sqlite beside lectern.toml).
+            """)
+    var db: String?
 
     func validate() throws {
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be 0–65535") }

@@ -160,7 +160,7 @@ import Testing
             locked.status == 403 && locked.body.contains("available on") && locked.body.contains(opens)
                 && !locked.body.contains("Licensed to"))
         // Fifteen days later (moved back in the store), it is served.
-        let store = try Store(path: daemon.site.root.appendingPathComponent("lectern.sqlite").path)
+        let store = try daemon.openStore()
         try store.write {
             try $0.execute(
                 sql: "UPDATE grants SET starts_at = ?",

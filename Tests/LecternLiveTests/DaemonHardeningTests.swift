@@ -37,7 +37,8 @@ import Testing
         #expect(standard.status == 401 && (standard.json["detail"] as? String)?.contains("more than 8") == true)
     }
 
-    @Test func databaseFilesAreOwnerOnlyAndSentLinksAreNotKept() async throws {
+    @Test(.enabled(if: !PostgresCluster.selected, "about the SQLite file's mode"))
+    func databaseFilesAreOwnerOnlyAndSentLinksAreNotKept() async throws {
         let daemon = try await DaemonHarness()
         defer { _ = daemon.stop() }
         let payload = DaemonHarness.stripeCheckout(event: "evt_modes", session: "cs_modes", paymentIntent: "pi_modes")
@@ -67,7 +68,7 @@ import Testing
     @Test func rawWebhookBodiesAreEmptiedAfterTheRetentionPeriod() async throws {
         let daemon = try await DaemonHarness(extraConfig: "raw_body_retention = \"7d\"") { site in
             // An event received long ago, before this daemon starts: the first retention pass empties it.
-            let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+            let store = try site.testStore()
             try store.write { db in
                 try db.execute(
                     sql: """

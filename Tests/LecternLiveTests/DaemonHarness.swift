@@ -1,6 +1,7 @@
 import Foundation
 import FoundationNetworking
 import GRDB
+import LecternConfig
 import LecternTestSupport
 import Testing
 
@@ -39,8 +40,11 @@ final class DaemonHarness: @unchecked Sendable {
         mailbox = site.root.appendingPathComponent("smtp-mailbox")
         smtpPort = Self.freePort()
         var toml = try site.read("lectern.toml")
+        // Under LECTERN_TEST_ENGINE=postgres, a database of its own on the throwaway server (unless the test
+        // names a database: those are about SQLite's file).
+        let database = extraConfig.contains("database =") ? "" : try site.databaseSetting()
         toml +=
-            "\n[daemon]\nclaim_wait_seconds = 1\n\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n\(mailConfig)"
+            "\n[daemon]\nclaim_wait_seconds = 1\n\(database)\(extraConfig)\n[mail]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = \(smtpPort)\nfrom = \"School <school@example.com>\"\n\(mailConfig)"
         try site.write("lectern.toml", toml)
         try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
         try site.build()
@@ -295,14 +299,19 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: Database
 
-    func count(_ table: String, where condition: String = "1") throws -> Int {
-        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+    /// The daemon's store, opened as the creator's CLI would (SQLite file or PostgreSQL database).
+    func openStore() throws -> Store {
+        try site.testStore()
+    }
+
+    func count(_ table: String, where condition: String = "TRUE") throws -> Int {
+        let store = try openStore()
         return try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1 }
     }
 
     /// One text value of a query, e.g. a grant's `ends_at`.
     func value(_ sql: String) throws -> String? {
-        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+        let store = try openStore()
         return try store.read { try String.fetchOne($0, sql: sql) }
     }
 

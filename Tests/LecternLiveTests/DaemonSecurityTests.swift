@@ -137,7 +137,7 @@ import Testing
         #expect(
             second.status == 202 && second.header("Set-Cookie").isEmpty && second.body.contains("check your e-mail"))
         // An order older than the window: e-mail only.
-        let store = try Store(path: daemon.site.root.appendingPathComponent("lectern.sqlite").path)
+        let store = try daemon.openStore()
         try store.write {
             try $0.execute(
                 sql:

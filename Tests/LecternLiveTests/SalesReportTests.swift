@@ -8,7 +8,7 @@ import Testing
 /// `lectern sales` figures against a seeded database.
 struct SalesReportTests {
     func seededStore(in site: TempSite) throws -> Store {
-        let store = try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)
+        let store = try site.testStore()
         // (buyer, product, amount, currency, status, day)
         let orders: [(String, String, Int, String, String, String)] = [
             ("a", "sqlite", 4900, "USD", "paid", "2026-11-01"), ("b", "sqlite", 4900, "USD", "paid", "2026-11-01"),
@@ -51,13 +51,14 @@ struct SalesReportTests {
             ])
         // Without --since the flagged October order counts too.
         #expect(
-            try SalesReport.load(from: try Store(path: site.root.appendingPathComponent("lectern.sqlite").path)).orders
+            try SalesReport.load(from: try site.testStore()).orders
                 == 7)
     }
 
     @Test func commandPrintsTablesAndWritesAStandaloneHTMLReport() throws {
         let site = try TempSite(withExampleContent: true)
         _ = try seededStore(in: site)
+        try site.write("lectern.toml", try site.read("lectern.toml") + "\n[daemon]\n" + (try site.databaseSetting()))
         let html = site.root.appendingPathComponent("sales.html")
         let run = try runProgram(
             try #require(CommandLineTests.binary).path,

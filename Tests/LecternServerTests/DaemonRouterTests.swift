@@ -29,12 +29,14 @@ import Testing
             try prepare(site)
             try KeyStore(directory: site.root.appendingPathComponent("keys")).generate()
             try site.build()
+            // Under LECTERN_TEST_ENGINE=postgres, a database of its own on the throwaway server.
+            let database = PostgresCluster.selected ? ["LECTERN_DATABASE_URL": try PostgresCluster.newDatabase()] : [:]
             daemon = try Daemon(
                 options: .init(root: site.root),
                 environment: [
                     "LECTERN_STRIPE_WEBHOOK_SECRET": DaemonRouterTests.stripeSecret,
                     "LECTERN_METRICS_TOKEN": DaemonRouterTests.metricsToken,
-                ].merging(extra) { $1 })
+                ].merging(database) { $1 }.merging(extra) { $1 })
         }
 
         /// The signed links e-mailed since `known`, waiting up to 10 s for the first (the outbox sends every second).

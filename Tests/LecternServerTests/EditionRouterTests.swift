@@ -129,7 +129,7 @@ import Testing
 
     @Test func anEditionIsKeptRemadeWhenTheCourseChangesAndRefusedAfterARefund() async throws {
         let site = try Site()
-        let folder = Daemon.editionsFolder(database: site.daemon.store.path)
+        let folder = site.daemon.editionsFolder
         @Sendable func kept() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".epub") }
         }
@@ -212,7 +212,7 @@ import Testing
                 #expect((kind == "edition-failed") == (pdf.headers[.retryAfter] == "60"))
                 let kept =
                     (try? FileManager.default.contentsOfDirectory(
-                        atPath: Daemon.editionsFolder(database: site.daemon.store.path).path)) ?? []
+                        atPath: site.daemon.editionsFolder.path)) ?? []
                 #expect(!kept.contains { $0.hasSuffix(".pdf") })
                 let epub = try await client.execute(uri: Self.epub, method: .get, headers: [.cookie: cookie])
                 #expect(epub.status == .ok)

@@ -30,6 +30,19 @@ public final class TempSite {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
+    private var database: String?
+
+    /// The database this site's store and daemon use in a test: its own SQLite file, or under
+    /// `LECTERN_TEST_ENGINE=postgres` a new database on the throwaway server (made on first use).
+    public func testDatabase() throws -> String {
+        if let database { return database }
+        let made =
+            PostgresCluster.selected
+            ? try PostgresCluster.newDatabase() : root.appendingPathComponent("lectern.sqlite").path
+        database = made
+        return made
+    }
+
     /// Copies every file under `source` into the site, replacing files of the same path.
     public func overlay(_ source: URL) throws {
         let fm = FileManager.default
@@ -65,7 +78,7 @@ public final class TempSite {
         try SiteBuilder(
             options: .init(
                 root: root, includeDrafts: drafts,
-                purchases: { PaidPurchases.baskets(databasePath: $0.databasePath) })
+                purchases: { PaidPurchases.baskets(databasePath: $0.databaseLocation) })
         ).build()
     }
 

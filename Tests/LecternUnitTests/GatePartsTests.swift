@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import LecternPostgres
 import LecternTestSupport
 import Testing
 
@@ -74,8 +75,10 @@ struct GatePartsTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grant-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("lectern.sqlite").path
-        let store = try Store(path: path)
+        let location =
+            PostgresCluster.selected
+            ? try PostgresCluster.newDatabase() : folder.appendingPathComponent("lectern.sqlite").path
+        let store = try Store.open(location)
         let grant = try store.write { db in
             try Ledger(db).grant(
                 buyer: try Ledger(db).buyer(email: "ada@example.com", now: Date()), order: nil,
@@ -85,10 +88,20 @@ struct GatePartsTests {
         try await Task.sleep(for: .milliseconds(120))  // past the settle time, so the next read is cached
         #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
         #expect(try cache.record(id: grant)?.state(at: Date()) == .live)
-        // Another process (here: another Store on the same file, like `lectern revoke`) revokes it.
-        _ = try CreatorQueries(store: try Store(path: path)).revoke(
+        // Another process (here: another Store on the same database, like `lectern revoke`, or another node)
+        // revokes it.
+        _ = try CreatorQueries(store: try Store.open(location)).revoke(
             email: "ada@example.com", product: "sql", reason: "chargeback")
-        #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
+        if store.path != nil {  // SQLite: the files changed before `revoke` returned
+            #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
+        } else {  // PostgreSQL: once the NOTIFY sent at COMMIT arrives (the next request after it)
+            var waited = 0
+            while try cache.record(id: grant)?.state(at: Date()) == .live, waited < 2_000 {
+                try await Task.sleep(for: .milliseconds(1))
+                waited += 1
+            }
+            #expect(try cache.record(id: grant)?.state(at: Date()) == .revoked(reason: "chargeback"))
+        }
     }
 
     @Test func theLibraryCookieNamesItsBuyerUntilItExpiresAndNothingElse() {

@@ -39,7 +39,7 @@ import Testing
             let manifest = try BuildManifest.load(from: site.root.appendingPathComponent("paid/manifest.json"))
             let keys = KeyStore(directory: site.root.appendingPathComponent("keys"))
             try keys.generate()
-            store = try Store(path: site.root.appendingPathComponent("shop.sqlite").path)
+            store = try openTestStore(sqlitePath: site.root.appendingPathComponent("shop.sqlite").path)
             links = AccessLinks(
                 signer: try TokenSigner(keys: keys), baseURL: "https://school.example", lifetime: 30 * 86_400,
                 siteTitle: "R&D School", manifest: { manifest })
@@ -165,7 +165,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store(path: dir.appendingPathComponent("s.sqlite").path)
+        let store = try openTestStore(sqlitePath: dir.appendingPathComponent("s.sqlite").path)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let buyer = try store.write { try Ledger($0).buyer(email: "ada@example.com", now: now) }
         let sessions = Sessions(store: store)

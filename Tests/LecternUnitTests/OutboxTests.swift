@@ -11,7 +11,7 @@ import Testing
 /// The outbox retries failed sends with backoff and sends each message once.
 @Suite struct OutboxTests {
     /// A finished message, as rows were queued before letters (and as the sender still sends them).
-    static func enqueue(_ recipient: String, db: Database, now: Date) throws {
+    static func enqueue(_ recipient: String, db: any SQLDatabase, now: Date) throws {
         let stamp = Store.timestamp(now)
         try db.execute(
             sql: """
@@ -42,7 +42,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let store = try openTestStore(sqlitePath: dir.appendingPathComponent("o.sqlite").path)
         // A day ahead: a pass also takes what falls due while it runs (by the real clock), so with `now` the
         // real time a stalled machine (CI under load once took 79 s over this test) let the retry fall due
         // within the first pass.
@@ -55,7 +55,7 @@ import Testing
         let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
         #expect(try await sender.sendDue(now: now) == 0)
         let row = try #require(
-            try store.read { try Row.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
+            try store.read { try SQLRow.fetchOne($0, sql: "SELECT attempts, next_attempt_at, last_error FROM outbox") })
         #expect(row["attempts"] as Int == 1 && (row["last_error"] as String?)?.contains("connection refused") == true)
         #expect((row["next_attempt_at"] as String) > Store.timestamp(now.addingTimeInterval(29)))
 
@@ -160,7 +160,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let store = try openTestStore(sqlitePath: dir.appendingPathComponent("o.sqlite").path)
         let now = Date()
         try store.write { db in
             for index in 0..<200 {
@@ -181,21 +181,21 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store(path: dir.appendingPathComponent("o.sqlite").path)
+        let store = try openTestStore(sqlitePath: dir.appendingPathComponent("o.sqlite").path)
         // As an older version could have stored it, before addresses were checked at ingestion.
         try store.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO outbox (recipient, subject, body, next_attempt_at, created_at)
-                    VALUES ('a@b.c"' || char(10) || 'upload-file = "keys/watermark.secret', 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
-                    """)
+                    VALUES (?, 'Hi', 'link ?token=x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                    """, arguments: ["a@b.c\"\nupload-file = \"keys/watermark.secret"])
         }
         let transport = FlakyTransport(failures: 0)
         let sender = OutboxSender(store: store, transport: transport, logger: Logger(label: "test"))
         #expect(try await sender.sendDue() == 0)
         #expect(try await sender.sendDue(now: Date().addingTimeInterval(86_400 * 365)) == 0, "never retried")
         #expect(transport.delivered.isEmpty)
-        let row = try #require(try store.read { try Row.fetchOne($0, sql: "SELECT body, last_error FROM outbox") })
+        let row = try #require(try store.read { try SQLRow.fetchOne($0, sql: "SELECT body, last_error FROM outbox") })
         #expect(row["body"] as String == "" && (row["last_error"] as String?)?.contains("not a deliverable") == true)
     }
 }

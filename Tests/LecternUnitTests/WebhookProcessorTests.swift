@@ -14,7 +14,7 @@ import Testing
 
     func processor(disputes: DisputePolicy = .opened, file: String = "test") throws -> (WebhookProcessor, Store) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try Store(path: directory.appendingPathComponent("\(file).sqlite").path)
+        let store = try openTestStore(sqlitePath: directory.appendingPathComponent("\(file).sqlite").path)
         let links = AccessLinks(
             signer: TokenSigner(kid: "k", key: .init()), baseURL: "https://x.test", lifetime: 3_600, siteTitle: "X")
         let prices = [
@@ -220,7 +220,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store(path: dir.appendingPathComponent("g.sqlite").path)
+        let store = try openTestStore(sqlitePath: dir.appendingPathComponent("g.sqlite").path)
         let commits = GroupCommit<Int>(store: store)
         struct Boom: Error {}
         let outcomes = await withTaskGroup(of: Result<Int, Error>.self) { group in

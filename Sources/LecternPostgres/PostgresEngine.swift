@@ -1,0 +1,282 @@
+import Foundation
+import LecternCore
+import LecternStore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// The store on PostgreSQL: several lecternd nodes (and the creator's CLI) sharing one database.
+///
+/// Semantics are SQLite's, on purpose, so the store's statements need no second thought per engine:
+/// - **One writer at a time, across every node**: each write transaction takes one transaction-scoped
+///   advisory lock first (`pg_advisory_xact_lock`), as SQLite's `BEGIN IMMEDIATE` takes its write lock.
+///   A read-then-write (an outbox claim, a single-use checkout claim, a subscription's newer state)
+///   therefore sees no other writer in between, on any node. Group commit (`GroupCommit`) batches a
+///   node's webhooks into one such transaction, as on SQLite.
+/// - **Durable on return**: `synchronous_commit = on` for every connection; a webhook is acknowledged
+///   after COMMIT returned.
+/// - **Consistent reads**: several statements read in one REPEATABLE READ, READ ONLY transaction.
+/// - **Changes told to every node**: each write transaction ends with `NOTIFY lectern_changes`, delivered
+///   at COMMIT; a listening connection per node raises the generation `changeStamp` reports, so grant caches
+///   drop what a refund on another node changed (see `ChangeListener`).
+public final class PostgresEngine: StoreEngine, @unchecked Sendable {
+    // @unchecked: `idle` and `open` are only touched under `available`.
+    public let location: PostgresLocation
+    /// One per server of the location, tried in order from the one that last accepted writes.
+    let configurations: [PostgresConnection.Configuration]
+    private let preferred = Locked(0)
+    let logger: Logger
+    let group: any EventLoopGroup
+    let timeout: TimeAmount
+    let poolSize: Int
+    private let available = NSCondition()
+    private var idle: [PostgresConnection] = []
+    private var open = 0
+    private var closed = false
+    private var listener: ChangeListener?
+
+    public var description: String { location.description }
+    public var dialect: SQLDialect { .postgres }
+
+    /// The advisory locks' keys (one 64-bit space per database): ASCII "LECTERN" and a role.
+    static let writerLock: Int64 = 0x4C45_4354_4552_4E01
+    static let migrationLock: Int64 = 0x4C45_4354_4552_4E02
+    static let changeChannel = "lectern_changes"
+
+    /// Connects, runs the migrations this database lacks (one node at a time), and starts listening for
+    /// other nodes' commits.
+    /// - Parameters:
+    ///   - poolSize: connections kept open at most (each request waiting for the store holds one).
+    ///   - timeout: longest wait for one statement's answer before it fails and its connection closes.
+    public init(
+        _ location: PostgresLocation, poolSize: Int = 8, timeout: TimeInterval = 15,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.location = location
+        self.group = group
+        self.poolSize = max(1, poolSize)
+        self.timeout = .milliseconds(Int64(max(0.1, timeout) * 1000))
+        var logger = Logger(label: "lectern.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        do {
+            let tls: PostgresConnection.Configuration.TLS =
+                location.tls == .require
+                ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+            configurations = location.servers.map { server in
+                var configuration = PostgresConnection.Configuration(
+                    host: server.host, port: server.port, username: location.user, password: location.password,
+                    database: location.database, tls: tls)
+                // A server that does not answer is passed over quickly for the next one.
+                configuration.options.connectTimeout = .seconds(3)
+                return configuration
+            }
+            try migrate()
+            listener = ChangeListener(engine: self)
+        } catch {
+            throw LecternError(
+                .store, "cannot open the database \(location.description) (\(Self.explain(error)))",
+                hint: "check the server is running and reachable, the user and database exist, and the password "
+                    + "(PGPASSWORD or the URL); the database must be empty or Lectern's own")
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes every connection; later calls fail with `PostgresEngineError.poolClosed`.
+    public func close() {
+        let connections = available.withLock {
+            closed = true
+            defer { idle = [] }
+            return idle
+        }
+        listener?.stop()
+        for connection in connections { connection.closeQuietly() }
+    }
+
+    // MARK: transactions
+
+    public func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try withConnection { db in
+            _ = try db.run("BEGIN", [])
+            do {
+                _ = try db.run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
+                let result = try body(db)
+                _ = try db.run("NOTIFY \(Self.changeChannel)", [])
+                _ = try db.run("COMMIT", [])
+                listener?.noteLocalCommit()
+                return result
+            } catch {
+                _ = try? db.run("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try withConnection { db in
+            _ = try db.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            do {
+                let result = try body(db)
+                _ = try db.run("COMMIT", [])
+                return result
+            } catch {
+                _ = try? db.run("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    public func readOneStatement<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try withConnection(body)
+    }
+
+    public func changeStamp() -> ChangeStamp? { listener?.stamp() }
+
+    public func isDatabaseError(_ error: any Error) -> Bool {
+        error is PSQLError || error is PostgresEngineError || error is ChannelError || error is IOError
+    }
+
+    // MARK: connections
+
+    /// A connection to the server that accepts writes: the one that did last, else the others in order. With
+    /// one server it is taken as it is (a standby then fails the first write, which is answered 503).
+    func connect() throws -> PostgresConnection {
+        let first = preferred.withLock { $0 }
+        var failure: any Error = PostgresEngineError.noPrimary
+        for offset in configurations.indices {
+            let index = (first + offset) % configurations.count
+            do {
+                let connection = try PostgresConnection.connect(
+                    on: group.next(), configuration: configurations[index], id: Int.random(in: 0..<Int.max),
+                    logger: logger
+                ).wait()
+                let session = PostgresTransaction(connection: connection, logger: logger, timeout: timeout)
+                do {
+                    if configurations.count > 1,
+                        try Bool.fetchOne(session, sql: "SELECT pg_is_in_recovery()") != false
+                    {
+                        connection.closeQuietly()
+                        failure = PostgresEngineError.noPrimary
+                        continue
+                    }
+                    // Durable commits whatever the server's default; a statement the server itself gives up on
+                    // after the same time the client waits.
+                    _ = try session.run("SET synchronous_commit = on", [])
+                    _ = try session.run("SET statement_timeout = \(Int64(timeout.nanoseconds / 1_000_000))", [])
+                } catch {
+                    connection.closeQuietly()
+                    throw error
+                }
+                preferred.withLock { $0 = index }
+                return connection
+            } catch {
+                failure = error
+            }
+        }
+        throw failure
+    }
+
+    /// A connection for `body`, from the pool or new; one that failed (closed, timed out) is not reused.
+    func withConnection<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        let connection = try checkOut()
+        let db = PostgresTransaction(connection: connection, logger: logger, timeout: timeout)
+        do {
+            let result = try body(db)
+            checkIn(connection)
+            return result
+        } catch {
+            checkIn(connection)
+            throw error
+        }
+    }
+
+    private func checkOut() throws -> PostgresConnection {
+        available.lock()
+        while true {
+            if closed {
+                available.unlock()
+                throw PostgresEngineError.poolClosed
+            }
+            if let connection = idle.popLast() {
+                available.unlock()
+                if connection.isClosed {
+                    dropped()
+                    available.lock()
+                    continue
+                }
+                return connection
+            }
+            if open < poolSize {
+                open += 1
+                available.unlock()
+                do {
+                    return try connect()
+                } catch {
+                    dropped()
+                    throw error
+                }
+            }
+            available.wait()
+        }
+    }
+
+    private func checkIn(_ connection: PostgresConnection) {
+        if connection.isClosed { return dropped() }
+        available.withLock {
+            if closed {
+                connection.closeQuietly()
+                open -= 1
+            } else {
+                idle.append(connection)
+            }
+            available.signal()
+        }
+    }
+
+    private func dropped() {
+        available.withLock {
+            open -= 1
+            available.signal()
+        }
+    }
+
+    // MARK: migrations
+
+    /// The store's migrations this database lacks, each in its own transaction, under a session advisory
+    /// lock: nodes starting together wait for the first, then find nothing left to do.
+    func migrate() throws {
+        let connection = try connect()
+        defer { connection.closeQuietly() }
+        let db = PostgresTransaction(connection: connection, logger: logger, timeout: .seconds(600))
+        _ = try db.run("SELECT pg_advisory_lock(\(Self.migrationLock))", [])
+        _ = try db.run(
+            "CREATE TABLE IF NOT EXISTS lectern_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
+        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM lectern_migrations"))
+        for migration in Store.migrations where !applied.contains(migration.identifier) {
+            _ = try db.run("BEGIN", [])
+            do {
+                try migration.apply(db)
+                try db.execute(
+                    sql: "INSERT INTO lectern_migrations (identifier, applied_at) VALUES (?, ?)",
+                    arguments: [migration.identifier, Store.timestamp(Date())])
+                _ = try db.run("COMMIT", [])
+            } catch {
+                _ = try? db.run("ROLLBACK", [])
+                throw LecternError(.store, "migration \(migration.identifier) failed: \(Self.explain(error))")
+            }
+        }
+        _ = try db.run("SELECT pg_advisory_unlock(\(Self.migrationLock))", [])
+    }
+
+    /// The server's own message (postgres-nio's `PSQLError` prints a generic one by default).
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            let message = error.serverInfo?[.message] ?? "\(error.code)"
+            return error.serverInfo?[.sqlState].map { "\(message) [\($0)]" } ?? message
+        }
+        return "\(error)"
+    }
+}
