@@ -18,7 +18,7 @@ public enum FuzzTargets {
         "token", "token-claims", "front-matter", "stripe", "standard", "lemonsqueezy", "json", "webhook-signature",
         "request-path", "cookie", "cookie-header", "http-date", "accept-encoding", "x-forwarded-for", "form-fields",
         "email", "duration", "alipay-notification", "wechatpay-notification", "library-cookie", "user-agent",
-        "leak-trace",
+        "leak-trace", "database-url",
     ]
 
     private static let verifier = TokenVerifier(keys: [:])
@@ -56,6 +56,7 @@ public enum FuzzTargets {
         case "library-cookie": libraryCookie(text)
         case "user-agent": userAgent(text)
         case "leak-trace": leakTrace(data)
+        case "database-url": databaseURL(text)
         default: fatalError("unknown fuzz target \(target); known: \(names.joined(separator: ", "))")
         }
     }
@@ -168,6 +169,30 @@ public enum FuzzTargets {
         precondition(
             (try? CurlConfig.quoted(address.value)) != nil, "accepted address refused by the curl config writer")
         precondition(EmailAddress(address.value) == address, "normalizing twice changed the address")
+    }
+
+    /// `--db` / `LECTERN_DATABASE_URL`: an accepted location has only sane servers and names, and its
+    /// description (what messages show) is built from them alone, never the password.
+    private static func databaseURL(_ text: String) {
+        guard let location = try? PostgresLocation(url: text, environment: [:]) else { return }
+        precondition((1...8).contains(location.servers.count), "server count \(location.servers.count)")
+        for server in location.servers {
+            precondition((1...65_535).contains(server.port), "port \(server.port)")
+            precondition(
+                !server.host.isEmpty
+                    && server.host.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0 != "/" },
+                "host \(server.host)")
+        }
+        for name in [location.user, location.database] {
+            precondition(
+                !name.isEmpty && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " },
+                "name \(name)")
+        }
+        precondition(!location.database.contains("/"), "database \(location.database)")
+        let servers = location.servers.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+        precondition(
+            location.description == "postgres://\(location.user)@\(servers)/\(location.database)",
+            "description holds more than the location")
     }
 
     private static func duration(_ text: String) {

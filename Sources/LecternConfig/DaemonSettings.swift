@@ -167,7 +167,6 @@ extension SiteConfig {
     /// The site's database, `[daemon] database`: an SQLite file (by default `lectern.sqlite` beside
     /// `lectern.toml`), or a `postgres://` URL as given (its password belongs in `PGPASSWORD`, not here).
     public var databaseLocation: String {
-        daemon.database.hasPrefix("postgres://") || daemon.database.hasPrefix("postgresql://")
-            ? daemon.database : url(daemon.database).path
+        PostgresLocation.isURL(daemon.database) ? daemon.database : url(daemon.database).path
     }
 }

@@ -109,7 +109,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 listener?.noteLocalCommit()
                 return result
             } catch {
-                _ = try? db.run("ROLLBACK", [])
+                db.rollBack()
                 throw error
             }
         }
@@ -123,7 +123,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 _ = try db.run("COMMIT", [])
                 return result
             } catch {
-                _ = try? db.run("ROLLBACK", [])
+                db.rollBack()
                 throw error
             }
         }
@@ -183,14 +183,8 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     func withConnection<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         let connection = try checkOut()
         let db = PostgresTransaction(connection: connection, logger: logger, timeout: timeout)
-        do {
-            let result = try body(db)
-            checkIn(connection)
-            return result
-        } catch {
-            checkIn(connection)
-            throw error
-        }
+        defer { db.broken ? discard(connection) : checkIn(connection) }
+        return try body(db)
     }
 
     private func checkOut() throws -> PostgresConnection {
@@ -234,6 +228,12 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
             }
             available.signal()
         }
+    }
+
+    /// A connection in an unknown state (its ROLLBACK failed, an answer timed out): closed, never reused.
+    private func discard(_ connection: PostgresConnection) {
+        connection.closeQuietly()
+        dropped()
     }
 
     private func dropped() {

@@ -16,6 +16,8 @@ final class PostgresTransaction: SQLDatabase {
     let logger: Logger
     let timeout: TimeAmount
     private(set) var changesCount = 0
+    /// Set when the connection's state is unknown: it goes back to no pool.
+    private(set) var broken = false
     private var savepoints = 0
 
     var dialect: SQLDialect { .postgres }
@@ -67,6 +69,15 @@ final class PostgresTransaction: SQLDatabase {
         _ = try run(keep ? "RELEASE SAVEPOINT \(name)" : "ROLLBACK TO SAVEPOINT \(name)", [])
     }
 
+    /// Ends a failed transaction; a connection that cannot even do that is marked broken.
+    func rollBack() {
+        guard !broken, !connection.isClosed else {
+            broken = true
+            return
+        }
+        do { _ = try run("ROLLBACK", []) } catch { broken = true }
+    }
+
     func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
         var bindings = PostgresBindings(capacity: arguments.values.count)
         for value in arguments.values {
@@ -86,19 +97,31 @@ final class PostgresTransaction: SQLDatabase {
         }
     }
 
-    /// Waits for `future` at most `timeout`; past it the connection is closed (its state is unknown).
-    func wait<Value: Sendable>(_ future: EventLoopFuture<Value>) throws -> Value {
-        let promise = future.eventLoop.makePromise(of: Value.self)
-        let connection = self.connection
-        let timer = future.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(PostgresEngineError.timedOut)
-            connection.closeQuietly()
-        }
+    /// Waits for `future` at most `timeout`, and no longer than its connection lives: postgres-nio does not
+    /// fail a query whose connection closed under it (a server restarted, a primary lost), so the wait looks
+    /// every 50 ms, and a node's group commit moves on in that time instead of the whole timeout. A
+    /// connection that closed or timed out is marked broken (closed, never pooled again).
+    func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let answered = DispatchSemaphore(value: 0)
+        let outcome = Locked<Result<PostgresQueryResult, any Error>?>(nil)
         future.whenComplete { result in
-            timer.cancel()
-            promise.completeWith(result)
+            outcome.withLock { $0 = result }
+            answered.signal()
         }
-        return try promise.futureResult.wait()
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.nanoseconds))
+        while answered.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if connection.isClosed {
+                broken = true
+                throw PostgresEngineError.connectionLost
+            }
+            if DispatchTime.now() >= deadline {
+                broken = true
+                connection.closeQuietly()
+                throw PostgresEngineError.timedOut
+            }
+        }
+        guard let result = outcome.withLock({ $0 }) else { throw PostgresEngineError.connectionLost }
+        return try result.get()
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {
@@ -158,6 +181,8 @@ public enum PostgresEngineError: Error, CustomStringConvertible {
     case poolClosed
     /// No server of the location accepts writes (all down, or all standbys).
     case noPrimary
+    /// The connection closed while a statement waited for its answer.
+    case connectionLost
     /// The server refused a statement: its message and SQLSTATE (never the statement's values).
     case server(String)
 
@@ -166,6 +191,7 @@ public enum PostgresEngineError: Error, CustomStringConvertible {
         case .timedOut: "the PostgreSQL server did not answer in time"
         case .poolClosed: "the store is closed"
         case .noPrimary: "no PostgreSQL server of the location accepts writes"
+        case .connectionLost: "the connection to PostgreSQL closed"
         case .server(let message): "PostgreSQL: \(message)"
         }
     }

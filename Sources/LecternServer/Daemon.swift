@@ -158,7 +158,7 @@ public struct Daemon: Sendable {
     /// Buyers' editions are kept beside the SQLite database (private like it, and on the same disk), or on
     /// PostgreSQL beside `lectern.toml`: each node keeps its own (they are remade from the bundle).
     static func editionsFolder(database: String, root: URL) -> URL {
-        guard !database.contains("://") else { return root.appendingPathComponent("editions") }
+        guard !PostgresLocation.isURL(database) else { return root.appendingPathComponent("editions") }
         return URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("editions")
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import LecternCore
 
 /// `postgres://user[:password]@host[:port][,host2[:port2]…]/database[?sslmode=disable|require]` (or
 /// `postgresql://`), as `--db` and `LECTERN_DATABASE_URL` give it: checked whole before anything connects,
@@ -55,9 +54,16 @@ public struct PostgresLocation: Sendable, Equatable {
         }
         let first = "postgres://\(userInfo)\(entries[0])\(rest[authorityEnd...])"
         guard let components = URLComponents(string: first) else { throw invalid("not a URL") }
-        guard let user = components.user, !user.isEmpty else { throw invalid("no user before the @") }
+        // Names go into messages and logs (`description`): no control characters or spaces in them.
+        func plain(_ name: String) -> Bool {
+            !name.isEmpty && name.utf8.count <= 63
+                && !name.unicodeScalars.contains {
+                    $0.properties.generalCategory == .control || $0.properties.isWhitespace
+                }
+        }
+        guard let user = components.user, plain(user) else { throw invalid("no user before the @") }
         let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty, !database.contains("/"), database.utf8.count <= 63 else {
+        guard plain(database), !database.contains("/") else {
             throw invalid("no database name after the host (or one longer than 63 bytes)")
         }
         var tls = TLSMode.disable
