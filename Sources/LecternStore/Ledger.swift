@@ -14,11 +14,14 @@ public struct Ledger {
     public func buyer(email: String, now: Date) throws -> Int64 {
         let now = Store.timestamp(now)
         let normalized = Store.normalizeEmail(email)
-        try db.execute(
-            sql: "INSERT INTO buyers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
-            arguments: [normalized, now])
+        // One statement, so one round trip on PostgreSQL: the no-op update makes RETURNING name an existing row.
         guard
-            let id = try Int64.fetchOne(db, sql: "SELECT id FROM buyers WHERE email = ?", arguments: [normalized])
+            let id = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO buyers (email, created_at) VALUES (?, ?)
+                    ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id
+                    """, arguments: [normalized, now])
         else {
             throw LecternError(.store, "buyer vanished inside its own transaction")
         }
