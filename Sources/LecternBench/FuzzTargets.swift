@@ -174,7 +174,15 @@ public enum FuzzTargets {
     /// `--db` / `LECTERN_DATABASE_URL`: an accepted location has only sane servers and names, and its
     /// description (what messages show) is built from them alone, never the password.
     private static func databaseURL(_ text: String) {
-        guard let location = try? PostgresLocation(url: text, environment: [:]) else { return }
+        let location: PostgresLocation
+        do {
+            location = try PostgresLocation(url: text, environment: [:])
+        } catch {
+            // Refused with one of the fixed reasons, so nothing of the URL (a password) is repeated back.
+            let reasons = PostgresLocation.Problem.allCases.map { "the database URL is not usable: \($0.rawValue)" }
+            precondition(reasons.contains((error as? LecternError)?.message ?? ""), "a refusal that is not fixed text")
+            return
+        }
         precondition((1...8).contains(location.servers.count), "server count \(location.servers.count)")
         for server in location.servers {
             precondition((1...65_535).contains(server.port), "port \(server.port)")

@@ -73,7 +73,7 @@ final class ChangeListener: @unchecked Sendable {
         connection.addListener(channel: PostgresEngine.changeChannel) { [weak self] _, _ in
             self?.state.withLock { $0.generation &+= 1 }
         }
-        let db = PostgresTransaction(connection: connection, logger: engine.logger, timeout: engine.timeout)
+        let db = PostgresSession(connection: connection, logger: engine.logger, timeout: engine.timeout)
         guard (try? db.run("LISTEN \(PostgresEngine.changeChannel)", [])) != nil else {
             connection.closeQuietly()
             return nil

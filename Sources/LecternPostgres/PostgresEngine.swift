@@ -89,6 +89,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     public func close() {
         let connections = available.withLock {
             closed = true
+            available.broadcast()  // whoever waits for a connection learns the pool closed
             defer { idle = [] }
             return idle
         }
@@ -100,7 +101,9 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     public func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         try withConnection { db in
-            _ = try db.run("BEGIN", [])
+            // READ COMMITTED whatever the server's default: each statement after the lock sees every commit
+            // made before it was granted (a REPEATABLE READ snapshot would be older than the lock).
+            _ = try db.run("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE", [])
             do {
                 _ = try db.run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
                 let result = try body(db)
@@ -135,8 +138,17 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     public func changeStamp() -> ChangeStamp? { listener?.stamp() }
 
+    /// The store's own health, not a statement's: lost or refused connections, no primary, timeouts, and
+    /// the server's classes for connections (08), resources (53), operator action (57), system and internal
+    /// errors (58, XX) and a read-only server (25006, a standby). A constraint a statement broke is the
+    /// caller's error: `/healthz` must not take a node out of the balancer for one bad event.
     public func isDatabaseError(_ error: any Error) -> Bool {
-        error is PSQLError || error is PostgresEngineError || error is ChannelError || error is IOError
+        switch error {
+        case PostgresEngineError.server(_, let state):
+            return ["08", "53", "57", "58", "XX"].contains(String(state.prefix(2))) || state == "25006"
+        case is PostgresEngineError, is PSQLError, is ChannelError, is IOError: return true
+        default: return false
+        }
     }
 
     // MARK: connections
@@ -153,7 +165,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                     on: group.next(), configuration: configurations[index], id: Int.random(in: 0..<Int.max),
                     logger: logger
                 ).wait()
-                let session = PostgresTransaction(connection: connection, logger: logger, timeout: timeout)
+                let session = PostgresSession(connection: connection, logger: logger, timeout: timeout)
                 do {
                     if configurations.count > 1,
                         try Bool.fetchOne(session, sql: "SELECT pg_is_in_recovery()") != false
@@ -163,9 +175,16 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                         continue
                     }
                     // Durable commits whatever the server's default; a statement the server itself gives up on
-                    // after the same time the client waits.
-                    _ = try session.run("SET synchronous_commit = on", [])
-                    _ = try session.run("SET statement_timeout = \(Int64(timeout.nanoseconds / 1_000_000))", [])
+                    // after the same time the client waits; and a transaction left open by a node that vanished
+                    // without closing its connection (a machine lost, a network split: no FIN) ends after that
+                    // time too, with the writers' lock it held. One round trip.
+                    let milliseconds = String(timeout.nanoseconds / 1_000_000)
+                    _ = try session.run(
+                        """
+                        SELECT set_config('synchronous_commit', 'on', false),
+                          set_config('statement_timeout', ?, false),
+                          set_config('idle_in_transaction_session_timeout', ?, false)
+                        """, [milliseconds, milliseconds])
                 } catch {
                     connection.closeQuietly()
                     throw error
@@ -180,9 +199,9 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     }
 
     /// A connection for `body`, from the pool or new; one that failed (closed, timed out) is not reused.
-    func withConnection<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+    func withConnection<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         let connection = try checkOut()
-        let db = PostgresTransaction(connection: connection, logger: logger, timeout: timeout)
+        let db = PostgresSession(connection: connection, logger: logger, timeout: timeout)
         defer { db.broken ? discard(connection) : checkIn(connection) }
         return try body(db)
     }
@@ -250,7 +269,11 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     func migrate() throws {
         let connection = try connect()
         defer { connection.closeQuietly() }
-        let db = PostgresTransaction(connection: connection, logger: logger, timeout: .seconds(600))
+        let db = PostgresSession(connection: connection, logger: logger, timeout: .seconds(3_600))
+        // A migration (or the wait for another node's) may take longer than a request's statement.
+        _ = try db.run(
+            "SELECT set_config('statement_timeout', '0', false), set_config('idle_in_transaction_session_timeout', '0', false)",
+            [])
         _ = try db.run("SELECT pg_advisory_lock(\(Self.migrationLock))", [])
         _ = try db.run(
             "CREATE TABLE IF NOT EXISTS lectern_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
@@ -273,10 +296,11 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     /// The server's own message (postgres-nio's `PSQLError` prints a generic one by default).
     static func explain(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            let message = error.serverInfo?[.message] ?? "\(error.code)"
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
             return error.serverInfo?[.sqlState].map { "\(message) [\($0)]" } ?? message
         }
-        return "\(error)"
+        // A connection's failure: the code and the socket's own error (an address and errno, no secret).
+        return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
     }
 }

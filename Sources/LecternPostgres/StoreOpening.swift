@@ -18,6 +18,12 @@ extension Store {
         return try Store(path: location, busyTimeout: busyTimeout)
     }
 
+    /// Whether `location` may be opened without making a new, empty database: a URL (the server says), or an
+    /// SQLite file that exists.
+    public static func exists(_ location: String) -> Bool {
+        PostgresLocation.isURL(location) || FileManager.default.fileExists(atPath: location)
+    }
+
     /// `--db`, else `LECTERN_DATABASE_URL`, else the site's own SQLite file.
     public static func location(
         option: String?, default path: String, environment: [String: String] = ProcessInfo.processInfo.environment

@@ -30,7 +30,7 @@ public struct Daemon: Sendable {
 
     let config: SiteConfig
     let store: Store
-    /// Where buyers' EPUB and PDF editions are kept (see `editionsFolder(database:root:)`).
+    /// Where buyers' EPUB and PDF editions are kept (see `editionsFolder(sqlite:root:)`).
     let editionsFolder: URL
     let application: Application<RouterResponder<LecternRequestContext>>
 
@@ -67,9 +67,9 @@ public struct Daemon: Sendable {
         let sender = OutboxSender(
             store: store, transport: Self.mailTransport(config, environment), logger: logger,
             concurrency: config.mail.concurrency, from: config.mail.from, links: links)
-        let health = DaemonHealth(store: store, sender: sender)
+        let health = DaemonHealth(store: store, sender: sender, build: { bundle.manifest.builtAt })
 
-        editionsFolder = Self.editionsFolder(database: store.engine.description, root: options.root)
+        editionsFolder = Self.editionsFolder(sqlite: store.path, root: options.root)
         let editions = EditionShelf(
             bundle: bundle, watermarker: gate.watermarker, folder: editionsFolder,
             stylesheet: config.url(config.publicDir).appendingPathComponent("edition.css"),
@@ -145,7 +145,7 @@ public struct Daemon: Sendable {
             services: [
                 OutboxService(sender: sender),
                 SessionActivityService(devices: gate.devices, logger: logger),
-                HealthService(store: store),
+                HealthService(store: store, build: { bundle.manifest.builtAt }),
                 RetentionService(
                     store: store, rawBodyRetention: TimeInterval(config.daemon.rawBodyRetention), editions: editions,
                     logger: logger),
@@ -157,9 +157,9 @@ public struct Daemon: Sendable {
 
     /// Buyers' editions are kept beside the SQLite database (private like it, and on the same disk), or on
     /// PostgreSQL beside `lectern.toml`: each node keeps its own (they are remade from the bundle).
-    static func editionsFolder(database: String, root: URL) -> URL {
-        guard !PostgresLocation.isURL(database) else { return root.appendingPathComponent("editions") }
-        return URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("editions")
+    static func editionsFolder(sqlite path: String?, root: URL) -> URL {
+        guard let path else { return root.appendingPathComponent("editions") }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("editions")
     }
 
     static func mailTransport(_ config: SiteConfig, _ environment: [String: String]) -> any MailTransport {

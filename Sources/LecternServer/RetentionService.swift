@@ -14,15 +14,21 @@ struct RetentionService: Service {
     let logger: Logger
     /// A kept edition is made again after this long: it names its buyer, and costs disk per grant.
     static let editionLifetime: TimeInterval = 7 * 86_400
+    /// How often a pass runs.
+    static let period: TimeInterval = 3_600
 
     func run() async throws {
         // The hour's sleep is cancelled on SIGTERM: a stop must not wait for the next pass.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    // One node per hour does the database's part (nodes sharing PostgreSQL); editions are each
+                    // node's own files, swept by each.
+                    let turn = try store.takeTurn("retention", every: Self.period - 60)
                     let purged =
-                        try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
-                        + Sessions(store: store).purge(olderThan: rawBodyRetention)
+                        turn
+                        ? try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
+                            + Sessions(store: store).purge(olderThan: rawBodyRetention) : 0
                     if purged > 0 {
                         logger.info(
                             "personal data past retention removed (raw webhook bodies, old checkouts, sessions)",
@@ -40,7 +46,7 @@ struct RetentionService: Service {
                         return true
                     }
                 }
-                try await Task.sleep(for: .seconds(3_600))
+                try await Task.sleep(for: .seconds(Self.period))
             }
         }
     }

@@ -32,6 +32,8 @@ public struct CheckoutClaims: Sendable {
     /// `order` is the provider's order id: a Stripe Checkout session, or for the orders lecternd places
     /// itself (Alipay, WeChat Pay) its own `out_trade_no`, which the provider's return URL carries.
     public func claim(_ provider: PaymentEvent.Provider, order session: String, now: Date = Date()) throws -> Result {
+        // No order id holds a NUL (and PostgreSQL text cannot): a `%00` in the URL is simply not an order.
+        guard !session.utf8.contains(0) else { return .notRecorded }
         let row = try store.read { db in
             try SQLRow.fetchOne(
                 db,

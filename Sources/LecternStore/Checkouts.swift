@@ -49,6 +49,8 @@ public struct Checkouts: Sendable {
     /// The checkout with this number (a notification's, or the claim page's after the provider sends the
     /// buyer back), whichever provider it was placed with: the caller checks that.
     public func find(outTradeNo: String) throws -> Checkout? {
+        // No number of ours holds a NUL (and PostgreSQL text cannot): a `%00` is simply not an order.
+        guard !outTradeNo.utf8.contains(0) else { return nil }
         let row = try store.read { db in
             try SQLRow.fetchOne(
                 db,
@@ -67,7 +69,8 @@ public struct Checkouts: Sendable {
 
     /// Whether the order with this number is recorded as paid (and not reversed).
     public func isPaid(outTradeNo: String) throws -> Bool {
-        try store.read { db in
+        guard !outTradeNo.utf8.contains(0) else { return false }
+        return try store.read { db in
             try Bool.fetchOne(
                 db,
                 sql: """

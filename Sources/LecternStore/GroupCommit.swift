@@ -1,7 +1,7 @@
 import Foundation
 
-/// Group commit: write jobs that arrive while a commit is running share the next transaction, each
-/// in its own savepoint, so many webhooks share one fsync instead of paying one each.
+/// Group commit: write jobs that arrive while a commit is running share the next transaction, so many
+/// webhooks share one fsync (one commit, one writer's lock on PostgreSQL) instead of paying one each.
 ///
 /// Every caller still gets its answer only after the transaction holding its job committed (durable,
 /// `synchronous = FULL`). A job that throws rolls back only its own writes; if the commit itself fails,
@@ -22,6 +22,8 @@ public final class GroupCommit<Output: Sendable>: @unchecked Sendable {
 
     public init(store: Store) { self.store = store }
 
+    /// Runs `job` in the next batch's transaction. A job may run twice (see `commit`), so it must do nothing
+    /// but its `Ledger`'s writes and return what they decided.
     public func submit(_ job: @escaping @Sendable (Ledger) throws -> Output) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let startDrain = lock.withLock {

@@ -77,7 +77,11 @@ public final class SQLiteEngine: StoreEngine {
         try pool.unsafeRead { try body(SQLiteDatabase($0)) }
     }
 
-    public func isDatabaseError(_ error: any Error) -> Bool { error is DatabaseError }
+    /// The store's own health (full, locked, read-only, I/O), not a constraint a statement broke.
+    public func isDatabaseError(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode != .SQLITE_CONSTRAINT && error.resultCode != .SQLITE_MISMATCH
+    }
 
     /// Nanoseconds since 1970 a change must be older than before a cache may fill (see `changeStamp`).
     public static let settle: Int64 = 50_000_000

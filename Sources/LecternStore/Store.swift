@@ -63,6 +63,41 @@ public final class Store: Sendable {
         }
     }
 
+    /// Whether this process takes its turn at a periodic job (`job`, e.g. "retention"): true for the first to
+    /// ask once `interval` has passed since the last turn, whichever node it is, false for the others. With
+    /// several nodes on one database, a job that needs doing once per period is done once.
+    public func takeTurn(_ job: String, every interval: TimeInterval, now: Date = Date()) throws -> Bool {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO daemon_state (key, value) VALUES (?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE daemon_state.value <= ?
+                    """,
+                arguments: ["turn:" + job, Store.timestamp(now), Store.timestamp(now.addingTimeInterval(-interval))])
+                == 1
+        }
+    }
+
+    /// The newest build any node sharing this database serves (`noteBuild`): a node serving an older one
+    /// says so in `/healthz`, since its readers see other lessons than the rest.
+    public func newestBuild() throws -> Date? {
+        try read { try String.fetchOne($0, sql: "SELECT value FROM daemon_state WHERE key = 'build:newest'") }
+            .flatMap(Store.date(fromTimestamp:))
+    }
+
+    /// Records that this node serves the build of `builtAt`, when it is newer than any recorded: a write only
+    /// when a node starts serving a new build, not at every heartbeat (each write tells every node's caches).
+    public func noteBuild(_ builtAt: Date) throws {
+        if let newest = try newestBuild(), newest >= builtAt { return }
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO daemon_state (key, value) VALUES ('build:newest', ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE daemon_state.value < excluded.value
+                    """, arguments: [Store.timestamp(builtAt)])
+        }
+    }
+
     public func read<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         try engine.read(body)
     }

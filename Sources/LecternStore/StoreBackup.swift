@@ -19,7 +19,7 @@ public enum StoreBackup {
             throw LecternError(
                 .store, file: destination.path, "`lectern backup` copies an SQLite database; this one is PostgreSQL",
                 hint: "use `pg_dump` for a copy, and your provider's point-in-time recovery or a streaming replica "
-                    + "(docs/deploy.md)")
+                    + "(docs/deploy/several-nodes.md)")
         }
         let temporary = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")

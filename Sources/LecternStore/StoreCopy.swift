@@ -7,27 +7,27 @@ import LecternCore
 ///
 /// - **Ids kept**: a grant's id is inside every buyer's fingerprint and signed link, so rows keep their keys;
 ///   PostgreSQL's identity counters are then moved past them.
-/// - **Atomic and repeatable**: the source is read in one snapshot, the destination replaced in one
-///   transaction; running it again (after more sales on the source) makes the destination that newer copy.
-/// - **Safe against a live destination**: a destination holding a webhook event the source lacks has been
-///   serving on its own; copying over it would lose that, so the copy refuses.
-/// - **Verified**: each table's row count and a digest of every row, read back from both stores.
+/// - **Atomic, verified before it commits**: the source is read in one snapshot; the destination is replaced,
+///   read back and compared with the source in one transaction, which a difference rolls back.
+/// - **Repeatable, never over a live destination**: the copy leaves its digest in the destination
+///   (`daemon_state`, `copy:digest`). A destination is replaced only when it is empty or still exactly that
+///   copy; one that changed since (a webhook, a comp grant, a sign-in) has been serving on its own, and
+///   replacing it would lose that and hand its grant ids (already in e-mailed links) to other buyers.
 public enum StoreCopy {
-    /// Every table, parents before children (foreign keys), with its key columns and whether that key is a
-    /// counter the database assigns (`INTEGER PRIMARY KEY`, an identity column on PostgreSQL).
-    static let tables: [(name: String, key: String, counted: Bool)] = [
-        ("buyers", "id", true), ("orders", "id", true), ("grants", "id", true), ("webhook_events", "id", true),
-        ("pending_reversals", "id", true), ("outbox", "id", true), ("daemon_state", "key", false),
-        ("checkouts", "id", true), ("progress", "buyer_id, course, lesson", false), ("sessions", "id", false),
-        ("session_sightings", "session_id, day, network", false), ("subscription_states", "provider, ref", false),
-        ("payment_aliases", "provider, alias", false),
+    /// Every table, parents before children (foreign keys), and whether its `id` is a counter the database
+    /// assigns (`INTEGER PRIMARY KEY`, an identity column on PostgreSQL).
+    static let tables: [(name: String, counted: Bool)] = [
+        ("buyers", true), ("orders", true), ("grants", true), ("webhook_events", true), ("pending_reversals", true),
+        ("outbox", true), ("daemon_state", false), ("checkouts", true), ("progress", false), ("sessions", false),
+        ("session_sightings", false), ("subscription_states", false), ("payment_aliases", false),
     ]
+    static let marker = "copy:digest"
 
     /// One table as both stores hold it after the copy.
     public struct TableSummary: Sendable, Equatable {
         public var name: String
         public var rows: Int
-        /// SHA-256 of every row in key order, values typed as the store reads them.
+        /// SHA-256 of every row, in the bytes' order of their encodings (no collation of either engine).
         public var digest: String
     }
 
@@ -36,42 +36,34 @@ public enum StoreCopy {
         /// Sums the creator can check by eye: every order's amount and what was refunded of them.
         public var amount: Int64
         public var refunded: Int64
+
+        /// One digest of the whole store, kept in the copy.
+        var digest: String {
+            Hex.string(SHA256.hash(data: Data(tables.map { "\($0.name):\($0.rows):\($0.digest)" }.joined().utf8)))
+        }
     }
 
     /// Copies `source` into `destination`; returns what both now hold (verified equal).
     @discardableResult
     public static func copy(from source: Store, to destination: Store) throws -> Summary {
-        let rows = try source.read { db in
-            try tables.map { table in try SQLRow.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.key)")
-            }
-        }
-        let sourceEvents = Set(
-            rows[3].map { "\($0["provider"] as String)\u{0}\($0["event_id"] as String)" })
+        let rows = try source.read { db in try tables.map { try rowsOf($0.name, db) } }
+        let copied = try summary(rows)
         try destination.write { db in
-            let present = try SQLRow.fetchAll(db, sql: "SELECT provider, event_id FROM webhook_events")
-            if let extra = present.first(where: {
-                !sourceEvents.contains("\($0["provider"] as String)\u{0}\($0["event_id"] as String)")
-            }) {
+            let present = try tables.map { try rowsOf($0.name, db) }
+            let kept = try String.fetchOne(
+                db, sql: "SELECT value FROM daemon_state WHERE key = ?", arguments: [marker])
+            var replaceable = present.allSatisfy(\.isEmpty)
+            if !replaceable, let kept { replaceable = try summary(present).digest == kept }
+            guard replaceable else {
                 throw LecternError(
                     .store, file: destination.engine.description,
-                    "the destination has webhook events the source lacks (\(extra["provider"] as String) "
-                        + "\(extra["event_id"] as String)): it has been serving on its own",
-                    hint: "copy into an empty database, or into one only ever filled by this copy")
+                    "the destination is not empty and has changed since it was copied: it has been serving on its own",
+                    hint: "copy into an empty database (or one only ever changed by this copy); to combine two "
+                        + "live stores, stop one and copy the other")
             }
             for table in tables.reversed() { try db.execute(sql: "DELETE FROM \(table.name)") }
             for (table, tableRows) in zip(tables, rows) {
-                guard let columns = tableRows.first?.columns else { continue }
-                let names = columns.joined(separator: ", ")
-                let marks = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-                // Rows in batches (one round trip each on PostgreSQL), within both engines' parameter limits.
-                let batch = max(1, 4_000 / columns.count)
-                for start in stride(from: 0, to: tableRows.count, by: batch) {
-                    let rows = tableRows[start..<min(start + batch, tableRows.count)]
-                    try db.execute(
-                        sql: "INSERT INTO \(table.name) (\(names)) VALUES "
-                            + Array(repeating: marks, count: rows.count).joined(separator: ", "),
-                        arguments: SQLArguments(rows.flatMap(\.values)))
-                }
+                try insert(tableRows, into: table.name, db)
                 if db.dialect == .postgres && table.counted {
                     // Identity counters past the copied ids, so the next order does not collide with one.
                     try db.execute(
@@ -82,48 +74,87 @@ public enum StoreCopy {
                             """)
                 }
             }
+            let landed = try summary(tables.map { try rowsOf($0.name, db) })
+            guard landed == copied else {
+                let differing = zip(copied.tables, landed.tables).first { $0 != $1 }.map { $0.0.name } ?? "sums"
+                throw LecternError(
+                    .store, file: destination.engine.description,
+                    "the copy read back differs from its source in \(differing); nothing was changed",
+                    hint: "a value one engine cannot hold as the other does; report it with the table's name")
+            }
+            try db.execute(
+                sql: "INSERT INTO daemon_state (key, value) VALUES (?, ?)", arguments: [marker, copied.digest])
         }
-        let copied = try summary(of: source)
-        let landed = try summary(of: destination)
-        guard copied == landed else {
-            let differing = zip(copied.tables, landed.tables).first { $0 != $1 }.map { $0.0.name } ?? "sums"
-            throw LecternError(
-                .store, file: destination.engine.description, "the copy differs from its source in \(differing)",
-                hint: "the source changed during the copy (a daemon still writing to it): run the copy again")
-        }
-        return landed
+        return copied
     }
 
     /// Row counts, digests and sums of a store, read in one snapshot.
     public static func summary(of store: Store) throws -> Summary {
-        try store.read { db in
-            var summaries: [TableSummary] = []
-            for table in tables {
-                var hash = SHA256()
-                let rows = try SQLRow.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.key)")
-                for row in rows {
-                    for (column, value) in zip(row.columns, row.values) {
-                        hash.update(data: Data("\(column)=".utf8))
-                        switch value {
-                        case .null: hash.update(data: Data("null;".utf8))
-                        case .integer(let number): hash.update(data: Data("i\(number);".utf8))
-                        case .real(let number): hash.update(data: Data("r\(number);".utf8))
-                        case .text(let text): hash.update(data: Data("t\(text.utf8.count):\(text);".utf8))
-                        case .blob(let data): hash.update(data: Data("b\(data.count):".utf8) + data + Data(";".utf8))
-                        }
-                    }
-                    hash.update(data: Data("\n".utf8))
-                }
-                let digest = Hex.string(hash.finalize())
-                summaries.append(TableSummary(name: table.name, rows: rows.count, digest: digest))
-            }
-            let sums = try SQLRow.fetchOne(
-                db,
-                sql: """
-                    SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS amount,
-                      CAST(COALESCE(SUM(refunded_amount), 0) AS BIGINT) AS refunded FROM orders
-                    """)
-            return Summary(tables: summaries, amount: sums?["amount"] ?? 0, refunded: sums?["refunded"] ?? 0)
+        try summary(store.read { db in try tables.map { try rowsOf($0.name, db) } })
+    }
+
+    /// A table's rows, the copy's own marker left out.
+    static func rowsOf(_ table: String, _ db: any SQLDatabase) throws -> [SQLRow] {
+        table == "daemon_state"
+            ? try SQLRow.fetchAll(db, sql: "SELECT * FROM daemon_state WHERE key <> ?", arguments: [marker])
+            : try SQLRow.fetchAll(db, sql: "SELECT * FROM \(table)")
+    }
+
+    /// Rows in batches (one round trip each on PostgreSQL), within both engines' parameter limits.
+    static func insert(_ rows: [SQLRow], into table: String, _ db: any SQLDatabase) throws {
+        guard let columns = rows.first?.columns else { return }
+        let names = columns.joined(separator: ", ")
+        let marks = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let batch = max(1, 4_000 / columns.count)
+        for start in stride(from: 0, to: rows.count, by: batch) {
+            let slice = rows[start..<min(start + batch, rows.count)]
+            try db.execute(
+                sql: "INSERT INTO \(table) (\(names)) VALUES "
+                    + Array(repeating: marks, count: slice.count).joined(separator: ", "),
+                arguments: SQLArguments(slice.flatMap(\.values)))
         }
+    }
+
+    static func summary(_ rows: [[SQLRow]]) throws -> Summary {
+        var amount: Int64 = 0
+        var refunded: Int64 = 0
+        var summaries: [TableSummary] = []
+        for (table, tableRows) in zip(tables, rows) {
+            var hash = SHA256()
+            for encoded in tableRows.map(encode).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                encoded.withUnsafeBytes { hash.update(bufferPointer: $0) }
+            }
+            summaries.append(TableSummary(name: table.name, rows: tableRows.count, digest: Hex.string(hash.finalize())))
+            guard table.name == "orders" else { continue }
+            for row in tableRows {
+                // Overflow-checked: the sums are of stored values, whatever wrote them.
+                let (paid, overPaid) = amount.addingReportingOverflow(row["amount"] as Int64? ?? 0)
+                let (back, overBack) = refunded.addingReportingOverflow(row["refunded_amount"] as Int64? ?? 0)
+                guard !overPaid, !overBack else { throw LecternError(.store, "the orders' sums overflow") }
+                (amount, refunded) = (paid, back)
+            }
+        }
+        return Summary(tables: summaries, amount: amount, refunded: refunded)
+    }
+
+    /// A row as bytes that mean one thing: each column's name, type and length-prefixed value.
+    static func encode(_ row: SQLRow) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        for (column, value) in zip(row.columns, row.values) {
+            out += column.utf8
+            switch value {
+            case .null: out += "=n;".utf8
+            case .integer(let number): out += "=i\(number);".utf8
+            case .real(let number): out += "=r\(number);".utf8
+            case .text(let text):
+                out += "=t\(text.utf8.count):".utf8
+                out += text.utf8
+            case .blob(let data):
+                out += "=b\(data.count):".utf8
+                out += data
+            }
+        }
+        return out
     }
 }

@@ -20,7 +20,7 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> (SiteConfig, Store) {
         let config = try SiteConfig.load(root: site.rootURL)
         let location = Store.location(option: db, default: config.databaseLocation)
-        guard PostgresLocation.isURL(location) || FileManager.default.fileExists(atPath: location) else {
+        guard Store.exists(location) else {
             throw LecternError(
                 .store, file: location, "no database yet",
                 hint: "lecternd creates it when it starts; or pass --db PATH or --db postgres://…")

@@ -16,17 +16,17 @@ struct StoreCopyCommand: ParsableCommand {
         commandName: "copy",
         abstract: "Copy every buyer, order, grant and event from one database into another, and verify it.",
         discussion: """
-            Ids are kept (a grant's id is in its buyer's fingerprint and links). The destination is replaced in \
-            one transaction, so running the copy again brings it up to date; it refuses a destination that took \
-            webhooks of its own. To move with no lost event: stop lecternd, copy, start the nodes on the new \
-            database (providers retry whatever arrived meanwhile).
+            Ids are kept (a grant's id is in its buyer's fingerprint and links). The destination is replaced, \
+            read back and compared in one transaction. Running the copy again brings it up to date while nothing \
+            else has changed it; once it has (a webhook, a grant, a sign-in), it is refused. To move with no lost \
+            event: stop lecternd, copy, start the nodes on the new database (providers retry meanwhile).
             """)
     @Option(help: "The database to copy: an SQLite file or postgres://USER@HOST:PORT/DATABASE.") var from: String
     @Option(help: "Where to copy it: an SQLite file (made if missing) or postgres://… (an empty database).")
     var to: String
 
     func run() throws {
-        guard PostgresLocation.isURL(from) || FileManager.default.fileExists(atPath: from) else {
+        guard Store.exists(from) else {
             throw LecternError(
                 .store, file: from, "no such database",
                 hint: "--from names an existing SQLite file or a postgres:// URL")

@@ -21,7 +21,7 @@ struct TraceCommand: ParsableCommand {
         let text = try LeakDocument.text(of: data, file: file == "-" ? nil : URL(fileURLWithPath: file))
         let database = Store.location(option: nil, default: config.databaseLocation)
         let queries =
-            PostgresLocation.isURL(database) || FileManager.default.fileExists(atPath: database)
+            Store.exists(database)
             ? CreatorQueries(store: try Store.open(database)) : nil
         let candidates = try queries?.grantIDs().compactMap { UInt32(exactly: $0) } ?? []
         switch LeakTracer(fingerprint: Fingerprint(secret: secret)).trace(text, candidates: candidates) {

@@ -9,6 +9,11 @@ package struct JSONObject {
     package init(_ fields: [String: Any]) { self.fields = fields }
 
     package init(data: Data) throws(HTTPProblem) {
+        // JSON writes a NUL only as this escape. No provider sends one, and PostgreSQL cannot store one in text:
+        // refused here on both engines alike, instead of failing at the store and being retried for days.
+        guard data.range(of: Data(#"\u0000"#.utf8)) == nil else {
+            throw .malformed("a string holds a NUL character")
+        }
         guard case .object(let fields) = try JSONValue.parse(data) else {
             throw .malformed("the body is not a JSON object")
         }

@@ -22,19 +22,32 @@ public struct PostgresLocation: Sendable, Equatable {
 
     /// Whether `text` names a PostgreSQL database rather than an SQLite file.
     public static func isURL(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        text.contains("://")
+    }
+
+    /// Why a URL was refused. Fixed texts on purpose: nothing of the URL is repeated back, since a password
+    /// typed with a `/`, `?` or `@` unescaped can land in any part of it.
+    public enum Problem: String, Sendable, CaseIterable {
+        case scheme = "only postgres:// or postgresql:// URLs name a database"
+        case hosts = "between one and eight hosts, separated by commas"
+        case host = "a host is missing or malformed"
+        case port = "a port is out of range (1–65535)"
+        case user = "no user before the @ (or one with spaces or control characters)"
+        case database = "no database name after the hosts (or one longer than 63 bytes, with spaces or a /)"
+        case option = "an option other than sslmode=disable or sslmode=require"
     }
 
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        func invalid(_ why: String) -> LecternError {
+        func invalid(_ problem: Problem) -> LecternError {
             LecternError(
-                .store, "the database URL is not usable: \(why)",
+                .store, "the database URL is not usable: \(problem.rawValue)",
                 hint: "write it as postgres://USER@HOST:PORT/DATABASE (password in PGPASSWORD, or "
                     + "postgres://USER:PASSWORD@HOST/DATABASE; add ?sslmode=require for a server across a network)")
         }
         // URLComponents reads one host: the list between "@" and the path is taken out first, and each
         // entry read as a URL of its own.
-        guard Self.isURL(text), let schemeEnd = text.range(of: "://") else { throw invalid("not a URL") }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let schemeEnd = text.range(of: "://")
+        else { throw invalid(.scheme) }
         let rest = text[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
@@ -42,18 +55,18 @@ public struct PostgresLocation: Sendable, Equatable {
         let hostList = at.map { authority[authority.index(after: $0)...] } ?? authority
         let userInfo = at.map { String(authority[..<$0]) + "@" } ?? ""
         let entries = hostList.split(separator: ",", omittingEmptySubsequences: false)
-        guard (1...8).contains(entries.count) else { throw invalid("between one and eight hosts") }
+        guard (1...8).contains(entries.count) else { throw invalid(.hosts) }
         var servers: [Server] = []
         for entry in entries {
             guard let parts = URLComponents(string: "postgres://\(entry)"), let host = parts.host, !host.isEmpty,
                 host.utf8.count <= 253, host.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0 != "/" })
-            else { throw invalid("no host in \"\(entry)\"") }
+            else { throw invalid(.host) }
             let port = parts.port ?? 5432
-            guard (1...65_535).contains(port) else { throw invalid("port \(port) is out of range") }
+            guard (1...65_535).contains(port) else { throw invalid(.port) }
             servers.append(Server(host: host, port: port))
         }
         let first = "postgres://\(userInfo)\(entries[0])\(rest[authorityEnd...])"
-        guard let components = URLComponents(string: first) else { throw invalid("not a URL") }
+        guard let components = URLComponents(string: first) else { throw invalid(.scheme) }
         // Names go into messages and logs (`description`): no control characters or spaces in them.
         func plain(_ name: String) -> Bool {
             !name.isEmpty && name.utf8.count <= 63
@@ -61,17 +74,17 @@ public struct PostgresLocation: Sendable, Equatable {
                     $0.properties.generalCategory == .control || $0.properties.isWhitespace
                 }
         }
-        guard let user = components.user, plain(user) else { throw invalid("no user before the @") }
+        guard let user = components.user, plain(user) else { throw invalid(.user) }
         let database = String(components.path.drop(while: { $0 == "/" }))
         guard plain(database), !database.contains("/") else {
-            throw invalid("no database name after the host (or one longer than 63 bytes)")
+            throw invalid(.database)
         }
         var tls = TLSMode.disable
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
             case ("sslmode", "disable"?): tls = .disable
             case ("sslmode", "require"?), ("sslmode", "verify-full"?): tls = .require
-            default: throw invalid("unknown option \(item.name)=\(item.value ?? "") (sslmode=disable|require)")
+            default: throw invalid(.option)
             }
         }
         (self.servers, self.user, self.database, self.tls) = (servers, user, database, tls)

@@ -5,13 +5,14 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// One PostgreSQL connection as the store's `SQLDatabase`, used from one thread at a time.
+/// One PostgreSQL connection as the store's `SQLDatabase`, used from one thread at a time: inside a
+/// transaction the engine opened, or alone (one statement, the migrations, the change listener).
 ///
 /// The store's transactions are synchronous (they were written for SQLite, whose calls return at once),
 /// so each round trip here waits for postgres-nio's future. That wait is never on one of NIO's event
 /// loops (they answer it) and is bounded by `timeout`: a server that stops answering fails the statement
 /// and the connection is closed, instead of holding the caller forever.
-final class PostgresTransaction: SQLDatabase {
+final class PostgresSession: SQLDatabase {
     let connection: PostgresConnection
     let logger: Logger
     let timeout: TimeAmount
@@ -89,11 +90,13 @@ final class PostgresTransaction: SQLDatabase {
             case .blob(let data): bindings.append(ByteBuffer(bytes: data))
             }
         }
-        let query = PostgresQuery(unsafeSQL: PlaceholderNumbering.numbered(sql), binds: bindings)
+        let query = PostgresQuery(
+            unsafeSQL: try PlaceholderNumbering.numbered(sql, arguments: arguments.values.count), binds: bindings)
         do {
             return try wait(connection.query(query, logger: logger))
         } catch let error as PSQLError {
-            throw PostgresEngineError.server(PostgresEngine.explain(error))
+            guard let state = error.serverInfo?[.sqlState] else { throw error }
+            throw PostgresEngineError.server(PostgresEngine.explain(error), sqlState: state)
         }
     }
 
@@ -141,58 +144,6 @@ final class PostgresTransaction: SQLDatabase {
             return .blob(Data(buffer.readableBytesView))
         case .void: return .null
         default: return .text(try cell.decode(String.self))
-        }
-    }
-}
-
-/// `?` → `$1`, `$2`, … outside quoted text and identifiers: the store writes SQLite's placeholders once
-/// for both engines. Kept per statement text (the store has a few dozen).
-enum PlaceholderNumbering {
-    private static let cache = Locked<[String: String]>([:])
-
-    static func numbered(_ sql: String) -> String {
-        if let hit = cache.withLock({ $0[sql] }) { return hit }
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 16)
-        var number = 0
-        var quote: Character?
-        for character in sql {
-            if let open = quote {
-                if character == open { quote = nil }
-                out.append(character)
-            } else if character == "'" || character == "\"" {
-                quote = character
-                out.append(character)
-            } else if character == "?" {
-                number += 1
-                out += "$\(number)"
-            } else {
-                out.append(character)
-            }
-        }
-        cache.withLock { $0[sql] = out }
-        return out
-    }
-}
-
-/// What the PostgreSQL engine itself reports (the server's own errors are postgres-nio's `PSQLError`).
-public enum PostgresEngineError: Error, CustomStringConvertible {
-    case timedOut
-    case poolClosed
-    /// No server of the location accepts writes (all down, or all standbys).
-    case noPrimary
-    /// The connection closed while a statement waited for its answer.
-    case connectionLost
-    /// The server refused a statement: its message and SQLSTATE (never the statement's values).
-    case server(String)
-
-    public var description: String {
-        switch self {
-        case .timedOut: "the PostgreSQL server did not answer in time"
-        case .poolClosed: "the store is closed"
-        case .noPrimary: "no PostgreSQL server of the location accepts writes"
-        case .connectionLost: "the connection to PostgreSQL closed"
-        case .server(let message): "PostgreSQL: \(message)"
         }
     }
 }
