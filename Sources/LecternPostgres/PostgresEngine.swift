@@ -272,8 +272,10 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         let db = PostgresSession(connection: connection, logger: logger, timeout: .seconds(3_600))
         // A migration (or the wait for another node's) may take longer than a request's statement.
         _ = try db.run(
-            "SELECT set_config('statement_timeout', '0', false), set_config('idle_in_transaction_session_timeout', '0', false)",
-            [])
+            """
+            SELECT set_config('statement_timeout', '0', false),
+              set_config('idle_in_transaction_session_timeout', '0', false)
+            """, [])
         _ = try db.run("SELECT pg_advisory_lock(\(Self.migrationLock))", [])
         _ = try db.run(
             "CREATE TABLE IF NOT EXISTS lectern_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
