@@ -1,6 +1,17 @@
 import Foundation
 import LecternCore
 
+/// Something that says whether a key may act now: `RateLimiter` in memory (one node), or counts kept in the
+/// database that nodes sharing it all see (`SharedRateLimiter` in the server).
+public protocol RequestLimiter: Sendable {
+    /// Whether `key` may act now, spending one action if so.
+    func take(_ key: String, now: Date) -> RateLimiter.Decision
+}
+
+extension RequestLimiter {
+    public func take(_ key: String) -> RateLimiter.Decision { take(key, now: Date()) }
+}
+
 /// A token bucket per key (an e-mail address, a client address): `limit` actions per `period`, refilled
 /// continuously. In memory: a restart forgets, which at worst allows one more burst.
 ///
@@ -9,7 +20,7 @@ import LecternCore
 /// a second so a flood does not turn each request into a scan; if it is still full, a key it has no
 /// bucket for is refused. Refusing, not evicting: evicting a busy bucket would hand its owner a fresh
 /// budget, which is exactly what a flood would be for.
-public final class RateLimiter: Sendable {
+public final class RateLimiter: RequestLimiter {
     public enum Decision: Sendable, Equatable {
         case allowed
         case limited(retryAfter: Int)
@@ -38,7 +49,7 @@ public final class RateLimiter: Sendable {
     public var count: Int { state.withLock { $0.buckets.count } }
 
     /// Whether `key` may act now, spending one token if so.
-    public func take(_ key: String, now: Date = Date()) -> Decision {
+    public func take(_ key: String, now: Date) -> Decision {
         let rate = Double(limit) / period
         return state.withLock { state in
             if state.buckets[key] == nil, state.buckets.count >= capacity {

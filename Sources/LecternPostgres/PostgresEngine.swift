@@ -136,6 +136,11 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         try withConnection(body)
     }
 
+    /// Autocommit: the statement is its own transaction (durable, `synchronous_commit = on`).
+    public func writeOneStatement<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try withConnection(body)
+    }
+
     public func changeStamp() -> ChangeStamp? { listener?.stamp() }
 
     /// The store's own health, not a statement's: lost or refused connections, no primary, timeouts, and

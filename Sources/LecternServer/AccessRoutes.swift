@@ -19,10 +19,10 @@ struct AccessRoutes: Sendable {
     let claimWait: Duration
     let pages: GatePages
     let health: DaemonHealth
-    let perAddress: RateLimiter
-    let perClient: RateLimiter
+    let perAddress: any RequestLimiter
+    let perClient: any RequestLimiter
     /// `/access/claim` polls the store while it waits: a client gets a bounded number of those.
-    let claimsPerClient: RateLimiter
+    let claimsPerClient: any RequestLimiter
     let trustProxy: Bool
     let secureCookies: Bool
     let metrics: RequestMetrics

@@ -17,7 +17,7 @@ struct CheckoutRoutes: Sendable {
     let bundle: LiveBundle
     let pages: GatePages
     /// Checkouts per client address: each writes a row (and a WeChat Pay one calls its API).
-    let perClient: RateLimiter
+    let perClient: any RequestLimiter
     let trustProxy: Bool
 
     func register(on router: Router<LecternRequestContext>) {

@@ -75,6 +75,14 @@ public struct Daemon: Sendable {
             stylesheet: config.url(config.publicDir).appendingPathComponent("edition.css"),
             printer: EditionPrinter.find(environment: environment), baseURL: config.baseURL)
 
+        // Limits per hour: in memory on one node; with several nodes sharing PostgreSQL, counted in it, so the
+        // nodes together allow what one would.
+        let counters = store.path == nil ? RateCounters(store: store) : nil
+        let limiterLog = logger
+        func limiter(_ limit: Int) -> any RequestLimiter {
+            guard let counters else { return RateLimiter(limit: limit, per: 3_600) }
+            return SharedRateLimiter(counters: counters, limit: limit, period: 3_600, logger: limiterLog)
+        }
         let router = Router(context: LecternRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: HeaderLimitMiddleware(limit: Self.headerLimit))
@@ -98,7 +106,7 @@ public struct Daemon: Sendable {
         ).register(on: router)
         CheckoutRoutes(
             alipay: alipay, weChatPay: weChatPay, checkouts: checkouts, bundle: bundle, pages: pages,
-            perClient: RateLimiter(limit: config.daemon.checkoutsPerClient, per: 3_600),
+            perClient: limiter(config.daemon.checkoutsPerClient),
             trustProxy: config.daemon.trustProxy
         ).register(on: router)
         let secureCookies = config.daemon.cookieSecure ?? config.baseURL.hasPrefix("https:")
@@ -108,9 +116,9 @@ public struct Daemon: Sendable {
             claims: CheckoutClaims(store: store, window: TimeInterval(config.daemon.claimWindowMinutes * 60)),
             instantAccess: stripeAPI.map { InstantAccess(api: $0, processor: processor) }, logger: logger,
             claimWait: .seconds(config.daemon.claimWaitSeconds), pages: pages, health: health,
-            perAddress: RateLimiter(limit: config.daemon.resendPerAddress, per: 3_600),
-            perClient: RateLimiter(limit: config.daemon.resendPerClient, per: 3_600),
-            claimsPerClient: RateLimiter(limit: config.daemon.claimsPerClient, per: 3_600),
+            perAddress: limiter(config.daemon.resendPerAddress),
+            perClient: limiter(config.daemon.resendPerClient),
+            claimsPerClient: limiter(config.daemon.claimsPerClient),
             trustProxy: config.daemon.trustProxy, secureCookies: secureCookies, metrics: metrics,
             metricsAccess: try MetricsAccess(environment: environment)
         ).register(on: router)
@@ -121,7 +129,7 @@ public struct Daemon: Sendable {
         ).register(on: router)
         GateRoutes(
             gate: gate, publicSite: publicSite, secureCookies: secureCookies, trustProxy: config.daemon.trustProxy,
-            editions: editions, downloads: RateLimiter(limit: config.daemon.downloadsPerHour, per: 3_600)
+            editions: editions, downloads: limiter(config.daemon.downloadsPerHour)
         ).register(on: router)
         publicSite.register(on: router)
 

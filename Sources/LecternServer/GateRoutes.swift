@@ -18,11 +18,11 @@ struct GateRoutes: Sendable {
     let paidFiles: StaticFiles
     /// Buyers' offline editions, and how many a grant may download per hour.
     let editions: EditionShelf
-    let downloads: RateLimiter
+    let downloads: any RequestLimiter
 
     init(
         gate: Gate, publicSite: PublicSiteRoutes, secureCookies: Bool, trustProxy: Bool, editions: EditionShelf,
-        downloads: RateLimiter
+        downloads: any RequestLimiter
     ) {
         self.gate = gate
         self.editions = editions

@@ -28,7 +28,8 @@ struct RetentionService: Service {
                     let purged =
                         turn
                         ? try Retention.purgeRawBodies(in: store, olderThan: rawBodyRetention)
-                            + Sessions(store: store).purge(olderThan: rawBodyRetention) : 0
+                            + Sessions(store: store).purge(olderThan: rawBodyRetention)
+                            + RateCounters(store: store).purge(olderThan: 86_400) : 0
                     if purged > 0 {
                         logger.info(
                             "personal data past retention removed (raw webhook bodies, old checkouts, sessions)",

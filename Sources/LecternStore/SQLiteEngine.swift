@@ -78,6 +78,9 @@ public final class SQLiteEngine: StoreEngine {
     }
 
     /// The store's own health (full, locked, read-only, I/O), not a constraint a statement broke.
+    /// SQLite has one writer anyway: an ordinary write.
+    public func writeOneStatement<T>(_ body: (any SQLDatabase) throws -> T) throws -> T { try write(body) }
+
     public func isDatabaseError(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return error.resultCode != .SQLITE_CONSTRAINT && error.resultCode != .SQLITE_MISMATCH

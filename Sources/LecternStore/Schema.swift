@@ -227,6 +227,17 @@ extension Store {
             // The subscription an order started (so `lectern approve` of a flagged free trial keeps it one).
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN subscription_ref TEXT")
         },
+        // Rate limits counted in the database, shared by the nodes (`RateCounters`).
+        Migration(
+            "v12-rate-counters",
+            schema: """
+                CREATE TABLE rate_counters (
+                  key TEXT NOT NULL,
+                  window_start INTEGER NOT NULL,
+                  count INTEGER NOT NULL,
+                  PRIMARY KEY (key, window_start)
+                ) WITHOUT ROWID
+                """),
     ]
 }
 

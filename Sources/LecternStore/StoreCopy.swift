@@ -20,6 +20,7 @@ public enum StoreCopy {
         ("buyers", true), ("orders", true), ("grants", true), ("webhook_events", true), ("pending_reversals", true),
         ("outbox", true), ("daemon_state", false), ("checkouts", true), ("progress", false), ("sessions", false),
         ("session_sightings", false), ("subscription_states", false), ("payment_aliases", false),
+        ("rate_counters", false),
     ]
     static let marker = "copy:digest"
 

@@ -14,6 +14,9 @@ public protocol StoreEngine: Sendable {
     func read<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     /// One statement, without the cost of a surrounding transaction (the gate's grant lookups).
     func readOneStatement<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
+    /// One write that is atomic by itself, needs no other writer kept out, and changes nothing a cache reads
+    /// (a rate counter): durable on return, but on PostgreSQL without the writers' lock or a NOTIFY.
+    func writeOneStatement<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     /// What changes whenever any process commits: caches keep what they read while it stays equal, and
     /// fill only when it says they may. nil: no cache is safe now.
     func changeStamp() -> ChangeStamp?

@@ -50,4 +50,26 @@ import Testing
         #expect(stale.status == .degraded && stale.reasons.contains { $0.contains("copy paid/ here") })
         #expect(DaemonHealth(store: nodeB, sender: nil, build: { new }).report().status == .ok)
     }
+
+    @Test func aRateLimitIsCountedOnceAcrossTheNodes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (nodeA, nodeB) = try Self.twoNodes(folder)
+        let hour = 1_795_000_000 - 1_795_000_000 % 3_600  // a window's start
+        let start = Date(timeIntervalSince1970: TimeInterval(hour + 600))
+        let (a, b) = (RateCounters(store: nodeA), RateCounters(store: nodeB))
+        #expect(try a.spend("resend:ada@example.com", limit: 3, window: 3_600, now: start).allowed)
+        #expect(try b.spend("resend:ada@example.com", limit: 3, window: 3_600, now: start).allowed)
+        #expect(try a.spend("resend:ada@example.com", limit: 3, window: 3_600, now: start).allowed)
+        let fourth = try b.spend("resend:ada@example.com", limit: 3, window: 3_600, now: start.addingTimeInterval(60))
+        #expect(!fourth.allowed && fourth.retryAfter == 2_940)
+        #expect(try a.spend("resend:bob@example.com", limit: 3, window: 3_600, now: start).allowed)
+        // The next hour: a new window; the old one goes with the retention pass, and no address is kept as such.
+        #expect(
+            try a.spend("resend:ada@example.com", limit: 3, window: 3_600, now: start.addingTimeInterval(3_000)).allowed
+        )
+        #expect(try a.purge(olderThan: 3_600, now: start.addingTimeInterval(3_600 + 3_000)) == 2)
+        let keys = try nodeA.read { try String.fetchAll($0, sql: "SELECT key FROM rate_counters") }
+        #expect(keys.count == 1 && !keys.contains { $0.contains("ada") })
+    }
 }
