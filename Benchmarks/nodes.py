@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
+import nginx_upstream  # noqa: E402
 import pg_cluster  # noqa: E402
 
 SECRET = "whsec_bench_nodes"
@@ -233,41 +234,11 @@ class Nginx:
 
     def __init__(self, site, nodes):
         self.dir = os.path.join(site, "nginx")
-        temp = os.path.join(self.dir, "temp")
-        os.makedirs(temp)
         self.port = free_port()
-        servers = "".join(f"    server 127.0.0.1:{n.port};\n" for n in nodes)
-        self.conf = os.path.join(self.dir, "nginx.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"""{"user root;" if os.geteuid() == 0 else ""}
-daemon off;
-worker_processes auto;
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {temp}/body;
-  proxy_temp_path {temp}/proxy;
-  fastcgi_temp_path {temp}/fastcgi;
-  uwsgi_temp_path {temp}/uwsgi;
-  scgi_temp_path {temp}/scgi;
-  keepalive_requests 1000000;
-  upstream lectern {{
-{servers}    keepalive 128;
-    keepalive_requests 1000000;
-  }}
-  server {{
-    listen 127.0.0.1:{self.port} backlog=4096;
-    location / {{
-      proxy_pass http://lectern;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-    }}
-  }}
-}}
-""")
+        self.conf = nginx_upstream.write_conf(
+            self.dir, self.port, [f"127.0.0.1:{n.port}" for n in nodes],
+            location="      proxy_set_header Host $http_host;\n", workers="auto", connections=4096, keepalive=128,
+            listen=" backlog=4096", http_extra="  keepalive_requests 1000000;\n")
         self.argv = ["nginx", "-p", self.dir, "-c", self.conf, "-e", f"{self.dir}/error.log"]
         self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         stdin=subprocess.DEVNULL)

@@ -37,6 +37,7 @@ from aiosmtpd.controller import Controller
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "reliability"))
+import nginx_upstream  # noqa: E402
 import pg_cluster  # noqa: E402
 from faults_under_load import Mailbox, smtp_port  # noqa: E402
 
@@ -168,44 +169,12 @@ class Nginx:
 
     def __init__(self, root, nodes):
         self.dir = os.path.join(root, "nginx")
-        os.makedirs(os.path.join(self.dir, "temp"))
         self.port = free_port()
-        servers = "".join(f"    server 127.0.0.1:{n.port} max_fails=1 fail_timeout=2s;\n" for n in nodes)
-        temp = os.path.join(self.dir, "temp")
-        conf = f"""{"user root;" if os.geteuid() == 0 else ""}
-daemon off;
-master_process on;
-worker_processes 1;
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {temp}/body;
-  proxy_temp_path {temp}/proxy;
-  fastcgi_temp_path {temp}/fastcgi;
-  uwsgi_temp_path {temp}/uwsgi;
-  scgi_temp_path {temp}/scgi;
-  upstream lectern {{
-{servers}    keepalive 16;
-  }}
-  server {{
-    listen 127.0.0.1:{self.port};
-    location / {{
-      proxy_pass http://lectern;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-      proxy_next_upstream_tries 6;
-      proxy_connect_timeout 200ms;
-      proxy_read_timeout 20s;
-    }}
-  }}
-}}
-"""
-        self.conf = os.path.join(self.dir, "nginx.conf")
-        with open(self.conf, "w") as f:
-            f.write(conf)
+        self.conf = nginx_upstream.write_conf(
+            self.dir, self.port, [f"127.0.0.1:{n.port} max_fails=1 fail_timeout=2s" for n in nodes],
+            location="      proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n"
+                     "      proxy_next_upstream_tries 6;\n      proxy_connect_timeout 200ms;\n"
+                     "      proxy_read_timeout 20s;\n")
         self.process = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf, "-e", f"{self.dir}/error.log"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
