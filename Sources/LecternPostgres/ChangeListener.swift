@@ -70,11 +70,11 @@ final class ChangeListener: @unchecked Sendable {
     /// A connection listening for changes, or nil (no server, or the engine is gone).
     private func listen() -> PostgresConnection? {
         guard let engine, let connection = try? engine.connect() else { return nil }
-        connection.addListener(channel: PostgresEngine.changeChannel) { [weak self] _, _ in
+        connection.addListener(channel: PostgresStatements.changeChannel) { [weak self] _, _ in
             self?.state.withLock { $0.generation &+= 1 }
         }
         let db = PostgresSession(connection: connection, logger: engine.logger, timeout: engine.timeout)
-        guard (try? db.run("LISTEN \(PostgresEngine.changeChannel)", [])) != nil else {
+        guard (try? db.run(PostgresStatements.listenForChanges, [])) != nil else {
             connection.closeQuietly()
             return nil
         }

@@ -40,11 +40,6 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     public var description: String { location.description }
     public var dialect: SQLDialect { .postgres }
 
-    /// The advisory locks' keys (one 64-bit space per database): ASCII "LECTERN" and a role.
-    static let writerLock: Int64 = 0x4C45_4354_4552_4E01
-    static let migrationLock: Int64 = 0x4C45_4354_4552_4E02
-    static let changeChannel = "lectern_changes"
-
     /// Connects, runs the migrations this database lacks (one node at a time), and starts listening for
     /// other nodes' commits.
     /// - Parameters:
@@ -101,14 +96,12 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     public func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         try withConnection { db in
-            // READ COMMITTED whatever the server's default: each statement after the lock sees every commit
-            // made before it was granted (a REPEATABLE READ snapshot would be older than the lock).
-            _ = try db.run("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE", [])
+            _ = try db.run(PostgresStatements.beginWrite, [])
             do {
-                _ = try db.run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
+                _ = try db.run(PostgresStatements.lockWriters, [])
                 let result = try body(db)
-                _ = try db.run("NOTIFY \(Self.changeChannel)", [])
-                _ = try db.run("COMMIT", [])
+                _ = try db.run(PostgresStatements.notifyChange, [])
+                _ = try db.run(PostgresStatements.commit, [])
                 listener?.noteLocalCommit()
                 return result
             } catch {
@@ -120,10 +113,10 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     public func read<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         try withConnection { db in
-            _ = try db.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            _ = try db.run(PostgresStatements.beginRead, [])
             do {
                 let result = try body(db)
-                _ = try db.run("COMMIT", [])
+                _ = try db.run(PostgresStatements.commit, [])
                 return result
             } catch {
                 db.rollBack()
@@ -173,7 +166,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 let session = PostgresSession(connection: connection, logger: logger, timeout: timeout)
                 do {
                     if configurations.count > 1,
-                        try Bool.fetchOne(session, sql: "SELECT pg_is_in_recovery()") != false
+                        try Bool.fetchOne(session, sql: PostgresStatements.isStandby) != false
                     {
                         connection.closeQuietly()
                         failure = PostgresEngineError.noPrimary
@@ -184,12 +177,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                     // without closing its connection (a machine lost, a network split: no FIN) ends after that
                     // time too, with the writers' lock it held. One round trip.
                     let milliseconds = String(timeout.nanoseconds / 1_000_000)
-                    _ = try session.run(
-                        """
-                        SELECT set_config('synchronous_commit', 'on', false),
-                          set_config('statement_timeout', ?, false),
-                          set_config('idle_in_transaction_session_timeout', ?, false)
-                        """, [milliseconds, milliseconds])
+                    _ = try session.run(PostgresStatements.sessionSettings, [milliseconds, milliseconds])
                 } catch {
                     connection.closeQuietly()
                     throw error
@@ -276,29 +264,24 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         defer { connection.closeQuietly() }
         let db = PostgresSession(connection: connection, logger: logger, timeout: .seconds(3_600))
         // A migration (or the wait for another node's) may take longer than a request's statement.
-        _ = try db.run(
-            """
-            SELECT set_config('statement_timeout', '0', false),
-              set_config('idle_in_transaction_session_timeout', '0', false)
-            """, [])
-        _ = try db.run("SELECT pg_advisory_lock(\(Self.migrationLock))", [])
-        _ = try db.run(
-            "CREATE TABLE IF NOT EXISTS lectern_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
-        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM lectern_migrations"))
+        _ = try db.run(PostgresStatements.noTimeouts, [])
+        _ = try db.run(PostgresStatements.lockMigrations, [])
+        _ = try db.run(PostgresStatements.migrationsTable, [])
+        let applied = Set(try String.fetchAll(db, sql: PostgresStatements.appliedMigrations))
         for migration in Store.migrations where !applied.contains(migration.identifier) {
-            _ = try db.run("BEGIN", [])
+            _ = try db.run(PostgresStatements.begin, [])
             do {
                 try migration.apply(db)
                 try db.execute(
-                    sql: "INSERT INTO lectern_migrations (identifier, applied_at) VALUES (?, ?)",
+                    sql: PostgresStatements.recordMigration,
                     arguments: [migration.identifier, Store.timestamp(Date())])
-                _ = try db.run("COMMIT", [])
+                _ = try db.run(PostgresStatements.commit, [])
             } catch {
-                _ = try? db.run("ROLLBACK", [])
+                _ = try? db.run(PostgresStatements.rollback, [])
                 throw LecternError(.store, "migration \(migration.identifier) failed: \(Self.explain(error))")
             }
         }
-        _ = try db.run("SELECT pg_advisory_unlock(\(Self.migrationLock))", [])
+        _ = try db.run(PostgresStatements.unlockMigrations, [])
     }
 
     /// The server's own message (postgres-nio's `PSQLError` prints a generic one by default).

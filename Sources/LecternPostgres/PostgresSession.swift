@@ -59,15 +59,15 @@ final class PostgresSession: SQLDatabase {
         savepoints += 1
         defer { savepoints -= 1 }
         let name = "s\(savepoints)"
-        _ = try run("SAVEPOINT \(name)", [])
+        _ = try run(PostgresStatements.savepoint(name), [])
         let keep: Bool
         do {
             keep = try body()
         } catch {
-            _ = try run("ROLLBACK TO SAVEPOINT \(name)", [])
+            _ = try run(PostgresStatements.rollback(to: name), [])
             throw error
         }
-        _ = try run(keep ? "RELEASE SAVEPOINT \(name)" : "ROLLBACK TO SAVEPOINT \(name)", [])
+        _ = try run(keep ? PostgresStatements.release(name) : PostgresStatements.rollback(to: name), [])
     }
 
     /// Ends a failed transaction; a connection that cannot even do that is marked broken.
@@ -76,7 +76,7 @@ final class PostgresSession: SQLDatabase {
             broken = true
             return
         }
-        do { _ = try run("ROLLBACK", []) } catch { broken = true }
+        do { _ = try run(PostgresStatements.rollback, []) } catch { broken = true }
     }
 
     func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
