@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 import example_site  # noqa: E402
 import nginx_upstream  # noqa: E402
 import pg_cluster  # noqa: E402
+from pg_cluster import free_port, wait_until  # noqa: E402
 
 SECRET = "whsec_bench_nodes"
 COURSE = "practical-sqlite"
@@ -47,11 +48,6 @@ CONFIGS = {
 }
 TICK = os.sysconf("SC_CLK_TCK")
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def stat_fields(pid):
@@ -112,14 +108,6 @@ def request(port, method, path, headers=None, timeout=10):
     finally:
         conn.close()
 
-
-def wait_until(predicate, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def ms(seconds):

@@ -25,6 +25,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until(predicate, timeout, step=0.1):
+    """Whether `predicate` became true within `timeout` seconds, asked every `step` (the scripts that start
+    servers share it)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
 class Server:
     """One postmaster: its data folder, port and log."""
 

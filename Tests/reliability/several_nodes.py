@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "peers"))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "reliability"))
 import nginx_upstream  # noqa: E402
 import pg_cluster  # noqa: E402
+from pg_cluster import free_port, wait_until  # noqa: E402
 from faults_under_load import Mailbox, smtp_port  # noqa: E402
 
 SECRET = "whsec_several_nodes"
@@ -46,11 +47,6 @@ COURSE = "practical-sqlite"
 LESSON = f"/learn/{COURSE}/schema-design/"  # a paid lesson of the example course
 CLOCK_AHEAD = 25 * 60  # past Outbox.lease (20 min): every lease a killed node left has run out
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, method, path, body=None, headers=None, timeout=10):
@@ -254,14 +250,6 @@ def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
-
-def wait_until(predicate, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def load(args, rng, nginx, nodes, cluster, failures):
